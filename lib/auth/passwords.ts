@@ -1,0 +1,76 @@
+/**
+ * @module Password hashing behind a small worker pool. argon2id costs ~100 ms of CPU;
+ * run on the main thread it would freeze every socket of the isolate meanwhile.
+ * Where workers are unavailable (some hosts), it falls back to hashing inline.
+ */
+
+import { hashPassword, verifyPassword } from "./_argon2.ts";
+
+interface Waiter {
+  resolve(value: string | boolean): void;
+  reject(err: Error): void;
+}
+
+export class PasswordHasher {
+  #workers: Worker[] = [];
+  #waiters = new Map<number, Waiter>();
+  #next = 1;
+  #dummyHash?: Promise<string>;
+
+  constructor(size = 1) {
+    try {
+      for (let i = 0; i < size; i++) {
+        const worker = new Worker(new URL("./password_worker.ts", import.meta.url), {
+          type: "module",
+        });
+        worker.onmessage = (event) => {
+          const { id, result, error } = event.data;
+          const waiter = this.#waiters.get(id);
+          this.#waiters.delete(id);
+          if (error !== undefined) waiter?.reject(new Error(error));
+          else waiter?.resolve(result);
+        };
+        this.#workers.push(worker);
+      }
+    } catch {
+      this.#workers = [];
+    }
+  }
+
+  #run(op: "hash" | "verify", password: string, hash?: string): Promise<string | boolean> {
+    if (this.#workers.length === 0) {
+      return op === "hash" ? hashPassword(password) : verifyPassword(password, hash!);
+    }
+    const id = this.#next++;
+    const worker = this.#workers[id % this.#workers.length];
+    return new Promise((resolve, reject) => {
+      this.#waiters.set(id, { resolve, reject });
+      worker.postMessage({ id, op, password, hash });
+    });
+  }
+
+  async hash(password: string): Promise<string> {
+    return await this.#run("hash", password) as string;
+  }
+
+  async verify(password: string, hash: string): Promise<boolean> {
+    return await this.#run("verify", password, hash) as boolean;
+  }
+
+  /**
+   * Spends the same work as a real verification, for a user who does not exist,
+   * so timing does not tell whether a username is registered.
+   */
+  async verifyNobody(password: string): Promise<false> {
+    this.#dummyHash ??= this.hash(crypto.randomUUID());
+    await this.verify(password, await this.#dummyHash);
+    return false;
+  }
+
+  close(): void {
+    for (const worker of this.#workers) worker.terminate();
+    this.#workers = [];
+    for (const waiter of this.#waiters.values()) waiter.reject(new Error("Hasher closed"));
+    this.#waiters.clear();
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * @module Rooms as the contract sees them: create, directory, my rooms with unread
+ * counts, details with members, join, leave, invite, direct rooms, read markers.
+ * Access rules live here and nowhere else.
+ */
+
+import {
+  BadRequestError,
+  ForbiddenError,
+  NotFoundError,
+} from "../errors.ts";
+import type { DirectoryRoom, Member, MyRoom, Room, User } from "../protocol/types.ts";
+import {
+  isWellFormedId,
+  validateRoomName,
+  validateTopic,
+  validateUsername,
+} from "../protocol/validate.ts";
+import type { Clock } from "../clock.ts";
+import { newId } from "../store/kv.ts";
+import {
+  MAX_ROOMS_PER_USER,
+  type RoomHead,
+  type RoomRecord,
+  type RoomStore,
+} from "../store/rooms.ts";
+import type { UserStore } from "../store/users.ts";
+import type { PresenceService } from "../presence/presence.ts";
+import type { EventSink } from "../realtime/events.ts";
+import { MembershipCache } from "./_membership_cache.ts";
+
+export class RoomService {
+  #rooms: RoomStore;
+  #users: UserStore;
+  #presence: PresenceService;
+  #events: EventSink;
+  #clock: Clock;
+  readonly members: MembershipCache;
+
+  constructor(
+    stores: { rooms: RoomStore; users: UserStore },
+    deps: { presence: PresenceService; events: EventSink; clock: Clock },
+  ) {
+    this.#rooms = stores.rooms;
+    this.#users = stores.users;
+    this.#presence = deps.presence;
+    this.#events = deps.events;
+    this.#clock = deps.clock;
+    this.members = new MembershipCache(stores.rooms, deps.clock);
+  }
+
+  /** The room, or NotFoundError (also for ids that could never exist). */
+  async record(roomId: unknown): Promise<RoomRecord> {
+    const room = isWellFormedId(roomId) ? await this.#rooms.get(roomId) : null;
+    if (!room) throw new NotFoundError("Room not found");
+    return room;
+  }
+
+  /** Throws unless the user may read the room (public rooms: anyone). */
+  async requireReadable(userId: string, roomId: unknown): Promise<RoomRecord> {
+    const room = await this.record(roomId);
+    if (room.kind !== "public" && !(await this.members.isMember(room.id, userId))) {
+      throw new ForbiddenError("You are not a member of this room");
+    }
+    return room;
+  }
+
+  /** Throws unless the user is a member (sending, subscribing, reading markers). */
+  async requireMember(userId: string, roomId: unknown): Promise<RoomRecord> {
+    if (isWellFormedId(roomId) && await this.members.isMember(roomId, userId)) {
+      return { id: roomId } as RoomRecord; // membership implies the room exists
+    }
+    const room = await this.record(roomId);
+    throw new ForbiddenError(
+      room.kind === "public"
+        ? "You are not a member of this room: join it first"
+        : "You are not a member of this room",
+    );
+  }
+
+  async view(room: RoomRecord, readerId: string, head?: RoomHead): Promise<Room> {
+    const { seq, at } = head ?? await this.#rooms.head(room.id);
+    const view: Room = {
+      id: room.id,
+      name: room.name,
+      topic: room.topic,
+      kind: room.kind,
+      createdAt: room.createdAt,
+      lastSeq: seq,
+      lastActivityAt: Math.max(at, room.createdAt),
+    };
+    if (room.pair) {
+      const peerId = room.pair[0] === readerId ? room.pair[1] : room.pair[0];
+      const peer = await this.#users.byId(peerId);
+      if (peer) {
+        view.peer = { id: peer.id, username: peer.username };
+        view.name = peer.username;
+      }
+    }
+    return view;
+  }
+
+  async create(user: User, input: { name?: unknown; topic?: unknown; kind?: unknown }) {
+    const name = validateRoomName(input.name);
+    const topic = validateTopic(input.topic);
+    const kind = input.kind ?? "public";
+    if (kind !== "public" && kind !== "private") {
+      throw new BadRequestError('Field "kind" must be "public" or "private"');
+    }
+    await this.#requireRoomSlot(user.id);
+    const room: RoomRecord = {
+      id: newId(),
+      name,
+      topic,
+      kind,
+      createdAt: this.#clock.now(),
+      createdBy: user.id,
+    };
+    await this.#rooms.create(room);
+    this.members.remember(room.id, user.id);
+    return await this.view(room, user.id, { seq: 0, at: room.createdAt });
+  }
+
+  async #requireRoomSlot(userId: string): Promise<void> {
+    if (await this.#rooms.countRoomsOf(userId) >= MAX_ROOMS_PER_USER) {
+      throw new BadRequestError(`You are in too many rooms: the limit is ${MAX_ROOMS_PER_USER}`);
+    }
+  }
+
+  /** My rooms, most recent activity first, with unread counts. */
+  async mine(userId: string): Promise<MyRoom[]> {
+    const ids = await this.#rooms.roomIdsOf(userId);
+    const [records, heads, marks] = await Promise.all([
+      this.#rooms.getMany(ids),
+      this.#rooms.heads(ids),
+      this.#rooms.readMarkers(userId, ids),
+    ]);
+    const rooms: MyRoom[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const record = records[i];
+      if (!record) continue;
+      const view = await this.view(record, userId, heads[i]);
+      const readSeq = Math.min(marks[i], view.lastSeq);
+      rooms.push({ ...view, unread: view.lastSeq - readSeq, readSeq });
+    }
+    return rooms.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+  }
+
+  /** Public rooms, most members first. */
+  async directory(userId: string): Promise<DirectoryRoom[]> {
+    const ids = await this.#rooms.publicRoomIds();
+    const [records, heads, counts, mine] = await Promise.all([
+      this.#rooms.getMany(ids),
+      this.#rooms.heads(ids),
+      this.#rooms.memberCounts(ids),
+      this.#rooms.roomIdsOf(userId),
+    ]);
+    const joined = new Set(mine);
+    const rooms: DirectoryRoom[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const record = records[i];
+      if (!record) continue;
+      const view = await this.view(record, userId, heads[i]);
+      rooms.push({ ...view, memberCount: counts[i], joined: joined.has(record.id) });
+    }
+    return rooms.sort((a, b) =>
+      b.memberCount - a.memberCount || b.lastActivityAt - a.lastActivityAt
+    );
+  }
+
+  async details(userId: string, roomId: unknown): Promise<{ room: Room; members: Member[] }> {
+    const record = await this.requireReadable(userId, roomId);
+    return { room: await this.view(record, userId), members: await this.memberList(record.id) };
+  }
+
+  async memberList(roomId: string): Promise<Member[]> {
+    const members = await this.#rooms.members(roomId);
+    const ids = members.map((m) => m.userId);
+    const [users, presence] = await Promise.all([
+      this.#users.byIds(ids),
+      this.#presence.states(ids),
+    ]);
+    return members.flatMap((m) => {
+      const user = users.get(m.userId);
+      if (!user) return [];
+      const state = presence.get(m.userId) ?? { online: false, lastSeenAt: null };
+      return [{ id: user.id, username: user.username, role: m.role, ...state }];
+    });
+  }
+
+  async join(user: User, roomId: unknown): Promise<Room> {
+    const room = await this.record(roomId);
+    if (room.kind === "direct") {
+      throw new ForbiddenError("Direct conversations cannot be joined");
+    }
+    if (!(await this.#rooms.membership(room.id, user.id))) {
+      if (room.kind === "private" && !(await this.#rooms.hasInvite(room.id, user.id))) {
+        throw new ForbiddenError("This room is private: you need an invitation");
+      }
+      await this.#requireRoomSlot(user.id);
+      if (await this.#rooms.addMember(room.id, user.id, "member", this.#clock.now())) {
+        this.members.remember(room.id, user.id);
+        await this.#events.publish({
+          kind: "member",
+          roomId: room.id,
+          userId: user.id,
+          username: user.username,
+          event: "joined",
+        });
+      }
+    }
+    return await this.view(room, user.id);
+  }
+
+  async leave(user: User, roomId: unknown): Promise<void> {
+    const room = await this.record(roomId);
+    if (await this.#rooms.removeMember(room.id, user.id)) {
+      this.members.forget(room.id, user.id);
+      await this.#events.publish({
+        kind: "member",
+        roomId: room.id,
+        userId: user.id,
+        username: user.username,
+        event: "left",
+      });
+    }
+  }
+
+  async invite(user: User, roomId: unknown, username: unknown): Promise<void> {
+    const room = await this.record(roomId);
+    if (room.kind === "direct") throw new ForbiddenError("Nobody can be invited to a direct conversation");
+    if (!(await this.#rooms.membership(room.id, user.id))) {
+      throw new ForbiddenError("Only members can invite to this room");
+    }
+    const invitee = await this.#users.byName(validateUsername(username));
+    if (!invitee) throw new NotFoundError(`User not found: "${String(username)}"`);
+    if (await this.#rooms.membership(room.id, invitee.id)) return;
+    await this.#rooms.setInvite(room.id, invitee.id, user.id, this.#clock.now());
+    await this.#events.publish({
+      kind: "room",
+      userId: invitee.id,
+      room: await this.view(room, invitee.id),
+    });
+  }
+
+  /** The one direct room of a pair; the other user hears of a new one live. */
+  async direct(user: User, username: unknown): Promise<{ room: Room; created: boolean }> {
+    const other = await this.#users.byName(validateUsername(username));
+    if (!other) throw new NotFoundError(`User not found: "${String(username)}"`);
+    const now = this.#clock.now();
+    const { room, created } = await this.#rooms.directRoom(user.id, other.id, () => ({
+      id: newId(),
+      name: `${user.username} & ${other.username}`,
+      topic: "",
+      kind: "direct",
+      createdAt: now,
+      createdBy: user.id,
+    }));
+    // Someone who left the conversation is back in it when either side opens it.
+    let rejoined = false;
+    for (const id of new Set([user.id, other.id])) {
+      if (await this.#rooms.addMember(room.id, id, "member", now)) rejoined = true;
+      this.members.remember(room.id, id);
+    }
+    if (created || rejoined) {
+      await this.#events.publish({
+        kind: "room",
+        userId: other.id,
+        room: await this.view(room, other.id),
+      });
+    }
+    return { room: await this.view(room, user.id), created };
+  }
+
+  /** Moves my read marker (clamped to the newest message); my other sockets hear of it. */
+  async markRead(userId: string, roomId: unknown, seq: number, fromConn?: string): Promise<number> {
+    const room = await this.requireMember(userId, roomId);
+    const head = await this.#rooms.head(room.id);
+    const marker = await this.#rooms.moveReadMarker(userId, room.id, Math.min(seq, head.seq));
+    await this.#events.publish({ kind: "read", userId, roomId: room.id, seq: marker, fromConn });
+    return marker;
+  }
+
+  roomIdsOf(userId: string): Promise<string[]> {
+    return this.#rooms.roomIdsOf(userId);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * @module Looking people up: profiles with their presence.
+ */
+
+import type { UserProfile } from "../protocol/types.ts";
+import type { UserStore } from "../store/users.ts";
+import type { PresenceService } from "../presence/presence.ts";
+
+export class UserService {
+  #users: UserStore;
+  #presence: PresenceService;
+
+  constructor(users: UserStore, presence: PresenceService) {
+    this.#users = users;
+    this.#presence = presence;
+  }
+
+  async profile(username: string): Promise<UserProfile | null> {
+    if (!/^[A-Za-z0-9_.-]{3,32}$/.test(username)) return null;
+    const user = await this.#users.byName(username);
+    if (!user) return null;
+    const state = (await this.#presence.states([user.id])).get(user.id)!;
+    return { id: user.id, username: user.username, ...state };
+  }
+
+  async usernameOf(userId: string): Promise<string> {
+    return (await this.#users.byId(userId))?.username ?? "unknown";
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * @module The HTTP half of the client library: one typed method per endpoint of the
+ * contract. Used by the terminal client, the benchmarks, the tests and the islands.
+ */
+
+import { ChatError } from "../errors.ts";
+import type {
+  DirectoryRoom,
+  ErrorCode,
+  Member,
+  Message,
+  MyRoom,
+  Room,
+  User,
+  UserProfile,
+} from "../protocol/types.ts";
+
+/** An error answer from the server, or a network failure (`status` 0). */
+export class ApiError extends ChatError {
+  readonly status_: number;
+  readonly retryAfterMs?: number;
+  constructor(code: ErrorCode, message: string, status: number, retryAfterMs?: number) {
+    super(code, message);
+    this.name = "ApiError";
+    this.status_ = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+  override get status(): number {
+    return this.status_;
+  }
+}
+
+/** Raised when the server cannot be reached at all. */
+export class NetworkError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "NetworkError";
+  }
+}
+
+export interface ChatApiOptions {
+  /** Bearer token; omit in browsers, which send the session cookie. */
+  token?: string;
+  /** Extra headers on every request (tests use it for Origin). */
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+}
+
+export interface AuthResult {
+  user: User;
+  token: string;
+}
+
+export interface HistoryQuery {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+export class ChatApi {
+  readonly baseUrl: string;
+  token?: string;
+  #headers: Record<string, string>;
+  #fetch: typeof fetch;
+
+  constructor(baseUrl: string, options: ChatApiOptions = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.token = options.token;
+    this.#headers = options.headers ?? {};
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /** Sends one request; answers the parsed JSON body (undefined for 204). */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { ...this.#headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await this.#fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    } catch (err) {
+      throw new NetworkError(`Cannot reach the server: ${this.baseUrl}`, { cause: err });
+    }
+    if (res.status === 204) {
+      await res.body?.cancel();
+      return undefined as T;
+    }
+    const text = await res.text();
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = undefined;
+    }
+    if (!res.ok) {
+      const error = (data as { error?: { code?: ErrorCode; message?: string } })?.error;
+      const retryAfter = Number(res.headers.get("retry-after"));
+      throw new ApiError(
+        error?.code ?? "internal",
+        error?.message ?? `Unexpected answer: HTTP ${res.status}`,
+        res.status,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      );
+    }
+    return data as T;
+  }
+
+  async register(username: string, password: string): Promise<AuthResult> {
+    const result = await this.request<AuthResult>("POST", "/api/auth/register", {
+      username,
+      password,
+    });
+    this.token = result.token;
+    return result;
+  }
+
+  async login(username: string, password: string): Promise<AuthResult> {
+    const result = await this.request<AuthResult>("POST", "/api/auth/login", {
+      username,
+      password,
+    });
+    this.token = result.token;
+    return result;
+  }
+
+  async logout(): Promise<void> {
+    await this.request<void>("POST", "/api/auth/logout");
+    this.token = undefined;
+  }
+
+  async me(): Promise<User> {
+    return (await this.request<{ user: User }>("GET", "/api/me")).user;
+  }
+
+  async rooms(): Promise<MyRoom[]> {
+    return (await this.request<{ rooms: MyRoom[] }>("GET", "/api/rooms")).rooms;
+  }
+
+  async directory(): Promise<DirectoryRoom[]> {
+    return (await this.request<{ rooms: DirectoryRoom[] }>("GET", "/api/directory")).rooms;
+  }
+
+  async createRoom(
+    name: string,
+    options: { topic?: string; kind?: "public" | "private" } = {},
+  ): Promise<Room> {
+    return (await this.request<{ room: Room }>("POST", "/api/rooms", { name, ...options })).room;
+  }
+
+  room(roomId: string): Promise<{ room: Room; members: Member[] }> {
+    return this.request("GET", `/api/rooms/${encodeURIComponent(roomId)}`);
+  }
+
+  async join(roomId: string): Promise<Room> {
+    const path = `/api/rooms/${encodeURIComponent(roomId)}/join`;
+    return (await this.request<{ room: Room }>("POST", path)).room;
+  }
+
+  leave(roomId: string): Promise<void> {
+    return this.request("POST", `/api/rooms/${encodeURIComponent(roomId)}/leave`);
+  }
+
+  invite(roomId: string, username: string): Promise<void> {
+    return this.request("POST", `/api/rooms/${encodeURIComponent(roomId)}/invites`, { username });
+  }
+
+  messages(roomId: string, query: HistoryQuery = {}): Promise<{
+    messages: Message[];
+    hasMore: boolean;
+  }> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    const qs = params.size ? `?${params}` : "";
+    return this.request("GET", `/api/rooms/${encodeURIComponent(roomId)}/messages${qs}`);
+  }
+
+  async send(roomId: string, text: string, clientId?: string): Promise<Message> {
+    const path = `/api/rooms/${encodeURIComponent(roomId)}/messages`;
+    return (await this.request<{ message: Message }>("POST", path, { text, clientId })).message;
+  }
+
+  async dm(username: string): Promise<Room> {
+    return (await this.request<{ room: Room }>("POST", "/api/dms", { username })).room;
+  }
+
+  async user(username: string): Promise<UserProfile> {
+    const path = `/api/users/${encodeURIComponent(username)}`;
+    return (await this.request<{ user: UserProfile }>("GET", path)).user;
+  }
+
+  /** The WebSocket URL of this server. */
+  get wsUrl(): string {
+    return this.baseUrl.replace(/^http/, "ws") + "/api/ws";
+  }
+}

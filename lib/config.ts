@@ -1,0 +1,81 @@
+/**
+ * @module Server configuration from environment variables, with safe defaults.
+ * Every variable is documented in the README's "Configuration" section.
+ */
+
+export interface Config {
+  port: number;
+  hostname: string;
+  /** A file path, `:memory:`, or a KV Connect URL (https://…). */
+  kvPath: string;
+  /** Origins allowed for cookie-authenticated unsafe requests and upgrades. */
+  allowedOrigins: string[];
+  /** BroadcastChannel fast path between isolates (KV alone when false). */
+  busFastPath: boolean;
+  /** Mark cookies Secure (https). Inferred from allowed origins when unset. */
+  secureCookies: boolean;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+  /** Messages a user may send per 10 s window (per isolate) before `rate_limited`. */
+  sendRateBurst: number;
+  /** Steady messages per second a user may send. */
+  sendRatePerSec: number;
+  /** Open sockets one user may hold (per isolate). */
+  maxSocketsPerUser: number;
+}
+
+function int(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(`Invalid configuration: ${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new Error(`Invalid configuration: ${name} must be true or false, got "${raw}"`);
+}
+
+/** Reads the configuration; throws with a clear message on a malformed value. */
+export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
+  const port = int(env, "PORT", 8000);
+  const hostname = env.HOSTNAME || "0.0.0.0";
+  const allowedOrigins = (env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(
+    Boolean,
+  ).map((origin) => {
+    try {
+      return new URL(origin).origin;
+    } catch {
+      throw new Error(`Invalid configuration: ALLOWED_ORIGINS has a bad origin "${origin}"`);
+    }
+  });
+  const level = env.LOG_LEVEL ?? "info";
+  if (!["debug", "info", "warn", "error"].includes(level)) {
+    throw new Error(`Invalid configuration: LOG_LEVEL must be debug, info, warn or error`);
+  }
+  return {
+    port,
+    hostname,
+    kvPath: env.KV_PATH || "./data/chat.db",
+    allowedOrigins,
+    busFastPath: bool(env, "BUS_FAST_PATH", true),
+    secureCookies: bool(
+      env,
+      "SECURE_COOKIES",
+      allowedOrigins.length > 0 && allowedOrigins.every((o) => o.startsWith("https:")),
+    ),
+    sessionIdleMs: int(env, "SESSION_IDLE_HOURS", 24 * 7) * 3600_000,
+    sessionMaxMs: int(env, "SESSION_MAX_DAYS", 30) * 24 * 3600_000,
+    logLevel: level as Config["logLevel"],
+    sendRateBurst: int(env, "SEND_RATE_BURST", 30),
+    sendRatePerSec: int(env, "SEND_RATE_PER_SEC", 10),
+    maxSocketsPerUser: int(env, "MAX_SOCKETS_PER_USER", 20),
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * @module Who is online, across every socket, isolate and process.
+ *
+ * Each open socket is a KV key naming its isolate; each isolate heartbeats its own
+ * record with a deadline stored in the value. A user is online while any of their
+ * sockets lives on a live isolate. When the last one closes, the user does not go
+ * offline at once: a pending offline is recorded and settles after a grace period
+ * unless a socket comes back first, so a page reload or a server restart announces
+ * nothing. An isolate that dies without closing its sockets (kill -9, crash) misses
+ * its heartbeat; any other isolate's sweeper then removes its sockets and settles
+ * their users. A process that restarts on the same host sweeps the records of dead
+ * pids at once, so no ghost survives a restart.
+ *
+ * Worst case for a silently dead isolate: heartbeat TTL + sweep interval + grace,
+ * well under the contract's 60 s. A silently dead client is closed by the socket's
+ * ping timeout, then follows the clean path.
+ */
+
+import type { Clock } from "../clock.ts";
+import { errorFields, log } from "../log.ts";
+import type { User } from "../protocol/types.ts";
+import type { PresenceRecord, PresenceStore } from "../store/presence.ts";
+import type { RoomStore } from "../store/rooms.ts";
+import type { EventSink } from "../realtime/events.ts";
+
+export interface PresenceOptions {
+  clock: Clock;
+  isolateId: string;
+  /** How long a user stays "online" after their last socket closed. */
+  graceMs?: number;
+  heartbeatMs?: number;
+  /** An isolate silent for this long is dead. */
+  isolateTtlMs?: number;
+}
+
+export interface PresenceState {
+  online: boolean;
+  lastSeenAt: number | null;
+}
+
+export class PresenceService {
+  #store: PresenceStore;
+  #rooms: RoomStore;
+  #events: EventSink;
+  #clock: Clock;
+  readonly isolateId: string;
+  readonly graceMs: number;
+  readonly heartbeatMs: number;
+  readonly isolateTtlMs: number;
+  #liveIsolates = new Set<string>();
+  #timer?: number;
+  #settleTimers = new Map<string, number>();
+  #stopped = false;
+  #startedAt: number;
+
+  constructor(store: PresenceStore, rooms: RoomStore, events: EventSink, options: PresenceOptions) {
+    this.#store = store;
+    this.#rooms = rooms;
+    this.#events = events;
+    this.#clock = options.clock;
+    this.isolateId = options.isolateId;
+    this.graceMs = options.graceMs ?? 5_000;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.isolateTtlMs = options.isolateTtlMs ?? 20_000;
+    this.#startedAt = this.#clock.now();
+    this.#liveIsolates.add(this.isolateId);
+  }
+
+  /** Registers this isolate and starts heartbeats and sweeps. */
+  async start(): Promise<void> {
+    await this.#beat();
+    await this.sweep({ startup: true });
+    const loop = () => {
+      if (this.#stopped) return;
+      this.#timer = this.#clock.setTimeout(async () => {
+        try {
+          await this.#beat();
+          await this.sweep();
+        } catch (err) {
+          log.warn("presence_sweep_failed", errorFields(err));
+        }
+        loop();
+      }, this.heartbeatMs * (0.8 + Math.random() * 0.4));
+    };
+    loop();
+  }
+
+  #beat(): Promise<void> {
+    return this.#store.heartbeat({
+      id: this.isolateId,
+      host: hostname(),
+      pid: Deno.pid,
+      startedAt: this.#startedAt,
+      expiresAt: this.#clock.now() + this.isolateTtlMs,
+    });
+  }
+
+  async connect(user: User, connId: string): Promise<void> {
+    await this.#store.addConn(user.id, connId, this.isolateId, this.#clock.now());
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const entry = await this.#store.state(user.id);
+      const state = entry.value;
+      if (state?.online && state.pendingOfflineAt === undefined) return;
+      const now = this.#clock.now();
+      const next: PresenceRecord = { online: true, lastSeenAt: now };
+      if (await this.#store.setState(entry, user.id, next)) {
+        // Coming back within the grace period was never announced as offline.
+        if (!state?.online) await this.#announce(user.id, user.username, true, now);
+        return;
+      }
+    }
+  }
+
+  async disconnect(user: User, connId: string): Promise<void> {
+    await this.#store.removeConn(user.id, connId, this.isolateId);
+    await this.#markPending(user.id, this.#clock.now());
+  }
+
+  /** Records a pending offline for a user with no live socket left, and arms its settle. */
+  async #markPending(userId: string, lastSeenAt: number): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if (await this.#hasLiveConn(userId)) return;
+      const entry = await this.#store.state(userId);
+      if (!entry.value?.online) return;
+      const at = this.#clock.now() + this.graceMs;
+      if (await this.#store.setState(entry, userId, { online: true, lastSeenAt, pendingOfflineAt: at })) {
+        this.#armSettle(userId, this.graceMs);
+        return;
+      }
+    }
+  }
+
+  #armSettle(userId: string, ms: number): void {
+    if (this.#stopped) return;
+    const previous = this.#settleTimers.get(userId);
+    if (previous !== undefined) this.#clock.clearTimeout(previous);
+    this.#settleTimers.set(
+      userId,
+      this.#clock.setTimeout(() => {
+        this.#settleTimers.delete(userId);
+        this.settle(userId).catch((err) => log.warn("presence_settle_failed", errorFields(err)));
+      }, ms),
+    );
+  }
+
+  /** Turns a due pending offline into offline (announced once, by whoever commits it). */
+  async settle(userId: string): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const entry = await this.#store.state(userId);
+      const state = entry.value;
+      if (!state || state.pendingOfflineAt === undefined) return;
+      if (await this.#hasLiveConn(userId)) {
+        if (await this.#store.setState(entry, userId, { online: true, lastSeenAt: state.lastSeenAt })) return;
+        continue;
+      }
+      if (state.pendingOfflineAt > this.#clock.now()) {
+        this.#armSettle(userId, state.pendingOfflineAt - this.#clock.now());
+        return;
+      }
+      const next = { online: false, lastSeenAt: state.lastSeenAt };
+      if (await this.#store.setState(entry, userId, next)) {
+        const user = await this.#usernameOf(userId);
+        await this.#announce(userId, user, false, state.lastSeenAt);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Heartbeat bookkeeping: finds dead isolates, removes their sockets, and settles
+   * users whose pending offline is due. Safe to run on every isolate at once.
+   */
+  async sweep(options: { startup?: boolean } = {}): Promise<void> {
+    const now = this.#clock.now();
+    const isolates = await this.#store.isolates();
+    const live = new Set<string>([this.isolateId]);
+    const dead = isolates.filter((isolate) => {
+      if (isolate.id === this.isolateId) return false;
+      const gone = isolate.expiresAt <= now ||
+        (options.startup === true && isolate.host === hostname() && isolate.pid !== Deno.pid &&
+          !pidAlive(isolate.pid));
+      if (!gone) live.add(isolate.id);
+      return gone;
+    });
+    this.#liveIsolates = live;
+    for (const isolate of dead) {
+      const conns = await this.#store.connsOfIsolate(isolate.id);
+      for (const [userId, connId] of conns) await this.#store.removeConn(userId, connId, isolate.id);
+      await this.#store.deleteIsolate(isolate.id);
+      const lastSeen = Math.min(now, isolate.expiresAt - this.isolateTtlMs);
+      for (const userId of new Set(conns.map(([userId]) => userId))) {
+        await this.#markPending(userId, lastSeen);
+      }
+      log.info("isolate_swept", { isolate: isolate.id, sockets: conns.length });
+    }
+    for (const userId of await this.#store.pendingDue(now)) await this.settle(userId);
+  }
+
+  async #hasLiveConn(userId: string): Promise<boolean> {
+    const conns = await this.#store.conns(userId);
+    return conns.some((conn) => this.#liveIsolates.has(conn.isolateId));
+  }
+
+  /** Online state for each user; an online user's lastSeenAt is now. */
+  async states(userIds: string[]): Promise<Map<string, PresenceState>> {
+    const records = await this.#store.states(userIds);
+    const now = this.#clock.now();
+    const map = new Map<string, PresenceState>();
+    userIds.forEach((id, i) => {
+      const record = records[i];
+      map.set(id, {
+        online: record?.online ?? false,
+        lastSeenAt: record ? (record.online ? now : record.lastSeenAt) : null,
+      });
+    });
+    return map;
+  }
+
+  async #announce(userId: string, username: string, online: boolean, lastSeenAt: number) {
+    const roomIds = await this.#rooms.roomIdsOf(userId);
+    await this.#events.publish({ kind: "presence", userId, username, online, lastSeenAt, roomIds });
+  }
+
+  #usernameResolver?: (userId: string) => Promise<string>;
+  /** How to name a user in announcements made by the sweeper. */
+  setUsernameResolver(resolve: (userId: string) => Promise<string>): void {
+    this.#usernameResolver = resolve;
+  }
+  async #usernameOf(userId: string): Promise<string> {
+    return this.#usernameResolver ? await this.#usernameResolver(userId) : userId;
+  }
+
+  /**
+   * Graceful stop: this isolate's sockets are being closed with 1012; their users
+   * get a pending offline that any surviving (or restarted) isolate settles, so a
+   * quick restart announces nothing.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    for (const id of this.#settleTimers.values()) this.#clock.clearTimeout(id);
+    this.#settleTimers.clear();
+    const conns = await this.#store.connsOfIsolate(this.isolateId);
+    for (const [userId, connId] of conns) await this.#store.removeConn(userId, connId, this.isolateId);
+    for (const userId of new Set(conns.map(([userId]) => userId))) {
+      await this.#markPending(userId, this.#clock.now());
+    }
+    await this.#store.deleteIsolate(this.isolateId);
+  }
+}
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (err) {
+    // Without /proc (or permission to look), trust the heartbeat alone.
+    return !(err instanceof Deno.errors.NotFound);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * @module WebSocket frames of the contract, both directions, and the one parser of
+ * client frames. The server parses with it; clients build frames with these types.
+ */
+
+import { BadRequestError } from "../errors.ts";
+import { REF_MAX } from "./limits.ts";
+import type { ErrorCode, Member, Message, Room, User } from "./types.ts";
+import { validateClientId, validateSeq } from "./validate.ts";
+
+export type ClientFrame =
+  | { type: "subscribe"; roomId: string; since?: number; ref?: string }
+  | { type: "unsubscribe"; roomId: string; ref?: string }
+  | { type: "send"; roomId: string; text: string; clientId?: string; ref?: string }
+  | { type: "typing"; roomId: string; ref?: string }
+  | { type: "read"; roomId: string; seq: number; ref?: string }
+  | { type: "ping"; ref?: string };
+
+export type ServerFrame =
+  | { type: "ready"; user: User }
+  | {
+    type: "subscribed";
+    roomId: string;
+    lastSeq: number;
+    recovered: boolean;
+    members: Member[];
+    ref?: string;
+  }
+  | { type: "unsubscribed"; roomId: string; ref?: string }
+  | { type: "message"; roomId: string; message: Message }
+  | { type: "ack"; ref?: string; message: Message; duplicate?: boolean }
+  | { type: "presence"; userId: string; username: string; online: boolean; lastSeenAt: number }
+  | { type: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
+  | { type: "typing"; roomId: string; userId: string; username: string }
+  | { type: "read"; roomId: string; seq: number; ref?: string }
+  | { type: "room"; room: Room }
+  | { type: "error"; ref?: string; code: ErrorCode; message: string; retryAfterMs?: number }
+  | { type: "pong"; ref?: string };
+
+export type ClientFrameType = ClientFrame["type"];
+export type ServerFrameType = ServerFrame["type"];
+
+/** Narrows the server frames to one type. */
+export type ServerFrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;
+
+/** A frame the server could not accept, carrying the `ref` to echo when it had one. */
+export class FrameError extends BadRequestError {
+  readonly ref?: string;
+  constructor(message: string, ref?: string) {
+    super(message);
+    this.name = "FrameError";
+    this.ref = ref;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Parses the text of one client frame. Throws {@linkcode FrameError} (with the
+ * frame's `ref` when it is readable) for invalid JSON, unknown types and bad fields.
+ * Room ids are only checked to be strings here: whether they name a room is the
+ * services' business, which answer `not_found`.
+ */
+export function parseClientFrame(text: string): ClientFrame {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new FrameError("Frame is not valid JSON");
+  }
+  if (!isRecord(data)) throw new FrameError("Frame must be a JSON object");
+  let ref: string | undefined;
+  if (data.ref !== undefined) {
+    if (typeof data.ref !== "string" || data.ref.length > REF_MAX) {
+      throw new FrameError(`Field "ref" must be a string of at most ${REF_MAX} characters`);
+    }
+    ref = data.ref;
+  }
+  try {
+    return parseFields(data, ref);
+  } catch (err) {
+    if (err instanceof FrameError) throw err;
+    if (err instanceof BadRequestError) throw new FrameError(err.message, ref);
+    throw err;
+  }
+}
+
+function roomIdOf(data: Record<string, unknown>): string {
+  if (typeof data.roomId !== "string") {
+    throw new BadRequestError('Field "roomId" must be a string');
+  }
+  return data.roomId;
+}
+
+function parseFields(data: Record<string, unknown>, ref: string | undefined): ClientFrame {
+  switch (data.type) {
+    case "subscribe": {
+      const since = data.since === undefined || data.since === null
+        ? undefined
+        : validateSeq(data.since, "since");
+      return { type: "subscribe", roomId: roomIdOf(data), since, ref };
+    }
+    case "unsubscribe":
+      return { type: "unsubscribe", roomId: roomIdOf(data), ref };
+    case "send": {
+      // Text is validated by the message service, the one path for every door.
+      if (typeof data.text !== "string") throw new BadRequestError('Field "text" must be a string');
+      const clientId = validateClientId(data.clientId);
+      return { type: "send", roomId: roomIdOf(data), text: data.text, clientId, ref };
+    }
+    case "typing":
+      return { type: "typing", roomId: roomIdOf(data), ref };
+    case "read":
+      return { type: "read", roomId: roomIdOf(data), seq: validateSeq(data.seq, "seq"), ref };
+    case "ping":
+      return { type: "ping", ref };
+    default: {
+      const shown = typeof data.type === "string" ? `"${data.type.slice(0, 32)}"` : "missing";
+      throw new BadRequestError(`Unknown frame type: ${shown}`);
+    }
+  }
+}

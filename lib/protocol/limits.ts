@@ -1,0 +1,31 @@
+/**
+ * @module The contract's limits, in one place for the server and every client.
+ */
+
+export const USERNAME_MIN = 3;
+export const USERNAME_MAX = 32;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+export const ROOM_NAME_MAX = 64;
+export const TOPIC_MAX = 256;
+export const MESSAGE_MAX = 4000;
+export const CLIENT_ID_MAX = 64;
+export const REF_MAX = 64;
+/** HTTP request bodies, in bytes. */
+export const HTTP_BODY_MAX = 64 * 1024;
+/** WebSocket frames, in bytes (larger: close 1009). */
+export const WS_FRAME_MAX = 16 * 1024;
+export const HISTORY_DEFAULT = 50;
+export const HISTORY_MAX = 100;
+/** Missed messages a `subscribe` with `since` replays; beyond it `recovered` is false. */
+export const REPLAY_MAX = 1000;
+/** Ids are opaque, but the server only ever mints these characters and lengths. */
+export const ID_MAX = 40;
+
+/** Close codes. */
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_POLICY = 1008;
+export const CLOSE_TOO_BIG = 1009;
+export const CLOSE_RESTARTING = 1012;
+export const CLOSE_SESSION_ENDED = 4001;
+export const CLOSE_FLOODING = 4029;

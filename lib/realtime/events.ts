@@ -1,0 +1,48 @@
+/**
+ * @module The events isolates tell each other, and the bus that carries them.
+ *
+ * Messages are not among them: the messages table and each room's head key are
+ * their truth, watched directly (see feeds.ts). A `messages` event is only a hint
+ * that lets an isolate deliver without waiting for the watch.
+ */
+
+import type { Message, Room } from "../protocol/types.ts";
+
+export type BusEvent =
+  | {
+    kind: "presence";
+    userId: string;
+    username: string;
+    online: boolean;
+    lastSeenAt: number;
+    /** The rooms the user is in: whoever shares one is told. */
+    roomIds: string[];
+  }
+  | { kind: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
+  | { kind: "typing"; roomId: string; userId: string; username: string }
+  | { kind: "read"; userId: string; roomId: string; seq: number; fromConn?: string }
+  | { kind: "room"; userId: string; room: Room }
+  | { kind: "session_ended"; sessionId: string; userId: string };
+
+/** A hint that a room has new messages (fast path only; never the truth). */
+export interface MessagesHint {
+  kind: "messages";
+  roomId: string;
+  messages: Message[];
+}
+
+/**
+ * Cross-isolate delivery. `publish` reaches every isolate, this one included, once,
+ * in publish order per publisher. `hint` is best effort (fast path only).
+ */
+export interface Bus {
+  publish(event: BusEvent): Promise<void>;
+  hint(hint: MessagesHint): void;
+  subscribe(handler: (event: BusEvent | MessagesHint) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Where services send events; the server wires it to the bus. */
+export interface EventSink {
+  publish(event: BusEvent): Promise<void>;
+}

@@ -1,0 +1,144 @@
+/**
+ * @module This isolate's open sockets and the routing of bus events to them.
+ */
+
+import { CLOSE_SESSION_ENDED } from "../protocol/limits.ts";
+import type { BusEvent, MessagesHint } from "./events.ts";
+import type { Connection } from "./connection.ts";
+import type { Feeds } from "./feeds.ts";
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, set = new Set());
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+export class Hub {
+  readonly connections = new Map<string, Connection>();
+  #byUser = new Map<string, Set<Connection>>();
+  #bySession = new Map<string, Set<Connection>>();
+  /** roomId → sockets of users who belong to the room. */
+  #byRoom = new Map<string, Set<Connection>>();
+  #feeds: Feeds;
+  /** Told when a user left a room anywhere (membership caches forget it). */
+  #onLeft: (roomId: string, userId: string) => void;
+
+  constructor(feeds: Feeds, onLeft: (roomId: string, userId: string) => void) {
+    this.#feeds = feeds;
+    this.#onLeft = onLeft;
+  }
+
+  add(conn: Connection, roomIds: string[]): void {
+    this.connections.set(conn.id, conn);
+    addTo(this.#byUser, conn.user.id, conn);
+    addTo(this.#bySession, conn.sessionId, conn);
+    for (const roomId of roomIds) this.#join(conn, roomId);
+  }
+
+  remove(conn: Connection): void {
+    this.connections.delete(conn.id);
+    removeFrom(this.#byUser, conn.user.id, conn);
+    removeFrom(this.#bySession, conn.sessionId, conn);
+    for (const roomId of conn.rooms) removeFrom(this.#byRoom, roomId, conn);
+    for (const roomId of conn.subscriptions) this.#feeds.unsubscribe(conn.id, roomId);
+    conn.subscriptions.clear();
+  }
+
+  socketsOf(userId: string): number {
+    return this.#byUser.get(userId)?.size ?? 0;
+  }
+
+  #join(conn: Connection, roomId: string): void {
+    conn.rooms.add(roomId);
+    addTo(this.#byRoom, roomId, conn);
+  }
+
+  #leave(conn: Connection, roomId: string): void {
+    conn.rooms.delete(roomId);
+    removeFrom(this.#byRoom, roomId, conn);
+    if (conn.subscriptions.delete(roomId)) this.#feeds.unsubscribe(conn.id, roomId);
+  }
+
+  /** Routes one bus event to the sockets it concerns. */
+  route(event: BusEvent | MessagesHint): void {
+    switch (event.kind) {
+      case "messages":
+        this.#feeds.committed(event.roomId, event.messages);
+        return;
+      case "presence": {
+        const told = new Set<Connection>();
+        for (const roomId of event.roomIds) {
+          for (const conn of this.#byRoom.get(roomId) ?? []) {
+            if (conn.user.id === event.userId || told.has(conn)) continue;
+            told.add(conn);
+            conn.send({
+              type: "presence",
+              userId: event.userId,
+              username: event.username,
+              online: event.online,
+              lastSeenAt: event.lastSeenAt,
+            });
+          }
+        }
+        return;
+      }
+      case "member": {
+        const { roomId, userId, username } = event;
+        if (event.event === "joined") {
+          for (const conn of this.#byUser.get(userId) ?? []) this.#join(conn, roomId);
+        }
+        const frame = { type: "member" as const, roomId, userId, username, event: event.event };
+        const audience = new Set([
+          ...(this.#byRoom.get(roomId) ?? []),
+          ...(this.#byUser.get(userId) ?? []),
+        ]);
+        for (const conn of audience) conn.send(frame);
+        if (event.event === "left") {
+          this.#onLeft(roomId, userId);
+          for (const conn of this.#byUser.get(userId) ?? []) this.#leave(conn, roomId);
+        }
+        return;
+      }
+      case "typing":
+        for (const conn of this.#byRoom.get(event.roomId) ?? []) {
+          if (conn.user.id === event.userId || !conn.subscriptions.has(event.roomId)) continue;
+          conn.sendEphemeral({
+            type: "typing",
+            roomId: event.roomId,
+            userId: event.userId,
+            username: event.username,
+          });
+        }
+        return;
+      case "read":
+        for (const conn of this.#byUser.get(event.userId) ?? []) {
+          if (conn.id === event.fromConn) continue;
+          conn.send({ type: "read", roomId: event.roomId, seq: event.seq });
+        }
+        return;
+      case "room":
+        for (const conn of this.#byUser.get(event.userId) ?? []) {
+          if (event.room.kind === "direct") this.#join(conn, event.room.id);
+          conn.send({ type: "room", room: event.room });
+        }
+        return;
+      case "session_ended":
+        for (const conn of this.#bySession.get(event.sessionId) ?? []) {
+          conn.close(CLOSE_SESSION_ENDED, "Session ended");
+        }
+        return;
+    }
+  }
+
+  /** Closes every socket with `code` (shutdown: 1012). */
+  closeAll(code: number, reason: string): void {
+    for (const conn of this.connections.values()) conn.close(code, reason);
+  }
+}

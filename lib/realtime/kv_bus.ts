@@ -1,0 +1,231 @@
+/**
+ * @module The cross-isolate bus on Deno KV, with BroadcastChannel as a fast path.
+ *
+ * Each isolate owns an outbox: events go to ["bus", isolateId, n] with n counting
+ * up, and the outbox's head ["bus_head", isolateId] moves to the newest n in the
+ * same commit. One writer per outbox and one commit at a time keep n in order with
+ * no contention at all. Readers watch the heads (KV watch takes 10 keys per call, so
+ * heads are watched in chunks) and treat a change as a doorbell: they read their
+ * cursor's range of the outbox, which also covers values the watch skipped.
+ *
+ * Where BroadcastChannel reaches other isolates (`deno serve --parallel`), events
+ * are also posted there. A posted event n is delivered when it is the next one the
+ * reader expects from that outbox; otherwise the KV read catches up. Either way each
+ * event is delivered once per isolate, in order per publisher.
+ */
+
+import { errorFields, log } from "../log.ts";
+import type { Bus, BusEvent, MessagesHint } from "./events.ts";
+
+const EVENT_TTL_MS = 5 * 60_000;
+const REGISTRY_KEY = ["bus_registry"];
+const WATCH_CHUNK = 9; // plus the registry key: KV's limit of 10 keys per watch
+
+interface Posted {
+  src: string;
+  n?: number;
+  event?: BusEvent;
+  hint?: MessagesHint;
+}
+
+type Handler = (event: BusEvent | MessagesHint) => void;
+
+export class KvBus implements Bus {
+  #kv: Deno.Kv;
+  #id: string;
+  #n = 0;
+  #queue: Array<{ event: BusEvent; done: () => void; fail: (err: unknown) => void }> = [];
+  #writing = false;
+  #handlers = new Set<Handler>();
+  #cursors = new Map<string, number>();
+  #reading = new Map<string, Promise<void>>();
+  #again = new Set<string>();
+  #watches: AbortController[] = [];
+  #channel?: BroadcastChannel;
+  #closed = false;
+  #refreshing?: Promise<void>;
+
+  constructor(kv: Deno.Kv, isolateId: string, options: { fastPath: boolean }) {
+    this.#kv = kv;
+    this.#id = isolateId;
+    if (options.fastPath && typeof BroadcastChannel === "function") {
+      this.#channel = new BroadcastChannel("chat-bus");
+      this.#channel.onmessage = (e: MessageEvent<Posted>) => this.#onPosted(e.data);
+    }
+  }
+
+  /** Learns the other outboxes (starting after what they already hold) and watches them. */
+  async start(): Promise<void> {
+    await this.#kv.set(REGISTRY_KEY, { id: this.#id, at: Date.now() });
+    await this.#refresh(true);
+  }
+
+  subscribe(handler: Handler): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  publish(event: BusEvent): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((done, fail) => {
+      this.#queue.push({ event, done, fail });
+      if (!this.#writing) void this.#write();
+    });
+  }
+
+  hint(hint: MessagesHint): void {
+    this.#deliver(hint);
+    this.#channel?.postMessage({ src: this.#id, hint } satisfies Posted);
+  }
+
+  async #write(): Promise<void> {
+    this.#writing = true;
+    while (this.#queue.length) {
+      const batch = this.#queue.splice(0, 200);
+      const op = this.#kv.atomic();
+      let n = this.#n;
+      for (const { event } of batch) op.set(["bus", this.#id, ++n], event, { expireIn: EVENT_TTL_MS });
+      op.set(["bus_head", this.#id], n, { expireIn: 24 * 3600_000 });
+      try {
+        await op.commit();
+      } catch (err) {
+        log.error("bus_publish_failed", errorFields(err));
+        for (const item of batch) item.fail(err);
+        continue;
+      }
+      const first = this.#n + 1;
+      this.#n = n;
+      batch.forEach(({ event, done }, i) => {
+        this.#deliver(event);
+        this.#channel?.postMessage({ src: this.#id, n: first + i, event } satisfies Posted);
+        done();
+      });
+    }
+    this.#writing = false;
+  }
+
+  #deliver(event: BusEvent | MessagesHint): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(event);
+      } catch (err) {
+        log.error("bus_handler_failed", { kind: event.kind, ...errorFields(err) });
+      }
+    }
+  }
+
+  #onPosted(posted: Posted): void {
+    if (this.#closed || posted.src === this.#id) return;
+    if (posted.hint) {
+      this.#deliver(posted.hint);
+      return;
+    }
+    const cursor = this.#cursors.get(posted.src);
+    if (cursor === undefined) {
+      // An outbox born after we looked: read it from its start.
+      this.#cursors.set(posted.src, 0);
+      void this.#refresh(false);
+      this.#catchUp(posted.src, posted.n!);
+    } else if (posted.n === cursor + 1) {
+      this.#cursors.set(posted.src, posted.n);
+      this.#deliver(posted.event!);
+    } else if (posted.n! > cursor) {
+      this.#catchUp(posted.src, posted.n!);
+    }
+  }
+
+  /** Reads an outbox from the cursor up to `head`; one read per outbox at a time. */
+  #catchUp(src: string, head: number): void {
+    if ((this.#cursors.get(src) ?? 0) >= head) return;
+    if (this.#reading.has(src)) {
+      this.#again.add(src);
+      return;
+    }
+    const read = (async () => {
+      try {
+        do {
+          this.#again.delete(src);
+          const from = (this.#cursors.get(src) ?? 0) + 1;
+          const iter = this.#kv.list<BusEvent>({
+            start: ["bus", src, from],
+            end: ["bus", src, Number.MAX_SAFE_INTEGER],
+          });
+          for await (const entry of iter) {
+            const n = entry.key[2] as number;
+            if (n <= (this.#cursors.get(src) ?? 0)) continue; // the fast path got it first
+            this.#cursors.set(src, n);
+            this.#deliver(entry.value);
+          }
+        } while (this.#again.has(src));
+      } catch (err) {
+        log.warn("bus_read_failed", { src, ...errorFields(err) });
+      } finally {
+        this.#reading.delete(src);
+      }
+    })();
+    this.#reading.set(src, read);
+  }
+
+  /** Re-reads the list of outboxes and restarts the watches over their heads. */
+  #refresh(initial: boolean): Promise<void> {
+    this.#refreshing ??= (async () => {
+      try {
+        const heads = new Map<string, number>();
+        for await (const entry of this.#kv.list<number>({ prefix: ["bus_head"] })) {
+          heads.set(entry.key[1] as string, entry.value);
+        }
+        for (const [src, head] of heads) {
+          if (src === this.#id || this.#cursors.has(src)) continue;
+          this.#cursors.set(src, initial ? head : 0);
+        }
+        this.#watch([...this.#cursors.keys()]);
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  #watch(sources: string[]): void {
+    for (const controller of this.#watches) controller.abort();
+    this.#watches = [];
+    if (this.#closed) return;
+    for (let i = 0; i < Math.max(1, sources.length); i += WATCH_CHUNK) {
+      const chunk = sources.slice(i, i + WATCH_CHUNK);
+      const controller = new AbortController();
+      this.#watches.push(controller);
+      void this.#watchChunk(chunk, controller.signal);
+    }
+  }
+
+  async #watchChunk(chunk: string[], signal: AbortSignal): Promise<void> {
+    const keys = [REGISTRY_KEY, ...chunk.map((src) => ["bus_head", src])];
+    let registry: string | null = null;
+    try {
+      const stream = this.#kv.watch(keys);
+      signal.addEventListener("abort", () => stream.cancel().catch(() => {}), { once: true });
+      for await (const entries of stream) {
+        if (signal.aborted) return;
+        const version = entries[0].versionstamp;
+        if (registry !== null && version !== registry) void this.#refresh(false);
+        registry = version ?? "";
+        entries.slice(1).forEach((entry, i) => {
+          if (typeof entry.value === "number") this.#catchUp(chunk[i], entry.value);
+        });
+      }
+    } catch (err) {
+      if (!signal.aborted && !this.#closed) {
+        log.warn("bus_watch_failed", errorFields(err));
+        setTimeout(() => this.#refresh(false), 1000);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const controller of this.#watches) controller.abort();
+    this.#channel?.close();
+    while (this.#writing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.allSettled([...this.#reading.values()]);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * @module The WebSocket door: upgrade, the life of a connection, and one handler per
+ * client frame. Every frame goes through the same services as HTTP; errors become
+ * `error` frames here and only here.
+ */
+
+import { ChatError, publicError, RateLimitedError } from "../errors.ts";
+import { type ClientFrame, FrameError, parseClientFrame } from "../protocol/frames.ts";
+import {
+  CLOSE_FLOODING,
+  CLOSE_POLICY,
+  CLOSE_SESSION_ENDED,
+  CLOSE_TOO_BIG,
+  WS_FRAME_MAX,
+} from "../protocol/limits.ts";
+import type { Authenticated, AuthService } from "../auth/auth.ts";
+import type { RoomService } from "../chat/rooms.ts";
+import type { MessageService } from "../chat/messages.ts";
+import type { PresenceService } from "../presence/presence.ts";
+import type { Clock } from "../clock.ts";
+import { errorFields, log } from "../log.ts";
+import { Connection } from "./connection.ts";
+import type { EventSink } from "./events.ts";
+import type { Feeds } from "./feeds.ts";
+import type { Hub } from "./hub.ts";
+
+/** Bad frames in a row before the socket is closed (1008). */
+const MAX_STRIKES = 20;
+/** Rate-limited sends within a window before the socket is closed (4029). */
+const MAX_FLOOD_STRIKES = 30;
+const FLOOD_WINDOW_MS = 10_000;
+const TYPING_EVERY_MS = 2_000;
+/** How often an open socket re-checks that its session is still valid. */
+const SESSION_CHECK_MS = 30_000;
+/** Server pings; a client silent for about this long is dropped. */
+const IDLE_TIMEOUT_S = 20;
+
+export interface RealtimeDeps {
+  auth: AuthService;
+  rooms: RoomService;
+  messages: MessageService;
+  presence: PresenceService;
+  hub: Hub;
+  feeds: Feeds;
+  events: EventSink;
+  clock: Clock;
+}
+
+/** Upgrades an authenticated request; the caller checked Origin and the socket cap. */
+export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDeps): Response {
+  const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: IDLE_TIMEOUT_S });
+  const conn = new Connection(socket, {
+    user: auth.user,
+    sessionId: auth.session.id,
+    tokenHash: auth.tokenHash,
+  });
+  let sessionTimer: number | undefined;
+  let setup: Promise<void> = Promise.resolve();
+
+  const checkSession = async () => {
+    if (!conn.isOpen()) return;
+    const session = await deps.auth.stillValid(conn.tokenHash).catch(() => undefined);
+    if (session === null) {
+      conn.close(CLOSE_SESSION_ENDED, "Session ended");
+      return;
+    }
+    const untilExpiry = session ? Math.min(session.expiresAt, session.idleExpiresAt) - Date.now() : 0;
+    sessionTimer = setTimeout(checkSession, Math.max(1000, Math.min(SESSION_CHECK_MS, untilExpiry)));
+  };
+
+  socket.onopen = () => {
+    setup = (async () => {
+      const roomIds = await deps.rooms.roomIdsOf(conn.user.id);
+      deps.hub.add(conn, roomIds);
+      conn.send({ type: "ready", user: conn.user });
+      await deps.presence.connect(conn.user, conn.id);
+      sessionTimer = setTimeout(checkSession, SESSION_CHECK_MS);
+    })().catch((err) => {
+      log.error("socket_setup_failed", errorFields(err));
+      conn.close(1011, "Server error");
+    });
+  };
+
+  socket.onmessage = (event) => {
+    void setup.then(() => onData(conn, event.data, deps));
+  };
+
+  socket.onclose = () => {
+    clearTimeout(sessionTimer);
+    void setup.then(async () => {
+      deps.hub.remove(conn);
+      await deps.presence.disconnect(conn.user, conn.id);
+    }).catch((err) => log.warn("socket_teardown_failed", errorFields(err)));
+  };
+  socket.onerror = () => {};
+  return response;
+}
+
+async function onData(conn: Connection, data: unknown, deps: RealtimeDeps): Promise<void> {
+  if (!conn.isOpen()) return;
+  if (typeof data !== "string") {
+    strike(conn, new FrameError("Binary frames are not supported: send JSON text"));
+    return;
+  }
+  // A UTF-16 length bounds the UTF-8 size from both sides: encode only when unsure.
+  const bytes = data.length <= WS_FRAME_MAX / 3
+    ? 0
+    : data.length > WS_FRAME_MAX
+    ? data.length
+    : new TextEncoder().encode(data).length;
+  if (bytes > WS_FRAME_MAX) {
+    conn.close(CLOSE_TOO_BIG, `Frame too big: the limit is ${WS_FRAME_MAX} bytes`);
+    return;
+  }
+  let frame: ClientFrame;
+  try {
+    frame = parseClientFrame(data);
+  } catch (err) {
+    strike(conn, err);
+    return;
+  }
+  conn.strikes = 0;
+  try {
+    await handle(conn, frame, deps);
+  } catch (err) {
+    if (!(err instanceof ChatError) || err.code === "internal") {
+      log.error("frame_failed", { type: frame.type, ...errorFields(err) });
+    }
+    reply(conn, frame.ref, err);
+    if (err instanceof RateLimitedError && frame.type === "send") flood(conn, deps.clock.now());
+  }
+}
+
+function strike(conn: Connection, err: unknown): void {
+  reply(conn, err instanceof FrameError ? err.ref : undefined, err);
+  if (++conn.strikes >= MAX_STRIKES) conn.close(CLOSE_POLICY, "Too many invalid frames");
+}
+
+function flood(conn: Connection, now: number): void {
+  if (now - conn.floodWindowAt > FLOOD_WINDOW_MS) {
+    conn.floodWindowAt = now;
+    conn.floodStrikes = 0;
+  }
+  if (++conn.floodStrikes >= MAX_FLOOD_STRIKES) conn.close(CLOSE_FLOODING, "Flooding");
+}
+
+/** The one place errors become `error` frames. */
+function reply(conn: Connection, ref: string | undefined, err: unknown): void {
+  const { code, message } = publicError(err);
+  conn.send({
+    type: "error",
+    ...(ref !== undefined ? { ref } : {}),
+    code,
+    message,
+    ...(err instanceof RateLimitedError ? { retryAfterMs: err.retryAfterMs } : {}),
+  });
+}
+
+async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps): Promise<void> {
+  const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
+  switch (frame.type) {
+    case "ping":
+      conn.send({ type: "pong", ...ref });
+      return;
+    case "subscribe": {
+      const room = await deps.rooms.requireMember(conn.user.id, frame.roomId);
+      conn.subscriptions.add(room.id);
+      await deps.feeds.subscribe(conn, room.id, frame.since, ({ lastSeq, recovered, members }) => {
+        conn.send({ type: "subscribed", roomId: room.id, lastSeq, recovered, members, ...ref });
+      });
+      return;
+    }
+    case "unsubscribe":
+      if (conn.subscriptions.delete(frame.roomId)) deps.feeds.unsubscribe(conn.id, frame.roomId);
+      conn.send({ type: "unsubscribed", roomId: frame.roomId, ...ref });
+      return;
+    case "send": {
+      const stored = await deps.messages.send(conn.user, frame.roomId, {
+        text: frame.text,
+        clientId: frame.clientId,
+      });
+      conn.send({
+        type: "ack",
+        ...ref,
+        message: stored.message,
+        ...(stored.duplicate ? { duplicate: true } : {}),
+      });
+      return;
+    }
+    case "typing": {
+      const room = await deps.rooms.requireMember(conn.user.id, frame.roomId);
+      const now = deps.clock.now();
+      if (now - (conn.typingAt.get(room.id) ?? 0) < TYPING_EVERY_MS) return;
+      conn.typingAt.set(room.id, now);
+      await deps.events.publish({
+        kind: "typing",
+        roomId: room.id,
+        userId: conn.user.id,
+        username: conn.user.username,
+      });
+      return;
+    }
+    case "read":
+      await deps.rooms.markRead(conn.user.id, frame.roomId, frame.seq, conn.id);
+      return;
+  }
+}

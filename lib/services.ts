@@ -1,0 +1,101 @@
+/**
+ * @module The composition root: opens KV and wires stores, services, the bus and
+ * the realtime layer together. Both doors (HTTP and WebSocket) get the same objects.
+ */
+
+import type { Config } from "./config.ts";
+import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
+import { openKv, newId } from "./store/kv.ts";
+import { UserStore } from "./store/users.ts";
+import { RoomStore } from "./store/rooms.ts";
+import { MessageStore } from "./store/messages.ts";
+import { PresenceStore } from "./store/presence.ts";
+import { AuthService } from "./auth/auth.ts";
+import { PasswordHasher } from "./auth/passwords.ts";
+import { RoomService } from "./chat/rooms.ts";
+import { MessageService } from "./chat/messages.ts";
+import { UserService } from "./chat/users.ts";
+import { RateLimiter } from "./chat/_rate_limit.ts";
+import { PresenceService } from "./presence/presence.ts";
+import { KvBus } from "./realtime/kv_bus.ts";
+import { Feeds } from "./realtime/feeds.ts";
+import { Hub } from "./realtime/hub.ts";
+
+export interface Services {
+  config: Config;
+  kv: Deno.Kv;
+  clock: Clock;
+  isolateId: string;
+  auth: AuthService;
+  rooms: RoomService;
+  messages: MessageService;
+  users: UserService;
+  presence: PresenceService;
+  bus: KvBus;
+  events: KvBus;
+  feeds: Feeds;
+  hub: Hub;
+  hasher: PasswordHasher;
+}
+
+export interface ServiceOptions {
+  clock?: Clock;
+  kv?: Deno.Kv;
+  /** Presence timings (tests shorten them). */
+  presence?: { graceMs?: number; heartbeatMs?: number; isolateTtlMs?: number };
+}
+
+export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const kv = options.kv ?? await openKv(config.kvPath);
+  const isolateId = newId();
+  const userStore = new UserStore(kv);
+  const roomStore = new RoomStore(kv);
+  const bus = new KvBus(kv, isolateId, { fastPath: config.busFastPath });
+  const presence = new PresenceService(new PresenceStore(kv), roomStore, bus, {
+    clock,
+    isolateId,
+    ...options.presence,
+  });
+  const hasher = new PasswordHasher(1);
+  const auth = new AuthService(userStore, hasher, {
+    clock,
+    idleMs: config.sessionIdleMs,
+    maxMs: config.sessionMaxMs,
+    onSessionEnded: (sessionId, userId) => bus.publish({ kind: "session_ended", sessionId, userId }),
+  });
+  const rooms = new RoomService({ rooms: roomStore, users: userStore }, { presence, events: bus, clock });
+  const messageStore = new MessageStore(kv);
+  const messages = new MessageService(messageStore, rooms, {
+    clock,
+    limiter: new RateLimiter({ burst: config.sendRateBurst, perSec: config.sendRatePerSec, clock }),
+    onCommitted: (roomId, stored) => bus.hint({ kind: "messages", roomId, messages: stored }),
+  });
+  const users = new UserService(userStore, presence);
+  presence.setUsernameResolver((id) => users.usernameOf(id));
+  const feeds = new Feeds(kv, {
+    head: async (roomId) => (await roomStore.head(roomId)).seq,
+    range: (roomId, from, to, limit) => messageStore.range(roomId, from, to, limit),
+    members: (roomId) => rooms.memberList(roomId),
+  });
+  const hub = new Hub(feeds, (roomId, userId) => rooms.members.forget(roomId, userId));
+  bus.subscribe((event) => hub.route(event));
+  await bus.start();
+  await presence.start();
+  return {
+    config,
+    kv,
+    clock,
+    isolateId,
+    auth,
+    rooms,
+    messages,
+    users,
+    presence,
+    bus,
+    events: bus,
+    feeds,
+    hub,
+    hasher,
+  };
+}

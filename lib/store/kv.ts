@@ -1,0 +1,97 @@
+/**
+ * @module Opening Deno KV and the table of every key the store writes.
+ *
+ * | key                                         | value                                  |
+ * | ------------------------------------------- | -------------------------------------- |
+ * | ["user", userId]                            | UserRecord (with password hash)        |
+ * | ["user_by_name", lowercaseName]             | userId (uniqueness index)              |
+ * | ["session", tokenHash]                      | SessionRecord (expiry in the value)    |
+ * | ["user_session", userId, sessionId]         | tokenHash (a user's sessions)          |
+ * | ["login_fail", lowercaseName]               | LoginFailures (throttle window)        |
+ * | ["room", roomId]                            | RoomRecord                             |
+ * | ["room_seq", roomId]                        | RoomHead {seq, at}: newest message     |
+ * | ["room_member", roomId, userId]             | Membership {role, joinedAt}            |
+ * | ["member_room", userId, roomId]             | joinedAt (a user's rooms)              |
+ * | ["room_member_count", roomId]               | Deno.KvU64                             |
+ * | ["public_room", roomId]                     | createdAt (the directory)              |
+ * | ["invite", roomId, userId]                  | Invite {by, at}                        |
+ * | ["dm", userIdLow, userIdHigh]               | roomId (one direct room per pair)      |
+ * | ["read", userId, roomId]                    | seq of my read marker                  |
+ * | ["msg", roomId, seq]                        | Message                                |
+ * | ["msg_client", roomId, userId, clientId]    | {seq, expiresAt} (24 h idempotency)    |
+ * | ["isolate", isolateId]                      | IsolateRecord {expiresAt, …} heartbeat |
+ * | ["presence", userId]                        | PresenceRecord {online, lastSeenAt, …} |
+ * | ["presence_conn", userId, connId]           | {isolateId, at}: one open socket       |
+ * | ["isolate_conn", isolateId, userId, connId] | true (sockets to sweep if it dies)     |
+ * | ["presence_pending", userId]                | offlineAt (a damped offline to settle) |
+ * | ["bus", isolateId, n]                       | BusEvent (transient, expires)          |
+ * | ["bus_head", isolateId]                     | n (the doorbell other isolates watch)  |
+ */
+
+import { InternalError } from "../errors.ts";
+
+/**
+ * Opens KV at a file path (its folder is created), `:memory:`, or a KV Connect URL
+ * (set `DENO_KV_ACCESS_TOKEN` for those).
+ */
+export async function openKv(path: string): Promise<Deno.Kv> {
+  if (path !== ":memory:" && !/^https?:\/\//.test(path)) {
+    const slash = path.lastIndexOf("/");
+    if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+  }
+  return await Deno.openKv(path);
+}
+
+/** A random id: 20 lowercase base-32 characters (100 bits). */
+export function newId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(20));
+  const alphabet = "0123456789abcdefghijklmnopqrstuv";
+  let id = "";
+  for (const byte of bytes) id += alphabet[byte & 31];
+  return id;
+}
+
+/** getMany in chunks of 10 (KV's limit), in parallel, keeping order. */
+export async function getMany<T>(kv: Deno.Kv, keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+  const chunks: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
+  for (let i = 0; i < keys.length; i += 10) {
+    chunks.push(kv.getMany<T[]>(keys.slice(i, i + 10)) as Promise<Deno.KvEntryMaybe<T>[]>);
+  }
+  return (await Promise.all(chunks)).flat();
+}
+
+/** Lists a prefix up to `limit` entries. */
+export async function listAll<T>(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+  limit: number,
+  options: { reverse?: boolean } = {},
+): Promise<Deno.KvEntry<T>[]> {
+  const entries: Deno.KvEntry<T>[] = [];
+  for await (const entry of kv.list<T>({ prefix }, { limit, reverse: options.reverse })) {
+    entries.push(entry);
+  }
+  return entries;
+}
+
+export const ONE = 1n;
+/** Adding 2^64 − 1 wraps around: KV's way to subtract one from a KvU64 counter. */
+export const MINUS_ONE = 0xffffffffffffffffn;
+
+/**
+ * Runs an optimistic read-check-write `attempt` until it commits. `attempt` answers
+ * null when its checks failed (someone wrote in between); after `tries` such
+ * failures this gives up loudly rather than spin.
+ */
+export async function retryAtomic<T>(
+  label: string,
+  attempt: () => Promise<T | null>,
+  tries = 20,
+): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const result = await attempt();
+    if (result !== null) return result;
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** i)));
+  }
+  throw new InternalError(`Too much contention: ${label} failed ${tries} times`);
+}

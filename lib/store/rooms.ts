@@ -1,0 +1,190 @@
+/**
+ * @module Rooms, memberships, invites, direct-room pairs and read markers in KV.
+ * Every index and counter is written in the same atomic commit as what it indexes.
+ */
+
+import type { Role, RoomKind } from "../protocol/types.ts";
+import { getMany, listAll, MINUS_ONE, ONE } from "./kv.ts";
+
+export interface RoomRecord {
+  id: string;
+  name: string;
+  topic: string;
+  kind: RoomKind;
+  createdAt: number;
+  createdBy: string;
+  /** Direct rooms: the two members, sorted. */
+  pair?: [string, string];
+}
+
+export interface RoomHead {
+  seq: number;
+  at: number;
+}
+
+export interface Membership {
+  role: Role;
+  joinedAt: number;
+}
+
+/** How many rooms one user may belong to, and so the bound of every per-user list. */
+export const MAX_ROOMS_PER_USER = 1000;
+/** The most members any listing returns. */
+export const MEMBER_LIST_MAX = 1000;
+export const DIRECTORY_MAX = 500;
+
+function pairKey(a: string, b: string): [string, string] {
+  return a < b ? [a, b] : [b, a];
+}
+
+export class RoomStore {
+  #kv: Deno.Kv;
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+  }
+
+  /** Stores a new room with its creator as owner, in one commit. */
+  async create(room: RoomRecord): Promise<void> {
+    const op = this.#kv.atomic()
+      .check({ key: ["room", room.id], versionstamp: null })
+      .set(["room", room.id], room)
+      .set(["room_seq", room.id], { seq: 0, at: room.createdAt } satisfies RoomHead);
+    this.#addMember(op, room.id, room.createdBy, "owner", room.createdAt);
+    if (room.kind === "public") op.set(["public_room", room.id], room.createdAt);
+    const result = await op.commit();
+    if (!result.ok) throw new Error(`Room id collision: ${room.id}`);
+  }
+
+  #addMember(op: Deno.AtomicOperation, roomId: string, userId: string, role: Role, at: number) {
+    op.set(["room_member", roomId, userId], { role, joinedAt: at } satisfies Membership)
+      .set(["member_room", userId, roomId], at)
+      .sum(["room_member_count", roomId], ONE)
+      .delete(["invite", roomId, userId]);
+  }
+
+  async get(roomId: string): Promise<RoomRecord | null> {
+    return (await this.#kv.get<RoomRecord>(["room", roomId])).value;
+  }
+
+  async getMany(roomIds: string[]): Promise<(RoomRecord | null)[]> {
+    return (await getMany<RoomRecord>(this.#kv, roomIds.map((id) => ["room", id]))).map((e) =>
+      e.value
+    );
+  }
+
+  async head(roomId: string): Promise<RoomHead> {
+    return (await this.#kv.get<RoomHead>(["room_seq", roomId])).value ?? { seq: 0, at: 0 };
+  }
+
+  async heads(roomIds: string[]): Promise<RoomHead[]> {
+    const entries = await getMany<RoomHead>(this.#kv, roomIds.map((id) => ["room_seq", id]));
+    return entries.map((e) => e.value ?? { seq: 0, at: 0 });
+  }
+
+  async membership(roomId: string, userId: string): Promise<Membership | null> {
+    return (await this.#kv.get<Membership>(["room_member", roomId, userId])).value;
+  }
+
+  /** Adds a member; false when they already were one (nothing changes then). */
+  async addMember(roomId: string, userId: string, role: Role, at: number): Promise<boolean> {
+    const key = ["room_member", roomId, userId];
+    const op = this.#kv.atomic().check({ key, versionstamp: null });
+    this.#addMember(op, roomId, userId, role, at);
+    return (await op.commit()).ok;
+  }
+
+  /** Removes a member; false when they were not one. */
+  async removeMember(roomId: string, userId: string): Promise<boolean> {
+    const key = ["room_member", roomId, userId];
+    const entry = await this.#kv.get(key);
+    if (entry.versionstamp === null) return false;
+    const result = await this.#kv.atomic()
+      .check(entry)
+      .delete(key)
+      .delete(["member_room", userId, roomId])
+      .delete(["read", userId, roomId])
+      .sum(["room_member_count", roomId], MINUS_ONE)
+      .commit();
+    return result.ok;
+  }
+
+  async members(roomId: string): Promise<Array<{ userId: string } & Membership>> {
+    const entries = await listAll<Membership>(this.#kv, ["room_member", roomId], MEMBER_LIST_MAX);
+    return entries.map((e) => ({ userId: e.key[2] as string, ...e.value }));
+  }
+
+  async memberCounts(roomIds: string[]): Promise<number[]> {
+    const keys = roomIds.map((id) => ["room_member_count", id]);
+    return (await getMany<Deno.KvU64>(this.#kv, keys)).map((e) => Number(e.value?.value ?? 0n));
+  }
+
+  /** The ids of the rooms a user belongs to. */
+  async roomIdsOf(userId: string): Promise<string[]> {
+    const entries = await listAll<number>(this.#kv, ["member_room", userId], MAX_ROOMS_PER_USER);
+    return entries.map((e) => e.key[2] as string);
+  }
+
+  async countRoomsOf(userId: string): Promise<number> {
+    return (await this.roomIdsOf(userId)).length;
+  }
+
+  async publicRoomIds(): Promise<string[]> {
+    const entries = await listAll<number>(this.#kv, ["public_room"], DIRECTORY_MAX);
+    return entries.map((e) => e.key[1] as string);
+  }
+
+  async setInvite(roomId: string, userId: string, by: string, at: number): Promise<void> {
+    await this.#kv.set(["invite", roomId, userId], { by, at });
+  }
+
+  async hasInvite(roomId: string, userId: string): Promise<boolean> {
+    return (await this.#kv.get(["invite", roomId, userId])).versionstamp !== null;
+  }
+
+  /**
+   * The direct room of a pair, created in one commit guarded by the pair key, so two
+   * users asking at the same moment (on different isolates) still get one room.
+   */
+  async directRoom(
+    a: string,
+    b: string,
+    create: () => RoomRecord,
+  ): Promise<{ room: RoomRecord; created: boolean }> {
+    const pair = pairKey(a, b);
+    const key = ["dm", ...pair];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await this.#kv.get<string>(key);
+      if (existing.value) {
+        const room = await this.get(existing.value);
+        if (room) return { room, created: false };
+      }
+      const room = { ...create(), pair };
+      const op = this.#kv.atomic()
+        .check(existing)
+        .set(key, room.id)
+        .set(["room", room.id], room)
+        .set(["room_seq", room.id], { seq: 0, at: room.createdAt } satisfies RoomHead);
+      this.#addMember(op, room.id, pair[0], "member", room.createdAt);
+      if (pair[1] !== pair[0]) this.#addMember(op, room.id, pair[1], "member", room.createdAt);
+      if ((await op.commit()).ok) return { room, created: true };
+    }
+    throw new Error("Direct room creation kept conflicting");
+  }
+
+  async readMarkers(userId: string, roomIds: string[]): Promise<number[]> {
+    const keys = roomIds.map((id) => ["read", userId, id]);
+    return (await getMany<number>(this.#kv, keys)).map((e) => e.value ?? 0);
+  }
+
+  /** Moves a read marker forward (never back); answers the marker now in force. */
+  async moveReadMarker(userId: string, roomId: string, seq: number): Promise<number> {
+    const key = ["read", userId, roomId];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const entry = await this.#kv.get<number>(key);
+      const current = entry.value ?? 0;
+      if (seq <= current) return current;
+      if ((await this.#kv.atomic().check(entry).set(key, seq).commit()).ok) return seq;
+    }
+    return seq;
+  }
+}
