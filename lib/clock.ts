@@ -11,8 +11,9 @@ export interface Clock {
 
 export const SYSTEM_CLOCK: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id),
+  // Typed as numbers whichever timer typings (Deno's or Node's) are in scope.
+  setTimeout: (fn, ms) => setTimeout(fn, ms) as unknown as number,
+  clearTimeout: (id) => clearTimeout(id as unknown as ReturnType<typeof setTimeout>),
 };
 
 /** A clock that moves only when told: `advance(ms)` fires due timers in order. */

@@ -23,6 +23,8 @@ export interface Config {
   sendRatePerSec: number;
   /** Open sockets one user may hold (per isolate). */
   maxSocketsPerUser: number;
+  /** How long a user stays shown online after their last socket closed. */
+  presenceGraceMs: number;
 }
 
 function int(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -77,5 +79,6 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     sendRateBurst: int(env, "SEND_RATE_BURST", 30),
     sendRatePerSec: int(env, "SEND_RATE_PER_SEC", 10),
     maxSocketsPerUser: int(env, "MAX_SOCKETS_PER_USER", 20),
+    presenceGraceMs: int(env, "PRESENCE_GRACE_MS", 5_000),
   };
 }

@@ -5,7 +5,7 @@
 
 import type { Config } from "./config.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { openKv, newId } from "./store/kv.ts";
+import { newId, openKv } from "./store/kv.ts";
 import { UserStore } from "./store/users.ts";
 import { RoomStore } from "./store/rooms.ts";
 import { MessageStore } from "./store/messages.ts";
@@ -45,7 +45,10 @@ export interface ServiceOptions {
   presence?: { graceMs?: number; heartbeatMs?: number; isolateTtlMs?: number };
 }
 
-export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
+export async function createServices(
+  config: Config,
+  options: ServiceOptions = {},
+): Promise<Services> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const kv = options.kv ?? await openKv(config.kvPath);
   const isolateId = newId();
@@ -55,6 +58,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const presence = new PresenceService(new PresenceStore(kv), roomStore, bus, {
     clock,
     isolateId,
+    graceMs: config.presenceGraceMs,
     ...options.presence,
   });
   const hasher = new PasswordHasher(1);
@@ -62,9 +66,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
     clock,
     idleMs: config.sessionIdleMs,
     maxMs: config.sessionMaxMs,
-    onSessionEnded: (sessionId, userId) => bus.publish({ kind: "session_ended", sessionId, userId }),
+    onSessionEnded: (sessionId, userId) =>
+      bus.publish({ kind: "session_ended", sessionId, userId }),
   });
-  const rooms = new RoomService({ rooms: roomStore, users: userStore }, { presence, events: bus, clock });
+  const rooms = new RoomService({ rooms: roomStore, users: userStore }, {
+    presence,
+    events: bus,
+    clock,
+  });
   const messageStore = new MessageStore(kv);
   const messages = new MessageService(messageStore, rooms, {
     clock,

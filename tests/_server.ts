@@ -35,10 +35,10 @@ export async function tempKvPath(): Promise<string> {
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
   const kvPath = options.kvPath ?? await tempKvPath();
   const port = options.port ?? 0;
-  const common = ["--unstable-kv", "--allow-all", "--quiet"];
+  const common = ["--unstable-kv", "--allow-all"];
   const args = options.parallel
     ? ["serve", ...common, "--parallel", "--port", String(port || await freePort()), "serve.ts"]
-    : ["run", ...common, "main.ts"];
+    : ["run", ...common, "--quiet", "main.ts"];
   const env: Record<string, string> = {
     KV_PATH: kvPath,
     PORT: String(port),
@@ -84,6 +84,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
     ),
   ]);
   const normalized = url.replace("0.0.0.0", "127.0.0.1").replace("localhost", "127.0.0.1");
+  if (options.parallel) await untilAnswering(normalized, options.parallel * 4);
   const exited = async () => {
     await status;
     await pumps.catch(() => {});
@@ -115,4 +116,21 @@ export function freePort(): number {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+/** Waits until `n` requests in a row are answered (every isolate is up). */
+async function untilAnswering(url: string, n: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let answered = 0;
+  while (answered < n) {
+    if (Date.now() > deadline) throw new Error(`Server at ${url} does not answer`);
+    try {
+      const res = await fetch(`${url}/api/me`);
+      await res.body?.cancel();
+      answered = res.status === 401 ? answered + 1 : 0;
+    } catch {
+      answered = 0;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }

@@ -86,8 +86,14 @@ export class AuthService {
   }
 
   async login(username: unknown, password: unknown): Promise<AuthResult> {
-    if (typeof username !== "string") throw new InvalidCredentialsError();
-    if (typeof password !== "string") throw new BadRequestError('Field "password" must be a string');
+    // A missing or non-string field is a malformed request (400 per PROTOCOL.md), not a
+    // failed login; it tells nothing about which accounts exist.
+    if (typeof username !== "string") {
+      throw new BadRequestError('Field "username" must be a string');
+    }
+    if (typeof password !== "string") {
+      throw new BadRequestError('Field "password" must be a string');
+    }
     // A megabyte password is refused before any hashing; one that breaks the rules
     // can match no account, and says so the way any wrong password does.
     if (password.length > PASSWORD_MAX * 2 || charLength(password) > PASSWORD_MAX) {
@@ -101,7 +107,9 @@ export class AuthService {
     }
     const key = username.slice(0, 64);
     await this.#checkThrottle(key);
-    const user = /^[A-Za-z0-9_.-]{3,32}$/.test(username) ? await this.#users.byName(username) : null;
+    const user = /^[A-Za-z0-9_.-]{3,32}$/.test(username)
+      ? await this.#users.byName(username)
+      : null;
     const ok = user
       ? await this.#hasher.verify(pass, user.passwordHash)
       : await this.#hasher.verifyNobody(pass);

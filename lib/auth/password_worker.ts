@@ -15,7 +15,9 @@ interface Job {
 self.onmessage = async (event: MessageEvent<Job>) => {
   const { id, op, password, hash } = event.data;
   try {
-    const result = op === "hash" ? await hashPassword(password) : await verifyPassword(password, hash!);
+    const result = op === "hash"
+      ? await hashPassword(password)
+      : await verifyPassword(password, hash!);
     self.postMessage({ id, result });
   } catch (err) {
     self.postMessage({ id, error: err instanceof Error ? err.message : String(err) });

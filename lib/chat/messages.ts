@@ -118,7 +118,11 @@ export class MessageService {
       );
     } catch (err) {
       this.#store.forgetHead(roomId);
-      log.error("message_commit_failed", { room: roomId, count: batch.length, ...errorFields(err) });
+      log.error("message_commit_failed", {
+        room: roomId,
+        count: batch.length,
+        ...errorFields(err),
+      });
       const failure = err instanceof ChatError
         ? err
         : new InternalError("Message could not be stored", { cause: err });
@@ -151,7 +155,12 @@ export class MessageService {
       throw new BadRequestError('Parameters "before" and "after" cannot be combined');
     }
     if (query.after !== undefined) {
-      const page = await this.#store.range(room.id, query.after + 1, Number.MAX_SAFE_INTEGER, limit + 1);
+      const page = await this.#store.range(
+        room.id,
+        query.after + 1,
+        Number.MAX_SAFE_INTEGER,
+        limit + 1,
+      );
       return { messages: page.slice(0, limit), hasMore: page.length > limit };
     }
     const before = query.before ?? Number.MAX_SAFE_INTEGER;

@@ -4,11 +4,7 @@
  * Access rules live here and nowhere else.
  */
 
-import {
-  BadRequestError,
-  ForbiddenError,
-  NotFoundError,
-} from "../errors.ts";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
 import type { DirectoryRoom, Member, MyRoom, Room, User } from "../protocol/types.ts";
 import {
   isWellFormedId,
@@ -228,7 +224,9 @@ export class RoomService {
 
   async invite(user: User, roomId: unknown, username: unknown): Promise<void> {
     const room = await this.record(roomId);
-    if (room.kind === "direct") throw new ForbiddenError("Nobody can be invited to a direct conversation");
+    if (room.kind === "direct") {
+      throw new ForbiddenError("Nobody can be invited to a direct conversation");
+    }
     if (!(await this.#rooms.membership(room.id, user.id))) {
       throw new ForbiddenError("Only members can invite to this room");
     }

@@ -10,7 +10,12 @@
 
 import { ChatError } from "../errors.ts";
 import { CLOSE_SESSION_ENDED } from "../protocol/limits.ts";
-import type { ClientFrame, ServerFrame, ServerFrameOf, ServerFrameType } from "../protocol/frames.ts";
+import type {
+  ClientFrame,
+  ServerFrame,
+  ServerFrameOf,
+  ServerFrameType,
+} from "../protocol/frames.ts";
 import type { Message, User } from "../protocol/types.ts";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
@@ -50,15 +55,19 @@ interface Pending {
   timer?: ReturnType<typeof setTimeout>;
 }
 
-type Events = {
-  [T in ServerFrameType]: ServerFrameOf<T>;
-} & {
-  state: ConnectionState;
-  /** Every frame as it arrived, before deduplication. */
-  frame: ServerFrame;
-  /** The server ended the session (4001): log in again. */
-  sessionEnded: { code: number; reason: string };
-};
+type Events =
+  & {
+    [T in ServerFrameType]: ServerFrameOf<T>;
+  }
+  & {
+    state: ConnectionState;
+    /** Every frame as it arrived, before deduplication. */
+    frame: ServerFrame;
+    /** The server ended the session (4001): log in again. */
+    sessionEnded: { code: number; reason: string };
+    /** The connection closed (the socket may reconnect after it). */
+    close: { code: number; reason: string };
+  };
 
 type Handler<T> = (value: T) => void;
 
@@ -125,7 +134,10 @@ export class ChatSocket {
    * Subscribes to a room. With `since`, the server first replays what came after it;
    * without, delivery starts with the next message. Kept across reconnects.
    */
-  subscribe(roomId: string, options: { since?: number } = {}): Promise<ServerFrameOf<"subscribed">> {
+  subscribe(
+    roomId: string,
+    options: { since?: number } = {},
+  ): Promise<ServerFrameOf<"subscribed">> {
     const known = this.#rooms.get(roomId);
     const since = options.since ?? known?.lastSeq;
     this.#rooms.set(roomId, { lastSeq: since ?? 0, subscribed: false });
@@ -253,6 +265,7 @@ export class ChatSocket {
 
   #onClose(code: number, reason: string): void {
     clearInterval(this.#pingTimer);
+    this.#emit("close", { code, reason });
     for (const room of this.#rooms.values()) room.subscribed = false;
     if (this.#closedByUs) return;
     if (code === CLOSE_SESSION_ENDED) {

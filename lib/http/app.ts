@@ -28,8 +28,6 @@ export function createApp(services: Services): Hono<AppEnv> {
     throw new NotFoundError(`No such endpoint: ${c.req.method} ${c.req.path.slice(0, 100)}`);
   });
   app.onError((err, c) => errorResponse(err, { method: c.req.method, path: c.req.path }));
-  app.notFound((c) =>
-    errorResponse(new NotFoundError(`Not found: ${c.req.path.slice(0, 100)}`))
-  );
+  app.notFound((c) => errorResponse(new NotFoundError(`Not found: ${c.req.path.slice(0, 100)}`)));
   return app;
 }

@@ -97,7 +97,10 @@ export function isOwnOrigin(req: Request, allowed: string[]): boolean {
   }
 }
 
-export function sessionCookie(token: string, options: { secure: boolean; maxAgeS: number }): string {
+export function sessionCookie(
+  token: string,
+  options: { secure: boolean; maxAgeS: number },
+): string {
   const parts = [
     `${SESSION_COOKIE}=${token}`,
     "Path=/",

@@ -123,7 +123,13 @@ export class PresenceService {
       const entry = await this.#store.state(userId);
       if (!entry.value?.online) return;
       const at = this.#clock.now() + this.graceMs;
-      if (await this.#store.setState(entry, userId, { online: true, lastSeenAt, pendingOfflineAt: at })) {
+      if (
+        await this.#store.setState(entry, userId, {
+          online: true,
+          lastSeenAt,
+          pendingOfflineAt: at,
+        })
+      ) {
         this.#armSettle(userId, this.graceMs);
         return;
       }
@@ -150,7 +156,9 @@ export class PresenceService {
       const state = entry.value;
       if (!state || state.pendingOfflineAt === undefined) return;
       if (await this.#hasLiveConn(userId)) {
-        if (await this.#store.setState(entry, userId, { online: true, lastSeenAt: state.lastSeenAt })) return;
+        if (
+          await this.#store.setState(entry, userId, { online: true, lastSeenAt: state.lastSeenAt })
+        ) return;
         continue;
       }
       if (state.pendingOfflineAt > this.#clock.now()) {
@@ -185,7 +193,9 @@ export class PresenceService {
     this.#liveIsolates = live;
     for (const isolate of dead) {
       const conns = await this.#store.connsOfIsolate(isolate.id);
-      for (const [userId, connId] of conns) await this.#store.removeConn(userId, connId, isolate.id);
+      for (const [userId, connId] of conns) {
+        await this.#store.removeConn(userId, connId, isolate.id);
+      }
       await this.#store.deleteIsolate(isolate.id);
       const lastSeen = Math.min(now, isolate.expiresAt - this.isolateTtlMs);
       for (const userId of new Set(conns.map(([userId]) => userId))) {
@@ -241,7 +251,9 @@ export class PresenceService {
     for (const id of this.#settleTimers.values()) this.#clock.clearTimeout(id);
     this.#settleTimers.clear();
     const conns = await this.#store.connsOfIsolate(this.isolateId);
-    for (const [userId, connId] of conns) await this.#store.removeConn(userId, connId, this.isolateId);
+    for (const [userId, connId] of conns) {
+      await this.#store.removeConn(userId, connId, this.isolateId);
+    }
     for (const userId of new Set(conns.map(([userId]) => userId))) {
       await this.#markPending(userId, this.#clock.now());
     }

@@ -17,7 +17,8 @@ export type ClientFrame =
   | { type: "ping"; ref?: string };
 
 export type ServerFrame =
-  | { type: "ready"; user: User }
+  /** `isolate` (extension) names the server isolate that holds this socket. */
+  | { type: "ready"; user: User; isolate?: string }
   | {
     type: "subscribed";
     roomId: string;

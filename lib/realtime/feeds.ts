@@ -75,7 +75,7 @@ class RoomFeed {
   bufferStart = 1;
   subs = new Map<string, Subscription>();
   fetching = false;
-  idleTimer?: number;
+  idleTimer?: ReturnType<typeof setTimeout>;
 
   constructor(readonly roomId: string) {}
 

@@ -44,6 +44,8 @@ export class KvBus implements Bus {
   #channel?: BroadcastChannel;
   #closed = false;
   #refreshing?: Promise<void>;
+  /** The registry version the last listing of outboxes saw. */
+  #registryVersion: string | null = null;
 
   constructor(kv: Deno.Kv, isolateId: string, options: { fastPath: boolean }) {
     this.#kv = kv;
@@ -56,7 +58,11 @@ export class KvBus implements Bus {
 
   /** Learns the other outboxes (starting after what they already hold) and watches them. */
   async start(): Promise<void> {
-    await this.#kv.set(REGISTRY_KEY, { id: this.#id, at: Date.now() });
+    // An empty outbox is listed too, so others find it before its first event.
+    await this.#kv.atomic()
+      .set(["bus_head", this.#id], 0, { expireIn: 24 * 3600_000 })
+      .set(REGISTRY_KEY, { id: this.#id, at: Date.now() })
+      .commit();
     await this.#refresh(true);
   }
 
@@ -84,7 +90,9 @@ export class KvBus implements Bus {
       const batch = this.#queue.splice(0, 200);
       const op = this.#kv.atomic();
       let n = this.#n;
-      for (const { event } of batch) op.set(["bus", this.#id, ++n], event, { expireIn: EVENT_TTL_MS });
+      for (const { event } of batch) {
+        op.set(["bus", this.#id, ++n], event, { expireIn: EVENT_TTL_MS });
+      }
       op.set(["bus_head", this.#id], n, { expireIn: 24 * 3600_000 });
       try {
         await op.commit();
@@ -170,6 +178,9 @@ export class KvBus implements Bus {
   #refresh(initial: boolean): Promise<void> {
     this.#refreshing ??= (async () => {
       try {
+        // Read before listing: an outbox registered after this read changes the
+        // version, which the watch then reports, and the listing is redone.
+        this.#registryVersion = (await this.#kv.get(REGISTRY_KEY)).versionstamp;
         const heads = new Map<string, number>();
         for await (const entry of this.#kv.list<number>({ prefix: ["bus_head"] })) {
           heads.set(entry.key[1] as string, entry.value);
@@ -200,15 +211,12 @@ export class KvBus implements Bus {
 
   async #watchChunk(chunk: string[], signal: AbortSignal): Promise<void> {
     const keys = [REGISTRY_KEY, ...chunk.map((src) => ["bus_head", src])];
-    let registry: string | null = null;
     try {
       const stream = this.#kv.watch(keys);
       signal.addEventListener("abort", () => stream.cancel().catch(() => {}), { once: true });
       for await (const entries of stream) {
         if (signal.aborted) return;
-        const version = entries[0].versionstamp;
-        if (registry !== null && version !== registry) void this.#refresh(false);
-        registry = version ?? "";
+        if (entries[0].versionstamp !== this.#registryVersion) void this.#refresh(false);
         entries.slice(1).forEach((entry, i) => {
           if (typeof entry.value === "number") this.#catchUp(chunk[i], entry.value);
         });

@@ -54,7 +54,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
     sessionId: auth.session.id,
     tokenHash: auth.tokenHash,
   });
-  let sessionTimer: number | undefined;
+  let sessionTimer: ReturnType<typeof setTimeout> | undefined;
   let setup: Promise<void> = Promise.resolve();
 
   const checkSession = async () => {
@@ -64,15 +64,20 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
       conn.close(CLOSE_SESSION_ENDED, "Session ended");
       return;
     }
-    const untilExpiry = session ? Math.min(session.expiresAt, session.idleExpiresAt) - Date.now() : 0;
-    sessionTimer = setTimeout(checkSession, Math.max(1000, Math.min(SESSION_CHECK_MS, untilExpiry)));
+    const untilExpiry = session
+      ? Math.min(session.expiresAt, session.idleExpiresAt) - Date.now()
+      : 0;
+    sessionTimer = setTimeout(
+      checkSession,
+      Math.max(1000, Math.min(SESSION_CHECK_MS, untilExpiry)),
+    );
   };
 
   socket.onopen = () => {
     setup = (async () => {
       const roomIds = await deps.rooms.roomIdsOf(conn.user.id);
       deps.hub.add(conn, roomIds);
-      conn.send({ type: "ready", user: conn.user });
+      conn.send({ type: "ready", user: conn.user, isolate: deps.presence.isolateId });
       await deps.presence.connect(conn.user, conn.id);
       sessionTimer = setTimeout(checkSession, SESSION_CHECK_MS);
     })().catch((err) => {
@@ -99,6 +104,17 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
 async function onData(conn: Connection, data: unknown, deps: RealtimeDeps): Promise<void> {
   if (!conn.isOpen()) return;
   if (typeof data !== "string") {
+    // The 16 KiB frame limit holds for binary frames too (PROTOCOL.md: larger → 1009),
+    // so an oversized one closes the socket rather than earning an error frame.
+    const size = data instanceof Blob
+      ? data.size
+      : data instanceof ArrayBuffer
+      ? data.byteLength
+      : 0;
+    if (size > WS_FRAME_MAX) {
+      conn.close(CLOSE_TOO_BIG, `Frame too big: the limit is ${WS_FRAME_MAX} bytes`);
+      return;
+    }
     strike(conn, new FrameError("Binary frames are not supported: send JSON text"));
     return;
   }

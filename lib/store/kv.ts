@@ -39,7 +39,59 @@ export async function openKv(path: string): Promise<Deno.Kv> {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
   }
-  return await Deno.openKv(path);
+  return retryWhenLocked(await Deno.openKv(path));
+}
+
+/**
+ * Several isolates (or processes) on one SQLite file contend for its write lock,
+ * and a write that cannot get it in time fails with "database is locked" although
+ * nothing was written. Such writes are retried here, with jittered backoff, for up
+ * to a few seconds; every other error passes through at once.
+ */
+export function retryWhenLocked(kv: Deno.Kv): Deno.Kv {
+  const retrying =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      for (let attempt = 0;; attempt++) {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          if (!isLocked(err) || attempt >= 60) throw err;
+          await new Promise((resolve) =>
+            setTimeout(resolve, 1 + Math.random() * Math.min(50, 2 ** attempt))
+          );
+        }
+      }
+    };
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "atomic") {
+        return () => {
+          const op = target.atomic();
+          const commit = retrying(() => op.commit());
+          const proxy: Deno.AtomicOperation = new Proxy(op, {
+            get(opTarget, opProp) {
+              if (opProp === "commit") return commit;
+              const value = Reflect.get(opTarget, opProp, opTarget);
+              if (typeof value !== "function") return value;
+              // Builder methods return the operation itself: hand back the proxy.
+              return (...args: unknown[]) => {
+                const result = value.apply(opTarget, args);
+                return result === opTarget ? proxy : result;
+              };
+            },
+          });
+          return proxy;
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      if (prop === "set" || prop === "delete") return retrying(value.bind(target));
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+function isLocked(err: unknown): boolean {
+  return err instanceof Error && /database is locked|SQLITE_BUSY/i.test(err.message);
 }
 
 /** A random id: 20 lowercase base-32 characters (100 bits). */

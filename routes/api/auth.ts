@@ -4,7 +4,7 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { isHttps, requireAuth, type AppEnv } from "../../lib/http/env.ts";
+import { type AppEnv, isHttps, requireAuth } from "../../lib/http/env.ts";
 import { clearedSessionCookie, readJsonBody, sessionCookie } from "../../lib/http/request.ts";
 import type { AuthResult } from "../../lib/auth/auth.ts";
 

@@ -3,7 +3,7 @@
  */
 
 import { Hono } from "hono";
-import { requireAuth, type AppEnv } from "../../lib/http/env.ts";
+import { type AppEnv, requireAuth } from "../../lib/http/env.ts";
 import { readJsonBody } from "../../lib/http/request.ts";
 import { parseSeqParam } from "../../lib/protocol/validate.ts";
 import { BadRequestError } from "../../lib/errors.ts";

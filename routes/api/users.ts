@@ -3,7 +3,7 @@
  */
 
 import { Hono } from "hono";
-import { requireAuth, type AppEnv } from "../../lib/http/env.ts";
+import { type AppEnv, requireAuth } from "../../lib/http/env.ts";
 import { BadRequestError, NotFoundError, RateLimitedError } from "../../lib/errors.ts";
 import { acceptSocket } from "../../lib/realtime/socket_handler.ts";
 
@@ -15,7 +15,9 @@ const signedIn = requireAuth();
 userRoutes.get("/users/:username", signedIn, async (c) => {
   const { users } = c.get("services");
   const profile = await users.profile(c.req.param("username"));
-  if (!profile) throw new NotFoundError(`User not found: "${c.req.param("username").slice(0, 64)}"`);
+  if (!profile) {
+    throw new NotFoundError(`User not found: "${c.req.param("username").slice(0, 64)}"`);
+  }
   return c.json({ user: profile });
 });
 

@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { ManualClock } from "../clock.ts";
+import { PresenceStore } from "../store/presence.ts";
+import { RoomStore } from "../store/rooms.ts";
+import type { BusEvent } from "../realtime/events.ts";
+import { PresenceService } from "./presence.ts";
+
+const ALICE = { id: "alice1", username: "alice" };
+const settle = () => new Promise((resolve) => setTimeout(resolve, 60));
+
+async function setup() {
+  const kv = await Deno.openKv(":memory:");
+  const clock = new ManualClock();
+  const events: BusEvent[] = [];
+  const sink = { publish: (e: BusEvent) => Promise.resolve(void events.push(e)) };
+  const make = (isolateId: string, ownClock = clock) => {
+    const service = new PresenceService(new PresenceStore(kv), new RoomStore(kv), sink, {
+      clock: ownClock,
+      isolateId,
+      graceMs: 5_000,
+      heartbeatMs: 5_000,
+      isolateTtlMs: 20_000,
+    });
+    service.setUsernameResolver(() => Promise.resolve("alice"));
+    return service;
+  };
+  const announced = () =>
+    events.filter((e) => e.kind === "presence").map((e) =>
+      (e as { online: boolean }).online ? "online" : "offline"
+    );
+  return { kv, clock, make, announced };
+}
+
+Deno.test("a user is online while any socket is open, offline after the grace period", async () => {
+  const { kv, clock, make, announced } = await setup();
+  const presence = make("iso-a");
+  await presence.start();
+  await presence.connect(ALICE, "c1");
+  await presence.connect(ALICE, "c2");
+  assert.deepEqual(announced(), ["online"]);
+  await presence.disconnect(ALICE, "c1");
+  assert.equal((await presence.states([ALICE.id])).get(ALICE.id)?.online, true);
+  await presence.disconnect(ALICE, "c2");
+  // Damped: still shown online until the grace period has passed.
+  assert.equal((await presence.states([ALICE.id])).get(ALICE.id)?.online, true);
+  assert.deepEqual(announced(), ["online"]);
+  await clock.advance(5_001);
+  await settle();
+  assert.deepEqual(announced(), ["online", "offline"]);
+  const state = (await presence.states([ALICE.id])).get(ALICE.id)!;
+  assert.equal(state.online, false);
+  assert.equal(typeof state.lastSeenAt, "number");
+  await presence.stop();
+  kv.close();
+});
+
+Deno.test("a reload within the grace period announces neither offline nor online", async () => {
+  const { kv, clock, make, announced } = await setup();
+  const presence = make("iso-a");
+  await presence.start();
+  await presence.connect(ALICE, "c1");
+  await presence.disconnect(ALICE, "c1");
+  await clock.advance(1_000);
+  await presence.connect(ALICE, "c2");
+  await clock.advance(10_000);
+  await settle();
+  assert.deepEqual(announced(), ["online"]);
+  assert.equal((await presence.states([ALICE.id])).get(ALICE.id)?.online, true);
+  await presence.stop();
+  kv.close();
+});
+
+Deno.test("sockets of an isolate that died silently are swept: offline within 60 s", async () => {
+  const { kv, clock, make, announced } = await setup();
+  const survivor = make("iso-a");
+  await survivor.start();
+  // The doomed isolate runs on a clock that never moves again: its heartbeat stops.
+  const doomed = make("iso-b", new ManualClock(clock.now()));
+  await doomed.start();
+  await doomed.connect(ALICE, "c1");
+  assert.deepEqual(announced(), ["online"]);
+  let offlineAfter = -1;
+  for (let t = 0; t <= 60_000; t += 1_000) {
+    await clock.advance(1_000);
+    await settle();
+    if (announced().includes("offline")) {
+      offlineAfter = t + 1_000;
+      break;
+    }
+  }
+  assert.ok(offlineAfter > 0 && offlineAfter <= 60_000, `offline after ${offlineAfter} ms`);
+  assert.equal((await survivor.states([ALICE.id])).get(ALICE.id)?.online, false);
+  await survivor.stop();
+  kv.close();
+});
+
+Deno.test("a restarted process on the same host sweeps its dead predecessor at once", async () => {
+  const { kv, clock, make } = await setup();
+  const store = new PresenceStore(kv);
+  // A predecessor with a pid that cannot exist, its heartbeat still fresh.
+  await store.heartbeat({
+    id: "iso-old",
+    host: Deno.hostname(),
+    pid: 2 ** 22 + 12345,
+    startedAt: clock.now(),
+    expiresAt: clock.now() + 20_000,
+  });
+  await store.addConn(ALICE.id, "ghost", "iso-old", clock.now());
+  await store.setState({ key: ["presence", ALICE.id], value: null, versionstamp: null }, ALICE.id, {
+    online: true,
+    lastSeenAt: clock.now(),
+  });
+  const presence = make("iso-new");
+  await presence.start();
+  assert.deepEqual(await store.conns(ALICE.id), []);
+  await clock.advance(5_001);
+  await settle();
+  assert.equal((await presence.states([ALICE.id])).get(ALICE.id)?.online, false);
+  await presence.stop();
+  kv.close();
+});

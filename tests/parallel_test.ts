@@ -1,0 +1,93 @@
+/**
+ * The server as several isolates (`deno serve --parallel`): a message, a presence
+ * change and a logout cross isolates, once with the BroadcastChannel fast path and
+ * once with it switched off, which proves the KV path (watch + outbox) alone.
+ */
+
+import assert from "node:assert/strict";
+import type { ChatApi } from "../lib/client/http.ts";
+import { startServer } from "./_server.ts";
+import { newUser, range, RecordingSocket, waitFor } from "./_clients.ts";
+
+function isolateOf(socket: RecordingSocket): string {
+  const ready = socket.of("ready")[0];
+  assert.ok(ready?.isolate, "ready frame names the isolate");
+  return ready.isolate;
+}
+
+/** Opens sockets until one lands on an isolate that `want` accepts. */
+async function openOn(api: ChatApi, want: (isolate: string) => boolean): Promise<RecordingSocket> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const socket = await RecordingSocket.open(api);
+    if (want(isolateOf(socket))) return socket;
+    socket.close();
+  }
+  throw new Error("Could not land a socket on the wanted isolate");
+}
+
+for (const fastPath of ["1", "0"]) {
+  Deno.test({
+    name: `isolates share messages, presence and logout (BUS_FAST_PATH=${fastPath})`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const server = await startServer({
+        parallel: 2,
+        env: {
+          BUS_FAST_PATH: fastPath,
+          PRESENCE_GRACE_MS: "500",
+          SEND_RATE_BURST: "1000",
+          SEND_RATE_PER_SEC: "1000",
+        },
+      });
+      try {
+        const alice = await newUser(server.url, "alice");
+        const bob = await newUser(server.url, "bob");
+        const carol = await newUser(server.url, "carol");
+        const room = await alice.createRoom("across");
+        await bob.join(room.id);
+        await carol.join(room.id);
+
+        const a = await RecordingSocket.open(alice);
+        const home = isolateOf(a);
+        const b = await openOn(bob, (iso) => iso !== home);
+        await a.socket.subscribe(room.id);
+        await b.socket.subscribe(room.id);
+
+        // Messages, both directions, interleaved, from sockets on different isolates.
+        const sends = range(1, 40).map((i) => (i % 2 ? a : b).socket.send(room.id, `x${i}`));
+        await Promise.all(sends);
+        await waitFor(
+          "both see 40",
+          () => a.seqs(room.id).length === 40 && b.seqs(room.id).length === 40,
+        );
+        assert.deepEqual(a.seqs(room.id), range(1, 40));
+        assert.deepEqual(b.seqs(room.id), range(1, 40));
+
+        // Presence: carol comes online on the other isolate, then leaves.
+        const carolMe = await carol.me();
+        const c = await openOn(carol, (iso) => iso !== home);
+        await waitFor(
+          "carol online",
+          () => a.of("presence").some((f) => f.userId === carolMe.id && f.online),
+        );
+        c.close();
+        await waitFor(
+          "carol offline",
+          () => a.of("presence").some((f) => f.userId === carolMe.id && !f.online),
+        );
+
+        // Logout: every socket of the session closes with 4001, on both isolates.
+        const bobHome = await openOn(bob, (iso) => iso === home);
+        await bob.logout();
+        await waitFor(
+          "4001 everywhere",
+          () => b.closes.includes(4001) && bobHome.closes.includes(4001),
+        );
+        a.close();
+      } finally {
+        await server.stop();
+      }
+    },
+  });
+}
