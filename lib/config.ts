@@ -6,7 +6,7 @@
 export interface Config {
   port: number;
   hostname: string;
-  /** A file path, `:memory:`, or a KV Connect URL (https://…). */
+  /** A file path, `:memory:`, a KV Connect URL (https://…), or "" for the platform default. */
   kvPath: string;
   /** Origins allowed for cookie-authenticated unsafe requests and upgrades. */
   allowedOrigins: string[];
@@ -65,7 +65,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   return {
     port,
     hostname,
-    kvPath: env.KV_PATH || "./data/chat.db",
+    // On Deno Deploy, the managed KV is Deno.openKv()'s default (the empty path).
+    kvPath: env.KV_PATH ?? (env.DENO_DEPLOYMENT_ID ? "" : "./data/chat.db"),
     allowedOrigins,
     busFastPath: bool(env, "BUS_FAST_PATH", true),
     secureCookies: bool(

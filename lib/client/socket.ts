@@ -298,19 +298,21 @@ export class ChatSocket {
 
   /** After `ready`: re-subscribe with `since`, then re-send what was not acknowledged. */
   #resume(): void {
-    const resubscribed = new Set<string>();
+    // First what was in flight when the connection dropped (same refs, same
+    // clientIds: the server answers a repeated send with the stored message)…
+    const resubscribing = new Set<string>();
     for (const pending of this.#pending.values()) {
-      if (pending.frame.type === "subscribe") resubscribed.add(pending.frame.roomId);
-    }
-    for (const [roomId, room] of this.#rooms) {
-      if (room.subscribed || resubscribed.has(roomId)) continue;
-      void this.#request({ type: "subscribe", roomId, since: room.lastSeq }, true).catch(() => {});
-    }
-    for (const pending of this.#pending.values()) {
-      if (pending.frame.type === "subscribe" && this.#rooms.has(pending.frame.roomId)) {
-        pending.frame.since = this.#rooms.get(pending.frame.roomId)!.lastSeq || pending.frame.since;
+      if (pending.frame.type === "subscribe") {
+        const room = this.#rooms.get(pending.frame.roomId);
+        if (room?.lastSeq) pending.frame.since = room.lastSeq;
+        resubscribing.add(pending.frame.roomId);
       }
       this.#ws!.send(JSON.stringify(pending.frame));
+    }
+    // …then every other room, from the last seq delivered.
+    for (const [roomId, room] of this.#rooms) {
+      if (room.subscribed || resubscribing.has(roomId)) continue;
+      void this.#request({ type: "subscribe", roomId, since: room.lastSeq }, true).catch(() => {});
     }
   }
 

@@ -35,6 +35,7 @@ import { InternalError } from "../errors.ts";
  * (set `DENO_KV_ACCESS_TOKEN` for those).
  */
 export async function openKv(path: string): Promise<Deno.Kv> {
+  if (path === "") return retryWhenLocked(await Deno.openKv());
   if (path !== ":memory:" && !/^https?:\/\//.test(path)) {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
