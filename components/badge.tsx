@@ -1,0 +1,31 @@
+/** An unread-count pill; renders nothing at zero and caps at "99+". */
+
+import { cx } from "./_cx.ts";
+
+export interface BadgeProps {
+  count: number;
+  /** Spoken after the number: "3 unread". */
+  label?: string;
+  class?: string;
+}
+
+/** The text shown for a count: "7", "99+". */
+export function badgeText(count: number): string {
+  return count > 99 ? "99+" : String(count);
+}
+
+export function Badge({ count, label = "unread", class: extra }: BadgeProps) {
+  if (count <= 0) return null;
+  return (
+    <span
+      class={cx(
+        "inline-flex min-w-5 items-center justify-center rounded-full bg-indigo-600 px-1.5",
+        "text-xs font-semibold leading-5 text-white dark:bg-indigo-500",
+        extra,
+      )}
+      aria-label={`${count} ${label}`}
+    >
+      {badgeText(count)}
+    </span>
+  );
+}

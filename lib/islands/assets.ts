@@ -1,0 +1,108 @@
+/**
+ * @module Loads the island bundle the server serves: registers every island
+ * component for server rendering, then takes the ahead-of-time build in
+ * `_build/` (from `deno task build`) or, when there is none (or in dev), bundles
+ * in memory at start-up. Files are gzipped once here, not per request.
+ */
+
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  type Build,
+  buildIslands,
+  findIslands,
+  hashSources,
+  type Manifest,
+  PROJECT_ROOT,
+} from "./build.ts";
+import { gzip } from "./_gzip.ts";
+import { registerIsland } from "./registry.ts";
+
+/** A bundled file ready to send. */
+export interface AssetFile {
+  body: Uint8Array<ArrayBuffer>;
+  gzip: Uint8Array<ArrayBuffer>;
+}
+
+/** What `renderPage` and `mountIslandAssets` need; from {@linkcode loadIslands}. */
+export interface IslandAssets {
+  manifest: Manifest;
+  /** File name (no prefix) → contents. */
+  files: Map<string, AssetFile>;
+  /** Dev mode: live reload endpoint and script, no `_build/`. */
+  dev: boolean;
+  /** Absolute path of the `static/` folder. */
+  staticDir: string;
+  /** Where the bundle came from, for the start-up log. */
+  source: "_build" | "memory";
+}
+
+export interface LoadIslandsOptions {
+  dev?: boolean;
+  /** Project folder holding `islands/`, `static/` and `_build/`; defaults to this project. */
+  root?: string;
+}
+
+async function readBuild(dir: string): Promise<Build | null> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const files = new Map<string, Uint8Array>();
+  for await (const entry of Deno.readDir(join(dir, "islands"))) {
+    if (entry.isFile) files.set(entry.name, await Deno.readFile(join(dir, "islands", entry.name)));
+  }
+  return { manifest, files };
+}
+
+/** Whether a build still matches the sources: same islands, same file contents. */
+async function isFresh(
+  manifest: Manifest,
+  root: string,
+  names: Iterable<string>,
+): Promise<boolean> {
+  const built = Object.keys(manifest.islands).sort().join();
+  if (manifest.version !== 1 || built !== [...names].sort().join()) return false;
+  const hash = await hashSources(root, manifest.inputs ?? []).catch(() => null);
+  return hash === manifest.sourceHash;
+}
+
+/**
+ * Registers the islands and loads their bundle. Call once at start-up, before
+ * the first `renderPage`.
+ */
+export async function loadIslands(options: LoadIslandsOptions = {}): Promise<IslandAssets> {
+  const root = resolve(options.root ?? PROJECT_ROOT);
+  const dev = options.dev ?? false;
+  const islands = await findIslands(root);
+  for (const [name, path] of islands) {
+    const module = await import(pathToFileURL(path).href);
+    registerIsland(name, module.default);
+  }
+  let build = dev ? null : await readBuild(join(root, "_build"));
+  if (build && !(await isFresh(build.manifest, root, islands.keys()))) {
+    console.warn("_build/ is older than the islands: run deno task build; bundling in memory");
+    build = null;
+  }
+  const source = build ? "_build" : "memory";
+  build ??= await buildIslands({ root, dev });
+  if (dev) {
+    // Each restart of the dev server is a new build: open pages reload on it
+    // even when only server code changed.
+    build.manifest.buildId = crypto.randomUUID();
+  }
+  const files = new Map<string, AssetFile>();
+  for (const [name, body] of build.files) {
+    files.set(name, { body: new Uint8Array(body), gzip: await gzip(body) });
+  }
+  return {
+    manifest: build.manifest,
+    files,
+    dev,
+    staticDir: join(root, "static"),
+    source,
+  };
+}

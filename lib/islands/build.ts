@@ -1,0 +1,211 @@
+/**
+ * @module Bundles the islands for the browser with esbuild: one entry per file in
+ * `islands/` plus the boot script, split into shared chunks (Preact, signals,
+ * shared components), ESM, minified, with content-hashed file names. Returns the
+ * files in memory with a manifest; `deno task build` writes them to `_build/`.
+ */
+
+import * as esbuild from "esbuild";
+import { join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { denoNpmPlugin } from "./_esbuild_deno.ts";
+import { gzip } from "./_gzip.ts";
+import { knownClasses } from "./styles.ts";
+
+/** URL path prefix of the bundled files. */
+export const ASSET_PREFIX = "/_islands/";
+
+/** The project root (this file is `lib/islands/build.ts`). */
+export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** One bundled entry: its file and the chunks it imports (to `modulepreload`). */
+export interface BundleEntry {
+  file: string;
+  imports: string[];
+}
+
+/** An island's entry plus the class names its source may render in the browser. */
+export interface IslandEntry extends BundleEntry {
+  classes: string[];
+}
+
+/** The boot entry; `signals` are the chunks it loads when a page's props hold signals. */
+export interface BootEntry extends BundleEntry {
+  signals: string[];
+}
+
+/** Describes a build; stored as `_build/manifest.json`. */
+export interface Manifest {
+  version: 1;
+  buildId: string;
+  boot: BootEntry;
+  islands: Record<string, IslandEntry>;
+  /** The project files bundled (relative to the root), to detect a stale build. */
+  inputs: string[];
+  /** {@linkcode hashSources} of `inputs` at build time. */
+  sourceHash: string;
+}
+
+/** A build in memory: the manifest and every file by name (no prefix). */
+export interface Build {
+  manifest: Manifest;
+  files: Map<string, Uint8Array>;
+}
+
+export interface BuildOptions {
+  /** Project folder holding `islands/`; defaults to this project. */
+  root?: string;
+  /** Adds inline source maps and skips minifying identifiers. */
+  dev?: boolean;
+}
+
+/** The island files in `root/islands`, as island name → absolute path. */
+export async function findIslands(root: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const dir = join(root, "islands");
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      const match = /^([a-z][a-z0-9_]*)\.(tsx|ts|jsx|js)$/.exec(entry.name);
+      if (!entry.isFile || !match || match[1].endsWith("_test")) continue;
+      found.set(match[1], join(dir, entry.name));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Bundles the boot script and every island. */
+export async function buildIslands(options: BuildOptions = {}): Promise<Build> {
+  const root = resolve(options.root ?? PROJECT_ROOT);
+  const islands = await findIslands(root);
+  const entryPoints = [{ in: join(PROJECT_ROOT, "lib/islands/boot.ts"), out: "boot" }];
+  for (const [name, path] of islands) entryPoints.push({ in: path, out: `island_${name}` });
+  const outdir = join(root, "_build/islands");
+  // esbuild runs as a child process; stop it afterwards so that nothing keeps the
+  // process (or a test's resource sanitizer) busy. The next build restarts it.
+  const result = await esbuild.build({
+    entryPoints,
+    outdir,
+    absWorkingDir: root,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    target: ["es2022"],
+    minify: !options.dev,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: options.dev ? "inline" : false,
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    entryNames: "[name]-[hash]",
+    chunkNames: "chunk-[hash]",
+    legalComments: "none",
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+    plugins: [denoNpmPlugin({ lockPath: join(PROJECT_ROOT, "deno.lock") })],
+  }).finally(() => esbuild.stop());
+  const files = new Map<string, Uint8Array>();
+  for (const file of result.outputFiles) files.set(relative(outdir, file.path), file.contents);
+  const manifest = await describe(result.metafile, { root, outdir, islands });
+  return { manifest, files };
+}
+
+async function describe(
+  metafile: esbuild.Metafile,
+  context: { root: string; outdir: string; islands: Map<string, string> },
+): Promise<Manifest> {
+  const { root, outdir } = context;
+  const outputs = metafile.outputs;
+  const name = (output: string) => relative(outdir, resolve(root, output));
+  /** The chunks `output` imports, transitively; only static imports unless `dynamic`. */
+  function closure(output: string, dynamic: boolean, seen = new Set<string>()): Set<string> {
+    for (const imported of outputs[output].imports) {
+      if (imported.external || seen.has(imported.path)) continue;
+      if (!dynamic && imported.kind !== "import-statement") continue;
+      seen.add(imported.path);
+      closure(imported.path, dynamic, seen);
+    }
+    return seen;
+  }
+  const staticImports = (output: string) => [...closure(output, false)].map(name);
+  const byEntry = new Map<string, string>();
+  for (const [output, meta] of Object.entries(outputs)) {
+    if (meta.entryPoint) byEntry.set(resolve(root, meta.entryPoint), output);
+  }
+  const bootOutput = byEntry.get(join(PROJECT_ROOT, "lib/islands/boot.ts"))!;
+  const manifest: Manifest = {
+    version: 1,
+    buildId: "",
+    boot: {
+      file: name(bootOutput),
+      imports: staticImports(bootOutput),
+      signals: [...closure(bootOutput, true)].map(name).filter((f) =>
+        !staticImports(bootOutput).includes(f)
+      ),
+    },
+    islands: {},
+    inputs: [],
+    sourceHash: "",
+  };
+  for (const [island, path] of context.islands) {
+    const output = byEntry.get(path)!;
+    const sources = [output, ...closure(output, true)].flatMap((o) =>
+      Object.keys(outputs[o].inputs)
+    )
+      .map((input) => resolve(root, input))
+      .filter((input) => input.startsWith(root) && !input.includes("node_modules"));
+    const text = await Promise.all([...new Set(sources)].map((file) => Deno.readTextFile(file)));
+    manifest.islands[island] = {
+      file: name(output),
+      imports: staticImports(output),
+      classes: knownClasses(text.join("\n")),
+    };
+  }
+  manifest.inputs = [...new Set(Object.values(outputs).flatMap((o) => Object.keys(o.inputs)))]
+    .map((input) => resolve(root, input))
+    .filter((input) => input.startsWith(root + sep))
+    .map((input) => relative(root, input))
+    .sort();
+  manifest.sourceHash = await hashSources(root, manifest.inputs);
+  manifest.buildId = (await sha256(Object.keys(outputs).map(name).sort().join("\n"))).slice(0, 16);
+  return manifest;
+}
+
+async function sha256(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A hash of the given project files and of deno.lock (npm versions): when it
+ * differs from the manifest's, `_build/` is stale. Throws if a file is gone.
+ */
+export async function hashSources(root: string, inputs: string[]): Promise<string> {
+  const parts = [await Deno.readTextFile(join(PROJECT_ROOT, "deno.lock"))];
+  for (const input of inputs) parts.push(input, await Deno.readTextFile(join(root, input)));
+  return await sha256(parts.join("\0"));
+}
+
+/** Writes a build to `outDir` (`islands/*.js` and `manifest.json`), replacing the old one. */
+export async function writeBuild(build: Build, outDir: string): Promise<void> {
+  await Deno.remove(join(outDir, "islands"), { recursive: true }).catch(() => {});
+  await Deno.mkdir(join(outDir, "islands"), { recursive: true });
+  for (const [file, contents] of build.files) {
+    await Deno.writeFile(join(outDir, "islands", file), contents);
+  }
+  const manifest = JSON.stringify(build.manifest, null, 2) + "\n";
+  await Deno.writeTextFile(join(outDir, "manifest.json"), manifest);
+}
+
+if (import.meta.main) {
+  const build = await buildIslands();
+  await writeBuild(build, join(PROJECT_ROOT, "_build"));
+  for (const [file, contents] of build.files) {
+    const size = (await gzip(contents)).length;
+    console.log(`${file.padEnd(36)} ${String(contents.length).padStart(7)} B, gzip ${size} B`);
+  }
+}
