@@ -26,9 +26,19 @@ export interface StartOptions {
   port?: number;
 }
 
-/** A fresh KV file path in a temp dir. */
+const tempDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of tempDirs) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already gone */ }
+  }
+});
+
+/** A fresh KV file path in a temp dir (removed when the test process exits). */
 export async function tempKvPath(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
+  tempDirs.push(dir);
   return `${dir}/chat.db`;
 }
 

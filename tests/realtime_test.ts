@@ -302,4 +302,24 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a socket open before its user created a room gets that room's member frames",
+  ...opts,
+  async fn() {
+    const alice = await newUser(server.url, "alice");
+    const bob = await newUser(server.url, "bob");
+    const a = await RecordingSocket.open(alice);
+    const room = await alice.createRoom("later");
+    await bob.join(room.id);
+    await waitFor(
+      "joined",
+      () =>
+        a.of("member").some((f) =>
+          f.event === "joined" && f.roomId === room.id && f.userId !== a.socket.user!.id
+        ),
+    );
+    a.close();
+  },
+});
+
 Deno.test({ name: "stop the shared server", ...opts, fn: () => server.stop() });

@@ -25,6 +25,9 @@ import type { PresenceService } from "../presence/presence.ts";
 import type { EventSink } from "../realtime/events.ts";
 import { MembershipCache } from "./_membership_cache.ts";
 
+/** Usernames kept in memory (about 100 bytes each) before the cache starts over. */
+const USERNAMES_KEPT = 100_000;
+
 export class RoomService {
   #rooms: RoomStore;
   #users: UserStore;
@@ -32,6 +35,8 @@ export class RoomService {
   #events: EventSink;
   #clock: Clock;
   readonly members: MembershipCache;
+  #memberLists = new Map<string, Promise<Member[]>>();
+  #usernames = new Map<string, string>();
 
   constructor(
     stores: { rooms: RoomStore; users: UserStore },
@@ -114,6 +119,14 @@ export class RoomService {
     };
     await this.#rooms.create(room);
     this.members.remember(room.id, user.id);
+    // My open sockets (any isolate) start routing this room's events.
+    await this.#events.publish({
+      kind: "member",
+      roomId: room.id,
+      userId: user.id,
+      username: user.username,
+      event: "joined",
+    });
     return await this.view(room, user.id, { seq: 0, at: room.createdAt });
   }
 
@@ -169,19 +182,53 @@ export class RoomService {
     return { room: await this.view(record, userId), members: await this.memberList(record.id) };
   }
 
-  async memberList(roomId: string): Promise<Member[]> {
+  /**
+   * The room's members with their presence. Concurrent calls for one room share the
+   * read in flight (a reconnect storm resubscribes whole rooms at once): the answer
+   * is then as fresh as a read begun a moment earlier, as any read racing a join is.
+   */
+  memberList(roomId: string): Promise<Member[]> {
+    let list = this.#memberLists.get(roomId);
+    if (!list) {
+      list = this.#readMemberList(roomId).finally(() => this.#memberLists.delete(roomId));
+      this.#memberLists.set(roomId, list);
+    }
+    return list;
+  }
+
+  async #readMemberList(roomId: string): Promise<Member[]> {
     const members = await this.#rooms.members(roomId);
     const ids = members.map((m) => m.userId);
-    const [users, presence] = await Promise.all([
-      this.#users.byIds(ids),
+    const [names, presence] = await Promise.all([
+      this.#usernamesOf(ids),
       this.#presence.states(ids),
     ]);
     return members.flatMap((m) => {
-      const user = users.get(m.userId);
-      if (!user) return [];
+      const username = names.get(m.userId);
+      if (username === undefined) return [];
       const state = presence.get(m.userId) ?? { online: false, lastSeenAt: null };
-      return [{ id: user.id, username: user.username, role: m.role, ...state }];
+      return [{ id: m.userId, username, role: m.role, ...state }];
     });
+  }
+
+  /** Usernames never change: each is read once (a whole user record), then kept. */
+  async #usernamesOf(ids: string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const name = this.#usernames.get(id);
+      if (name === undefined) missing.push(id);
+      else names.set(id, name);
+    }
+    if (missing.length) {
+      const users = await this.#users.byIds(missing);
+      if (this.#usernames.size + users.size > USERNAMES_KEPT) this.#usernames.clear();
+      for (const user of users.values()) {
+        this.#usernames.set(user.id, user.username);
+        names.set(user.id, user.username);
+      }
+    }
+    return names;
   }
 
   async join(user: User, roomId: unknown): Promise<Room> {

@@ -55,6 +55,11 @@ export class Hub {
     return this.#byUser.get(userId)?.size ?? 0;
   }
 
+  /** A socket proved its user belongs to a room (it subscribed): route the room's events to it. */
+  noteMember(conn: Connection, roomId: string): void {
+    this.#join(conn, roomId);
+  }
+
   #join(conn: Connection, roomId: string): void {
     conn.rooms.add(roomId);
     addTo(this.#byRoom, roomId, conn);

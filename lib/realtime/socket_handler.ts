@@ -181,6 +181,7 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
     case "subscribe": {
       const room = await deps.rooms.requireMember(conn.user.id, frame.roomId);
       conn.subscriptions.add(room.id);
+      deps.hub.noteMember(conn, room.id);
       await deps.feeds.subscribe(conn, room.id, frame.since, ({ lastSeq, recovered, members }) => {
         conn.send({ type: "subscribed", roomId: room.id, lastSeq, recovered, members, ...ref });
       });

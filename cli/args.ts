@@ -1,0 +1,126 @@
+/**
+ * @module Command-line parsing of the terminal client: flags anywhere, `--name value`
+ * or `--name=value`, `--` ends the flags. Which flags and how many arguments each
+ * subcommand takes is checked by the command table (`commands.ts`).
+ */
+
+import { UsageError } from "./errors.ts";
+
+export interface Flags {
+  server?: string;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+  passwordStdin: boolean;
+  private: boolean;
+  follow: boolean;
+  limit?: number;
+  topic?: string;
+}
+
+export type FlagName = Exclude<keyof Flags, "help" | "version">;
+
+export interface ParsedArgs {
+  /** The subcommand; undefined for the interactive mode. */
+  command?: string;
+  positionals: string[];
+  flags: Flags;
+  /** The flags that were given, by their canonical name. */
+  given: Set<keyof Flags>;
+}
+
+interface FlagSpec {
+  name: keyof Flags;
+  value?: "string" | "count";
+}
+
+const FLAGS: Record<string, FlagSpec> = {
+  "--server": { name: "server", value: "string" },
+  "-s": { name: "server", value: "string" },
+  "--json": { name: "json" },
+  "--help": { name: "help" },
+  "-h": { name: "help" },
+  "--version": { name: "version" },
+  "--password-stdin": { name: "passwordStdin" },
+  "--private": { name: "private" },
+  "--follow": { name: "follow" },
+  "-f": { name: "follow" },
+  "--limit": { name: "limit", value: "count" },
+  "-n": { name: "limit", value: "count" },
+  "--topic": { name: "topic", value: "string" },
+};
+
+/** The most messages `history` and `tail` fetch (paging 100 at a time). */
+export const LIMIT_MAX = 10_000;
+
+function parseCount(flag: string, value: string): number {
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1 || Number(value) > LIMIT_MAX) {
+    throw new UsageError(`Option ${flag} must be a number from 1 to ${LIMIT_MAX}: got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** Parses argv (without the program name). Throws {@linkcode UsageError}. */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const flags: Flags = {
+    json: false,
+    help: false,
+    version: false,
+    passwordStdin: false,
+    private: false,
+    follow: false,
+  };
+  const given = new Set<keyof Flags>();
+  const positionals: string[] = [];
+  let onlyPositionals = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (onlyPositionals || arg === "-" || !arg.startsWith("-")) {
+      positionals.push(arg);
+      continue;
+    }
+    if (arg === "--") {
+      onlyPositionals = true;
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const key = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const spec = FLAGS[key];
+    if (!spec) throw new UsageError(`Unknown option: "${key}"`);
+    given.add(spec.name);
+    if (!spec.value) {
+      if (key !== arg) throw new UsageError(`Option ${key} takes no value`);
+      (flags[spec.name] as boolean) = true;
+      continue;
+    }
+    let value: string;
+    if (key !== arg) {
+      value = arg.slice(eq + 1);
+    } else {
+      if (i + 1 >= argv.length) throw new UsageError(`Option ${key} needs a value`);
+      value = argv[++i];
+    }
+    if (spec.value === "count") flags.limit = parseCount(key, value);
+    else (flags[spec.name] as string) = value;
+  }
+  const [command, ...rest] = positionals;
+  return { command, positionals: rest, flags, given };
+}
+
+/** Normalizes a server URL: adds http:// when no scheme, drops trailing slashes. */
+export function normalizeServer(value: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`Invalid server URL: "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`Server URL must start with http:// or https://: got "${value}"`);
+  }
+  if (url.search || url.hash) {
+    throw new UsageError(`Server URL must not have a query or fragment: got "${value}"`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}

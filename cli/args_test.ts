@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { normalizeServer, parseArgs } from "./args.ts";
+import { UsageError } from "./errors.ts";
+
+Deno.test("parseArgs() takes flags anywhere and the first positional as the command", () => {
+  const parsed = parseArgs(["--server", "http://h:1", "history", "general", "-n", "5", "--json"]);
+  assert.equal(parsed.command, "history");
+  assert.deepEqual(parsed.positionals, ["general"]);
+  assert.equal(parsed.flags.server, "http://h:1");
+  assert.equal(parsed.flags.limit, 5);
+  assert.equal(parsed.flags.json, true);
+  assert.equal(parsed.flags.follow, false);
+  assert.deepEqual([...parsed.given].sort(), ["json", "limit", "server"]);
+});
+
+Deno.test("parseArgs() accepts --name=value and stops at --", () => {
+  const parsed = parseArgs(["send", "--server=h:2", "room", "--", "--not-a-flag", "-n"]);
+  assert.equal(parsed.flags.server, "h:2");
+  assert.deepEqual(parsed.positionals, ["room", "--not-a-flag", "-n"]);
+});
+
+Deno.test("parseArgs() keeps a lone dash as a positional", () => {
+  assert.deepEqual(parseArgs(["send", "r", "-"]).positionals, ["r", "-"]);
+});
+
+Deno.test("parseArgs() without arguments means the interactive mode", () => {
+  const parsed = parseArgs([]);
+  assert.equal(parsed.command, undefined);
+  assert.deepEqual(parsed.positionals, []);
+});
+
+Deno.test("parseArgs() refuses unknown options, missing values and bad numbers", () => {
+  assert.throws(() => parseArgs(["rooms", "--bogus"]), UsageError);
+  assert.throws(() => parseArgs(["rooms", "--server"]), /needs a value/);
+  assert.throws(() => parseArgs(["history", "x", "--limit", "0"]), /from 1 to/);
+  assert.throws(() => parseArgs(["history", "x", "--limit", "abc"]), /from 1 to/);
+  assert.throws(() => parseArgs(["tail", "x", "--follow=yes"]), /takes no value/);
+});
+
+Deno.test("normalizeServer() adds a scheme and drops trailing slashes", () => {
+  assert.equal(normalizeServer("localhost:8000"), "http://localhost:8000");
+  assert.equal(normalizeServer("https://chat.example.com/"), "https://chat.example.com");
+  assert.equal(normalizeServer("http://h:1/prefix/"), "http://h:1/prefix");
+  assert.throws(() => normalizeServer("ftp://h"), /http:\/\/ or https:\/\//);
+  assert.throws(() => normalizeServer("http://"), /Invalid server URL/);
+  assert.throws(() => normalizeServer("http://h/?q=1"), /query/);
+});

@@ -1,0 +1,213 @@
+/**
+ * @module The table of subcommands of the scriptable mode: their usage, the options
+ * each accepts, how many arguments, and the `--help` text.
+ */
+
+import type { FlagName, ParsedArgs } from "./args.ts";
+import * as auth from "./commands/auth.ts";
+import * as messages from "./commands/messages.ts";
+import * as rooms from "./commands/rooms.ts";
+import type { Context } from "./context.ts";
+import { EXIT, UsageError } from "./errors.ts";
+
+export interface Command {
+  usage: string;
+  summary: string;
+  /** Options beyond the global ones (`--server`, `--json`, `--help`). */
+  flags: FlagName[];
+  /** Positional arguments: at least `min`, at most `max` (Infinity: any). */
+  min: number;
+  max: number;
+  run(ctx: Context): Promise<void>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  register: {
+    usage: "register USER [--password-stdin]",
+    summary: "create an account and log in",
+    flags: ["passwordStdin"],
+    min: 1,
+    max: 1,
+    run: auth.register,
+  },
+  login: {
+    usage: "login USER [--password-stdin]",
+    summary: "log in and save the session",
+    flags: ["passwordStdin"],
+    min: 1,
+    max: 1,
+    run: auth.login,
+  },
+  logout: {
+    usage: "logout",
+    summary: "end the session on the server and forget it",
+    flags: [],
+    min: 0,
+    max: 0,
+    run: auth.logout,
+  },
+  whoami: {
+    usage: "whoami",
+    summary: "show who is logged in, and where",
+    flags: [],
+    min: 0,
+    max: 0,
+    run: auth.whoami,
+  },
+  rooms: {
+    usage: "rooms",
+    summary: "my rooms and direct conversations, with unread counts",
+    flags: [],
+    min: 0,
+    max: 0,
+    run: rooms.rooms,
+  },
+  directory: {
+    usage: "directory",
+    summary: "the public rooms",
+    flags: [],
+    min: 0,
+    max: 0,
+    run: rooms.directory,
+  },
+  create: {
+    usage: "create NAME [--private] [--topic TEXT]",
+    summary: "create a room (public unless --private)",
+    flags: ["private", "topic"],
+    min: 1,
+    max: Infinity,
+    run: rooms.create,
+  },
+  join: {
+    usage: "join ROOM",
+    summary: "join a public room, or a private one I was invited to",
+    flags: [],
+    min: 1,
+    max: 1,
+    run: rooms.join,
+  },
+  leave: {
+    usage: "leave ROOM",
+    summary: "leave a room",
+    flags: [],
+    min: 1,
+    max: 1,
+    run: rooms.leave,
+  },
+  invite: {
+    usage: "invite ROOM USER",
+    summary: "invite a user to a private room",
+    flags: [],
+    min: 2,
+    max: 2,
+    run: rooms.invite,
+  },
+  dm: {
+    usage: "dm USER",
+    summary: "open the direct conversation with a user",
+    flags: [],
+    min: 1,
+    max: 1,
+    run: rooms.dm,
+  },
+  who: {
+    usage: "who ROOM",
+    summary: "the members of a room, online first",
+    flags: [],
+    min: 1,
+    max: 1,
+    run: rooms.who,
+  },
+  send: {
+    usage: "send ROOM [TEXT | -]",
+    summary: "send TEXT, or each line of stdin as a message",
+    flags: [],
+    min: 1,
+    max: Infinity,
+    run: messages.send,
+  },
+  history: {
+    usage: "history ROOM [--limit N]",
+    summary: "the newest N messages (default 50)",
+    flags: ["limit"],
+    min: 1,
+    max: 1,
+    run: messages.history,
+  },
+  tail: {
+    usage: "tail ROOM [--limit N] [--follow]",
+    summary: "the newest N messages (default 10), then new ones as they come",
+    flags: ["limit", "follow"],
+    min: 1,
+    max: 1,
+    run: messages.tail,
+  },
+};
+
+const GLOBAL_FLAGS = new Set(["server", "json", "help", "version"]);
+
+const FLAG_SPELLING: Record<FlagName, string> = {
+  server: "--server",
+  json: "--json",
+  passwordStdin: "--password-stdin",
+  private: "--private",
+  follow: "--follow",
+  limit: "--limit",
+  topic: "--topic",
+};
+
+/** The command of parsed arguments, its options and arity checked. */
+export function commandFor(parsed: ParsedArgs): Command {
+  const name = parsed.command!;
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) throw new UsageError(`Unknown command: "${name}"`);
+  for (const flag of parsed.given) {
+    if (!GLOBAL_FLAGS.has(flag) && !command.flags.includes(flag as FlagName)) {
+      throw new UsageError(`Option ${FLAG_SPELLING[flag as FlagName]} does not apply to "${name}"`);
+    }
+  }
+  const n = parsed.positionals.length;
+  if (n < command.min) throw new UsageError(`Missing arguments: usage: chat ${command.usage}`);
+  if (n > command.max) throw new UsageError(`Too many arguments: usage: chat ${command.usage}`);
+  return command;
+}
+
+export function helpText(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return `chat: a terminal client for deno-chat
+
+Usage:
+  chat [--server URL]              interactive mode (on a terminal)
+  chat COMMAND [ARGS] [OPTIONS]    scriptable mode
+
+Commands:
+${lines.join("\n")}
+
+ROOM is a room id, the name of one of my rooms or of a public room
+(case-insensitive), or @USER for the direct conversation with USER.
+
+Options:
+  -s, --server URL     the server (else $CHAT_SERVER, else the saved session's,
+                       else http://localhost:8000)
+      --json           newline-delimited JSON instead of text
+      --password-stdin read the password from stdin (login, register)
+  -n, --limit N        how many messages (history, tail)
+  -f, --follow         keep printing new messages (tail)
+      --private        create a private room (create)
+      --topic TEXT     the topic of a new room (create)
+  -h, --help           this help
+      --version        the version
+
+The session is saved in $XDG_CONFIG_HOME/deno-chat/credentials.json
+(~/.config/deno-chat/credentials.json), readable only by you.
+
+Exit codes:
+  ${EXIT.OK}    success
+  ${EXIT.ERROR}    server error or anything unexpected
+  ${EXIT.USAGE}    bad arguments or invalid input
+  ${EXIT.AUTH}    not logged in, session ended, or wrong username/password
+  ${EXIT.NOT_FOUND}    no such room or user, or not allowed
+  ${EXIT.NETWORK}    the server cannot be reached
+  ${EXIT.INTERRUPTED}  interrupted (Ctrl-C)`;
+}

@@ -1,0 +1,97 @@
+/**
+ * @module Exit codes of the terminal client and the one place that turns any error
+ * into an exit code and a one-line message for stderr.
+ */
+
+import { ApiError, NetworkError } from "../lib/client/http.ts";
+import { ChatError } from "../lib/errors.ts";
+import { sanitizeLine } from "./sanitize.ts";
+
+/** Exit codes, listed in `--help`. */
+export const EXIT = {
+  OK: 0,
+  /** A server error or anything unexpected. */
+  ERROR: 1,
+  /** Bad arguments or input the server refused as malformed. */
+  USAGE: 2,
+  /** Not logged in, session ended, wrong username or password. */
+  AUTH: 3,
+  /** No such room or user, or not allowed to see it. */
+  NOT_FOUND: 4,
+  /** The server cannot be reached. */
+  NETWORK: 5,
+  /** Interrupted (Ctrl-C). */
+  INTERRUPTED: 130,
+} as const;
+
+/** Bad command-line arguments. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** No saved session for the server in use. */
+export class NotLoggedInError extends Error {
+  constructor(server: string) {
+    super(`Not logged in to ${server}: run "chat login USERNAME" first`);
+    this.name = "NotLoggedInError";
+  }
+}
+
+/** A room argument that names none of the rooms it could name. */
+export class UnknownRoomError extends Error {
+  constructor(room: string, detail = "not one of your rooms, nor a public room") {
+    super(`Unknown room: "${room}": ${detail}`);
+    this.name = "UnknownRoomError";
+  }
+}
+
+/** The user gave up (Ctrl-C at a password prompt). */
+export class InterruptedError extends Error {
+  constructor() {
+    super("Interrupted");
+    this.name = "InterruptedError";
+  }
+}
+
+/** The exit code for an error. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return EXIT.USAGE;
+  if (err instanceof NotLoggedInError) return EXIT.AUTH;
+  if (err instanceof UnknownRoomError) return EXIT.NOT_FOUND;
+  if (err instanceof InterruptedError) return EXIT.INTERRUPTED;
+  if (err instanceof NetworkError) return EXIT.NETWORK;
+  if (err instanceof ApiError && err.status === 0) return EXIT.NETWORK;
+  if (err instanceof ChatError) {
+    switch (err.code) {
+      case "bad_request":
+      case "payload_too_large":
+        return EXIT.USAGE;
+      case "unauthorized":
+      case "invalid_credentials":
+        return EXIT.AUTH;
+      case "forbidden":
+      case "not_found":
+        return EXIT.NOT_FOUND;
+      default:
+        return EXIT.ERROR;
+    }
+  }
+  return EXIT.ERROR;
+}
+
+/** A one-line, printable description of an error (server messages are untrusted). */
+export function describeError(err: unknown): string {
+  if (err instanceof ChatError && err.code === "unauthorized") {
+    return `Not logged in or the session has ended: ${sanitizeLine(err.message)}`;
+  }
+  if (err instanceof ChatError && err.code === "rate_limited") {
+    const retry = (err as { retryAfterMs?: number }).retryAfterMs;
+    const wait = retry ? `: try again in ${Math.ceil(retry / 1000)} s` : "";
+    return `Too many requests${wait}`;
+  }
+  if (err instanceof Error) return sanitizeLine(err.message);
+  return sanitizeLine(String(err));
+}

@@ -1,0 +1,61 @@
+/**
+ * @module Tab completion of the input line: command names after `/`, room names
+ * after `/join`, usernames elsewhere (with `: ` when addressing someone at the
+ * start of a line). Pure: the app gives it the line and the candidates.
+ */
+
+export interface Candidates {
+  commands: string[];
+  rooms: string[];
+  users: string[];
+}
+
+export interface Completion {
+  text: string;
+  /** Every candidate, when more than one matched. */
+  matches: string[];
+}
+
+function commonPrefix(words: string[]): string {
+  let prefix = words[0] ?? "";
+  for (const word of words.slice(1)) {
+    let i = 0;
+    while (
+      i < prefix.length && i < word.length && prefix[i].toLowerCase() === word[i].toLowerCase()
+    ) i++;
+    prefix = prefix.slice(0, i);
+  }
+  return prefix;
+}
+
+/** Completes the last word of `text` (the cursor is at its end). */
+export function complete(text: string, candidates: Candidates): Completion | undefined {
+  const start = text.search(/\S*$/);
+  const word = text.slice(start);
+  const before = text.slice(0, start);
+  const first = before.trim() === "";
+  const command = before.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
+  let pool: string[];
+  let suffix = " ";
+  if (first && word.startsWith("/")) {
+    pool = candidates.commands.map((c) => `/${c}`);
+  } else if (["/join", "/j"].includes(command)) {
+    pool = candidates.rooms;
+  } else if (["/dm", "/invite", "/msg", "/query"].includes(command)) {
+    pool = candidates.users;
+  } else {
+    pool = candidates.users;
+    if (first) suffix = ": ";
+  }
+  if (!word && pool !== candidates.rooms) return undefined;
+  const lower = word.replace(/^[@#]/, "").toLowerCase();
+  const sigil = /^[@#]/.test(word) && !word.startsWith("/") ? word[0] : "";
+  const matches = [...new Set(pool)].filter((c) =>
+    c.toLowerCase().startsWith(sigil ? lower : word.toLowerCase())
+  );
+  if (!matches.length) return undefined;
+  if (matches.length === 1) return { text: before + sigil + matches[0] + suffix, matches: [] };
+  const prefix = commonPrefix(matches);
+  const completed = prefix.length > (sigil ? lower : word).length ? sigil + prefix : word;
+  return { text: before + completed, matches: matches.sort() };
+}

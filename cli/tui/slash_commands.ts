@@ -1,0 +1,246 @@
+/**
+ * @module The commands of the interactive mode (`/join ROOM`, `/who`, …): parsing
+ * a line into a command and its arguments, and running it against the session.
+ * Their output goes to the transcript as notices.
+ */
+
+import { ChatError } from "../../lib/errors.ts";
+import type { Room } from "../../lib/protocol/types.ts";
+import {
+  validatePassword,
+  validateRoomName,
+  validateUsername,
+} from "../../lib/protocol/validate.ts";
+import { formatPresence, formatTable, plural, roomLabel } from "../format.ts";
+import { matchRooms, resolveRoom } from "../resolve_room.ts";
+import { sanitizeLine } from "../sanitize.ts";
+import { sortMembers } from "../commands/rooms.ts";
+import type { ChatSession } from "./session.ts";
+
+export interface SlashContext {
+  session: ChatSession;
+  /** Asks a question on the input line; undefined when cancelled (Esc, Ctrl-C). */
+  ask(question: string, options?: { hidden?: boolean }): Promise<string | undefined>;
+  quit(): void;
+}
+
+interface SlashCommand {
+  usage: string;
+  summary: string;
+  /** Arguments required (default none). */
+  min?: number;
+  run(args: string[], ctx: SlashContext): Promise<void> | void;
+}
+
+export interface ParsedSlash {
+  name: string;
+  args: string[];
+}
+
+/** `/join  Book club ` → `{ name: "join", args: ["Book", "club"] }`. */
+export function parseSlash(line: string): ParsedSlash {
+  const [head, ...args] = line.trim().slice(1).split(/\s+/).filter(Boolean);
+  return { name: (head ?? "").toLowerCase(), args };
+}
+
+function notice(ctx: SlashContext, text: string): void {
+  ctx.session.model.notice(text);
+}
+
+function needLogin(ctx: SlashContext): void {
+  if (!ctx.session.credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
+}
+
+function checked<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new ChatError("bad_request", (err as Error).message);
+  }
+}
+
+async function authenticate(args: string[], ctx: SlashContext, register: boolean) {
+  const name = args[0] ?? await ctx.ask("Username: ");
+  if (name === undefined) return;
+  const username = checked(() => validateUsername(name));
+  const password = await ctx.ask(`Password for ${username}: `, { hidden: true });
+  if (password === undefined) return notice(ctx, "Cancelled");
+  if (register) {
+    checked(() => validatePassword(password));
+    const again = await ctx.ask("Repeat the password: ", { hidden: true });
+    if (again === undefined) return notice(ctx, "Cancelled");
+    if (again !== password) throw new ChatError("bad_request", "The passwords do not match");
+  }
+  await ctx.session.login(username, password, { register });
+}
+
+/** A room by id or name among mine and my invites, else as `resolveRoom` finds it. */
+async function findRoom(ctx: SlashContext, arg: string): Promise<{ id: string; room?: Room }> {
+  const model = ctx.session.model;
+  const mine = matchRooms([...model.rooms.values()].map((v) => v.room), arg);
+  if (mine.length === 1) return mine[0];
+  const invited = matchRooms([...model.invites.values()], arg);
+  if (invited.length === 1) return invited[0];
+  return await resolveRoom(ctx.session.api, arg);
+}
+
+async function join(args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const arg = args.join(" ");
+  const model = ctx.session.model;
+  const found = await findRoom(ctx, arg);
+  if (model.rooms.has(found.id)) return await ctx.session.open(found.id);
+  const room = found.room?.kind === "direct" ? found.room : await ctx.session.api.join(found.id);
+  await ctx.session.enter(room);
+  notice(ctx, `Joined ${roomLabel(room)}`);
+}
+
+async function who(_args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const view = ctx.session.model.view;
+  if (!view) throw new ChatError("bad_request", "No room on screen: /join ROOM first");
+  const { room, members } = await ctx.session.api.room(view.room.id);
+  ctx.session.model.setMembers(room.id, members);
+  const online = members.filter((m) => m.online).length;
+  notice(ctx, `${roomLabel(room)}: ${plural(members.length, "member")}, ${online} online`);
+  const now = Date.now();
+  const rows = sortMembers(members).map((m) => [
+    sanitizeLine(m.username),
+    m.role,
+    formatPresence(m, now),
+  ]);
+  for (const line of formatTable(rows)) notice(ctx, `  ${line}`);
+}
+
+/** My rooms, numbered as Alt-1…9 reaches them, with unread counts as the server has them. */
+async function listRooms(_args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const model = ctx.session.model;
+  const fresh = new Map((await ctx.session.api.rooms()).map((r) => [r.id, r]));
+  const ids = model.order.filter((id) => fresh.has(id));
+  for (const id of fresh.keys()) if (!ids.includes(id)) ids.push(id);
+  if (!ids.length) return notice(ctx, "You are in no room: /directory, /join ROOM, /create NAME");
+  notice(ctx, `Your rooms (${ids.length}), Ctrl-N/Ctrl-P or Alt-1…9 to switch:`);
+  const rows = ids.map((id, i) => {
+    const r = fresh.get(id)!;
+    const unread = id === model.current
+      ? "(on screen)"
+      : model.rooms.get(id)?.unread || r.unread
+      ? `${model.rooms.get(id)?.unread || r.unread} unread`
+      : "";
+    return [`${i + 1}.`, roomLabel(r), r.kind, unread];
+  });
+  for (const line of formatTable(rows)) notice(ctx, `  ${line}`);
+}
+
+async function directory(_args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const rooms = await ctx.session.api.directory();
+  ctx.session.model.directory = rooms.map((r) => r.name);
+  if (!rooms.length) return notice(ctx, "No public rooms yet: /create NAME");
+  notice(ctx, `Public rooms (${rooms.length}), /join NAME to enter:`);
+  const rows = rooms.map((r) => [
+    roomLabel(r),
+    plural(r.memberCount, "member"),
+    r.joined ? "joined" : "",
+    sanitizeLine(r.topic ?? ""),
+  ]);
+  for (const line of formatTable(rows)) notice(ctx, `  ${line}`);
+}
+
+async function create(args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const isPrivate = args.includes("--private");
+  const name = checked(() => validateRoomName(args.filter((a) => a !== "--private").join(" ")));
+  const room = await ctx.session.api.createRoom(name, { kind: isPrivate ? "private" : "public" });
+  await ctx.session.enter(room);
+  notice(ctx, `Created ${roomLabel(room)} (${room.kind})`);
+}
+
+async function dm(args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const username = checked(() => validateUsername(args[0]?.replace(/^@/, "")));
+  const room = await ctx.session.api.dm(username);
+  await ctx.session.enter(room);
+}
+
+async function invite(args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const view = ctx.session.model.view;
+  if (!view) throw new ChatError("bad_request", "No room on screen: /join ROOM first");
+  const username = checked(() => validateUsername(args[0]?.replace(/^@/, "")));
+  await ctx.session.api.invite(view.room.id, username);
+  notice(ctx, `Invited ${username} to ${roomLabel(view.room)}`);
+}
+
+function help(_args: string[], ctx: SlashContext): void {
+  notice(ctx, "Commands:");
+  const rows = Object.values(COMMANDS).map((c) => [c.usage, c.summary]);
+  for (const line of formatTable(rows)) notice(ctx, `  ${line}`);
+  notice(ctx, "Plain text is sent to the room on screen; start it with // to send a /.");
+  notice(ctx, "Keys: Ctrl-N/Ctrl-P or Alt-1…9 switch rooms, PgUp/PgDn scroll, ↑/↓ recall,");
+  notice(ctx, "  Alt-Enter new line, Tab completes, Ctrl-C clears the line, Ctrl-D quits.");
+}
+
+const COMMANDS: Record<string, SlashCommand> = {
+  register: {
+    usage: "/register USER",
+    summary: "create an account and log in",
+    run: (args, ctx) => authenticate(args, ctx, true),
+  },
+  login: {
+    usage: "/login USER",
+    summary: "log in (the session is saved)",
+    run: (args, ctx) => authenticate(args, ctx, false),
+  },
+  logout: { usage: "/logout", summary: "end the session", run: (_, ctx) => ctx.session.logout() },
+  rooms: { usage: "/rooms", summary: "my rooms with unread counts", run: listRooms },
+  directory: { usage: "/directory", summary: "public rooms", run: directory },
+  create: { usage: "/create NAME [--private]", summary: "create a room", min: 1, run: create },
+  join: { usage: "/join ROOM", summary: "join a room (or switch to it)", min: 1, run: join },
+  leave: {
+    usage: "/leave",
+    summary: "leave the room on screen",
+    run: async (_, ctx) => notice(ctx, `Left ${roomLabel(await ctx.session.leave())}`),
+  },
+  invite: { usage: "/invite USER", summary: "invite to the room on screen", min: 1, run: invite },
+  dm: { usage: "/dm USER", summary: "direct conversation with USER", min: 1, run: dm },
+  who: { usage: "/who", summary: "members, online and offline", run: who },
+  history: {
+    usage: "/history",
+    summary: "older messages",
+    run: async (_, ctx) => {
+      needLogin(ctx);
+      if (!await ctx.session.history()) notice(ctx, "No older messages");
+    },
+  },
+  help: { usage: "/help", summary: "this help", run: help },
+  quit: { usage: "/quit", summary: "leave the client", run: (_, ctx) => ctx.quit() },
+};
+
+const ALIASES: Record<string, string> = {
+  exit: "quit",
+  q: "quit",
+  j: "join",
+  part: "leave",
+  query: "dm",
+  msg: "dm",
+  names: "who",
+  list: "directory",
+  h: "help",
+};
+
+/** The command names, for completion. */
+export const SLASH_NAMES = Object.keys(COMMANDS);
+
+/** Runs one `/command` line. Throws what the command throws. */
+export async function runSlash(line: string, ctx: SlashContext): Promise<void> {
+  const { name, args } = parseSlash(line);
+  const key = Object.hasOwn(ALIASES, name) ? ALIASES[name] : name;
+  const command = Object.hasOwn(COMMANDS, key) ? COMMANDS[key] : undefined;
+  if (!command) throw new ChatError("bad_request", `Unknown command: "/${name}": type /help`);
+  if (args.length < (command.min ?? 0)) {
+    throw new ChatError("bad_request", `Usage: ${command.usage}`);
+  }
+  await command.run(args, ctx);
+}

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import type { Message, Room } from "../../lib/protocol/types.ts";
+import { displayWidth } from "../width.ts";
+import { createStyler, stripStyles } from "./colors.ts";
+import { InputLine } from "./input_line.ts";
+import { Model } from "./model.ts";
+import { promptFor, renderFrame } from "./view.ts";
+
+const S = createStyler();
+const SIZE = { columns: 60, rows: 12 };
+
+function room(id: string, name: string, extra: Partial<Room> = {}): Room {
+  return {
+    id,
+    name,
+    topic: "",
+    kind: "public",
+    createdAt: 0,
+    lastSeq: 0,
+    lastActivityAt: 0,
+    ...extra,
+  };
+}
+
+function msg(seq: number, text: string, username = "bob"): Message {
+  const createdAt = new Date(2024, 4, 1, 9, seq).getTime();
+  return { id: `m${seq}`, roomId: "r1", seq, userId: `id-${username}`, username, text, createdAt };
+}
+
+function setup(): Model {
+  const model = new Model("http://chat.example:8000");
+  model.user = { id: "id-me", username: "me" };
+  model.connection = "open";
+  model.upsertRoom(room("r1", "general", { topic: "Hello" }));
+  model.upsertRoom(room("r2", "random"));
+  model.switchTo("r1");
+  return model;
+}
+
+function plain(model: Model, line = new InputLine(), size = SIZE, hidden = false) {
+  const frame = renderFrame(model, { prompt: promptFor(model), line, hidden }, {
+    size,
+    styler: S,
+    now: 0,
+  });
+  return { frame, rows: frame.rows.map(stripStyles) };
+}
+
+Deno.test("renderFrame() lays out title, transcript, status and input rows", () => {
+  const model = setup();
+  model.addMessages("r1", [msg(1, "hi there"), msg(2, "mine", "me")]);
+  const line = new InputLine();
+  line.insert("typing");
+  const { frame, rows } = plain(model, line);
+  assert.equal(rows.length, SIZE.rows);
+  assert.match(rows[0], /^ #general – Hello/);
+  assert.equal(rows[1], "");
+  assert.equal(rows[7], "──── 2024-05-01 ────");
+  assert.equal(rows[8], "09:01 bob: hi there");
+  assert.equal(rows[9], "09:02 me: mine");
+  assert.match(rows[10], /^ #general │ online │ me@chat\.example:8000 +$/);
+  assert.equal(rows[SIZE.rows - 1], "[#general] typing");
+  assert.deepEqual(frame.cursor, { row: SIZE.rows - 1, column: "[#general] typing".length });
+  for (const row of rows) assert.ok(displayWidth(row) <= SIZE.columns, row);
+});
+
+Deno.test("renderFrame() says clearly when the connection is down", () => {
+  const model = setup();
+  model.connection = "reconnecting";
+  model.outbox.push({ clientId: "c", roomId: "r1", text: "later", createdAt: 0 });
+  const { rows } = plain(model);
+  assert.match(rows[SIZE.rows - 2], /offline – reconnecting…/);
+  assert.equal(rows[SIZE.rows - 3], "--:-- me: later (queued until reconnected)");
+});
+
+Deno.test("renderFrame() never prints control characters from the server", () => {
+  const model = setup();
+  model.upsertRoom(room("r1", "general", { topic: "\x1b]0;title\x07" }));
+  model.addMessages("r1", [msg(1, "\x1b[2J\x1b[Hgotcha\r\nline2\x9b31m", "ev\x1bil")]);
+  model.typing("r1", "ty\x07per", Date.now());
+  const frame = renderFrame(model, { prompt: promptFor(model), line: new InputLine() }, {
+    size: SIZE,
+    styler: S,
+  });
+  for (const row of frame.rows) {
+    // Only our own SGR escapes remain.
+    const withoutSgr = stripStyles(row);
+    // deno-lint-ignore no-control-regex
+    assert.equal(/[\x00-\x1f\x7f-\x9f]/.test(withoutSgr), false, JSON.stringify(row));
+  }
+  const rows = frame.rows.map(stripStyles);
+  assert.ok(rows.some((r) => r.includes("ev^[il: ^[[2J^[[Hgotcha")));
+  assert.ok(rows.some((r) => r.includes("line2<9b>31m")));
+  assert.match(rows[0], /\^\[\]0;title\^G/);
+  assert.match(rows[SIZE.rows - 2], /│ ty\^Gper is typing… │/);
+});
+
+Deno.test("renderFrame() wraps long messages under the text and shows unread rooms", () => {
+  const model = setup();
+  model.addMessages("r1", [msg(1, "word ".repeat(30).trim())]);
+  model.addMessages("r2", [msg(1, "ping"), msg(2, "pong")], { live: true });
+  const { rows } = plain(model);
+  const start = rows.findIndex((r) => r.startsWith("09:01 bob: word"));
+  assert.ok(start > 0);
+  assert.match(rows[start + 1], /^ {11}word/);
+  assert.match(rows[SIZE.rows - 2], /act: #random\(2\)/);
+});
+
+Deno.test("renderFrame() scrolls back and clamps at the oldest row", () => {
+  const model = setup();
+  model.addMessages("r1", Array.from({ length: 30 }, (_, i) => msg(i + 1, `m${i + 1}`)));
+  model.rooms.get("r1")!.hasMore = false;
+  model.scroll = 5;
+  let { rows } = plain(model);
+  assert.match(rows[9], /bob: m25$/);
+  assert.match(rows[SIZE.rows - 2], /more below: PgDn/);
+  model.scroll = 1000;
+  ({ rows } = plain(model));
+  assert.equal(rows[1], "──── 2024-05-01 ────");
+  assert.match(rows[2], /bob: m1$/);
+  assert.equal(model.atTop, true);
+});
+
+Deno.test("renderFrame() puts the state of a pending send on its own row when needed", () => {
+  const model = setup();
+  model.connection = "ended";
+  model.outbox.push({ clientId: "c", roomId: "r1", text: "x".repeat(45), createdAt: 0 });
+  const { rows } = plain(model);
+  assert.equal(rows[SIZE.rows - 4], `--:-- me: ${"x".repeat(45)}`);
+  assert.equal(rows[SIZE.rows - 3], "          (queued until you log in)");
+  for (const row of rows) assert.ok(displayWidth(row) <= SIZE.columns, row);
+});
+
+Deno.test("renderFrame() hides a password being typed", () => {
+  const model = setup();
+  const line = new InputLine();
+  line.insert("hunter22");
+  const frame = renderFrame(model, { prompt: "Password for me: ", line, hidden: true }, {
+    size: SIZE,
+    styler: S,
+  });
+  const last = stripStyles(frame.rows.at(-1)!);
+  assert.equal(last, "Password for me: ");
+  assert.equal(frame.cursor.column, "Password for me: ".length);
+});
+
+Deno.test("renderFrame() copes with a tiny terminal", () => {
+  const model = setup();
+  const { rows } = plain(model, new InputLine(), { columns: 10, rows: 3 });
+  assert.deepEqual(rows, ["Too small", "", ""]);
+});

@@ -1,0 +1,364 @@
+/**
+ * The scriptable mode of the terminal client (`cli/main.ts`) against the real
+ * server: every subcommand, stdin sends, `tail --follow`, the credentials file, and
+ * the error paths with their exit codes.
+ */
+
+import assert from "node:assert/strict";
+import { ChatApi, ChatSocket } from "../lib/client/client.ts";
+import type { Message } from "../lib/protocol/types.ts";
+import { newUser, waitFor } from "./_clients.ts";
+import { credentialsFile, runCli, spawnCli, tempConfig } from "./_cli.ts";
+import { freePort, startServer } from "./_server.ts";
+
+const PASSWORD = "correct horse battery";
+
+function uniqueName(prefix: string): string {
+  return `${prefix}${crypto.randomUUID().slice(0, 6)}`;
+}
+
+function jsonLines<T>(stdout: string): T[] {
+  return stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+}
+
+Deno.test("the scriptable client does everything a script needs", async (t) => {
+  const server = await startServer();
+  const config = await tempConfig();
+  const cli = (args: string[], stdin?: string) =>
+    runCli(args, { config, server: server.url, stdin });
+  const alice = uniqueName("alice");
+  const bob = await newUser(server.url, "bob");
+  const bobName = (await bob.me()).username;
+  let roomId = "";
+  try {
+    await t.step("register reads the password from stdin and saves a 0600 file", async () => {
+      const res = await cli(["register", alice, "--password-stdin"], `${PASSWORD}\n`);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, new RegExp(`Registered and logged in as ${alice} on ${server.url}`));
+      const info = await Deno.stat(credentialsFile(config));
+      assert.equal(info.mode! & 0o777, 0o600);
+      const saved = JSON.parse(await Deno.readTextFile(credentialsFile(config)));
+      assert.equal(saved.username, alice);
+      assert.equal(saved.server, server.url);
+      assert.equal(typeof saved.token, "string");
+      // The token in the file works: it is a live session.
+      assert.equal((await new ChatApi(server.url, { token: saved.token }).me()).username, alice);
+    });
+
+    await t.step("whoami shows the saved session", async () => {
+      const res = await cli(["whoami", "--json"]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(JSON.parse(res.stdout).user.username, alice);
+    });
+
+    await t.step("create makes a room that rooms and directory list", async () => {
+      const res = await cli(["create", "Book", "Club", "--topic", "Reading", "--json"]);
+      assert.equal(res.code, 0, res.stderr);
+      const room = JSON.parse(res.stdout);
+      assert.equal(room.name, "Book Club");
+      assert.equal(room.kind, "public");
+      roomId = room.id;
+      const rooms = await cli(["rooms"]);
+      assert.equal(rooms.code, 0, rooms.stderr);
+      assert.match(rooms.stdout, new RegExp(`#Book Club +public +${roomId}`));
+      const directory = await cli(["directory", "--json"]);
+      const listed = jsonLines<{ id: string; joined: boolean; memberCount: number }>(
+        directory.stdout,
+      ).find((r) => r.id === roomId);
+      assert.equal(listed?.joined, true);
+      assert.equal(listed?.memberCount, 1);
+      const priv = await cli(["create", "Secret", "--private", "--json"]);
+      assert.equal(JSON.parse(priv.stdout).kind, "private");
+    });
+
+    await t.step("send takes TEXT, and stdin one message per line", async () => {
+      const one = await cli(["send", "book club", "hello", "world"]);
+      assert.equal(one.code, 0, one.stderr);
+      assert.match(one.stdout, /Sent to #Book Club \(#1\)/);
+      const many = await cli(["send", roomId, "-", "--json"], "first line\n\n  \nsecond line\r\n");
+      assert.equal(many.code, 0, many.stderr);
+      const sent = jsonLines<Message>(many.stdout);
+      assert.deepEqual(sent.map((m) => [m.seq, m.text]), [[2, "first line"], [3, "second line"]]);
+      const stored = await bob.messages(roomId);
+      assert.deepEqual(
+        stored.messages.map((m) => m.text),
+        ["hello world", "first line", "second line"],
+      );
+    });
+
+    await t.step("history prints the newest messages, as text or JSON", async () => {
+      const text = await cli(["history", "BOOK CLUB"]);
+      assert.equal(text.code, 0, text.stderr);
+      const lines = text.stdout.trim().split("\n");
+      assert.equal(lines.length, 3);
+      assert.match(
+        lines[0],
+        new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d ${alice}: hello world$`),
+      );
+      const json = await cli(["history", roomId, "--limit", "2", "--json"]);
+      assert.deepEqual(jsonLines<Message>(json.stdout).map((m) => m.seq), [2, 3]);
+    });
+
+    await t.step("stdin sends wait out the rate limit; history pages back", async () => {
+      const lines = Array.from({ length: 120 }, (_, i) => `bulk ${i + 1}`).join("\n");
+      const res = await cli(["send", roomId], lines + "\n");
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /Sent 120 messages/);
+      const json = await cli(["history", roomId, "-n", "110", "--json"]);
+      const seqs = jsonLines<Message>(json.stdout).map((m) => m.seq);
+      assert.equal(seqs.length, 110);
+      assert.deepEqual(seqs, Array.from({ length: 110 }, (_, i) => 14 + i));
+    });
+
+    await t.step("join finds a public room by name; who lists members and presence", async () => {
+      const bobRoom = await bob.createRoom(uniqueName("Lobby"));
+      const res = await cli(["join", bobRoom.name.toLowerCase()]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, new RegExp(`Joined #${bobRoom.name}: ${bobRoom.id}`));
+      const socket = new ChatSocket({ url: bob.wsUrl, token: bob.token });
+      try {
+        await socket.ready();
+        await waitFor("bob online", async () => (await bob.user(bobName)).online);
+        const who = await cli(["who", bobRoom.name]);
+        assert.equal(who.code, 0, who.stderr);
+        assert.match(who.stdout, /2 members, 1 online/);
+        assert.match(who.stdout, new RegExp(`${bobName} +owner +online`));
+        assert.match(who.stdout, new RegExp(`${alice} +member +offline`));
+        const json = jsonLines<{ username: string; online: boolean }>(
+          (await cli(["who", bobRoom.id, "--json"])).stdout,
+        );
+        assert.deepEqual(json.map((m) => [m.username, m.online]), [[bobName, true], [
+          alice,
+          false,
+        ]]);
+      } finally {
+        socket.close();
+      }
+    });
+
+    await t.step("dm and @user reach the direct room", async () => {
+      const dm = await cli(["dm", bobName, "--json"]);
+      assert.equal(dm.code, 0, dm.stderr);
+      const room = JSON.parse(dm.stdout);
+      assert.equal(room.kind, "direct");
+      const send = await cli(["send", `@${bobName}`, "psst"]);
+      assert.equal(send.code, 0, send.stderr);
+      const seen = await bob.messages(room.id);
+      assert.deepEqual(seen.messages.map((m) => m.text), ["psst"]);
+      const history = await cli(["history", `@${bobName}`]);
+      assert.match(history.stdout, new RegExp(`${alice}: psst`));
+      const rooms = await cli(["rooms"]);
+      assert.match(rooms.stdout, new RegExp(`@${bobName} +direct`));
+    });
+
+    await t.step("tail prints the newest; --follow prints what others send", async () => {
+      const last = await cli(["tail", roomId, "-n", "2"]);
+      assert.equal(last.code, 0, last.stderr);
+      assert.deepEqual(last.stdout.trim().split("\n").map((l) => l.split(": ")[1]), [
+        "bulk 119",
+        "bulk 120",
+      ]);
+      await bob.join(roomId);
+      const follow = spawnCli(["tail", roomId, "--follow", "--json", "-n", "1"], {
+        config,
+        server: server.url,
+      });
+      try {
+        await waitFor("the newest message", () => follow.stdout().includes("bulk 120"), 15_000);
+        // Sent after the history was printed: arrives over the WebSocket.
+        await waitFor("the subscription", async () => {
+          const members = (await bob.room(roomId)).members;
+          return members.some((m) => m.username === alice && m.online);
+        }, 15_000);
+        await bob.send(roomId, "live from bob");
+        await bob.send(roomId, "and another");
+        await waitFor("live messages", () => follow.stdout().includes("and another"), 15_000);
+        const texts = jsonLines<Message>(follow.stdout()).map((m) => m.text);
+        assert.deepEqual(texts, ["bulk 120", "live from bob", "and another"]);
+      } finally {
+        follow.process.kill("SIGTERM");
+      }
+      const result = await follow.done();
+      assert.equal(result.code, 0, result.stderr);
+    });
+
+    await t.step("errors name the problem on stderr with their exit code", async () => {
+      const unknown = await cli(["history", "no-such-room"]);
+      assert.equal(unknown.code, 4);
+      assert.match(unknown.stderr, /^chat: Unknown room: "no-such-room"/);
+      assert.equal(unknown.stdout, "");
+      const noUser = await cli(["send", "@nobody_here", "hi"]);
+      assert.equal(noUser.code, 4, noUser.stderr);
+      const usage = await cli(["history"]);
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /Missing arguments: usage: chat history ROOM/);
+      assert.equal((await cli(["frobnicate"])).code, 2);
+      assert.equal((await cli(["rooms", "--follow"])).code, 2);
+      assert.equal((await cli(["history", roomId, "--limit", "zero"])).code, 2);
+      const empty = await cli(["send", roomId, " "]);
+      assert.equal(empty.code, 2);
+      assert.match(empty.stderr, /Message must not be empty/);
+      const tooLong = await cli(["send", roomId], "x".repeat(4001) + "\n");
+      assert.equal(tooLong.code, 2);
+      assert.match(tooLong.stderr, /Line 1: Message is too long/);
+      const wrong = await cli(["login", alice, "--password-stdin"], "not the password\n");
+      assert.equal(wrong.code, 3);
+      assert.match(wrong.stderr, /Invalid username or password/);
+      const noPassword = await cli(["login", alice]);
+      assert.equal(noPassword.code, 2);
+      assert.match(noPassword.stderr, /--password-stdin/);
+      const taken = await cli(["register", alice, "--password-stdin"], PASSWORD);
+      assert.equal(taken.code, 1);
+      // A private room of someone else: forbidden.
+      const secret = await bob.createRoom(uniqueName("secret"), { kind: "private" });
+      const forbidden = await cli(["history", secret.id]);
+      assert.equal(forbidden.code, 4, forbidden.stderr);
+    });
+
+    await t.step("without the interactive terminal, no subcommand is a usage error", async () => {
+      const res = await cli([]);
+      assert.equal(res.code, 2);
+      assert.match(res.stderr, /interactive mode needs a terminal/);
+    });
+
+    await t.step("--help lists the commands and the exit codes", async () => {
+      const res = await cli(["--help"]);
+      assert.equal(res.code, 0);
+      for (
+        const word of ["register USER", "tail ROOM", "Exit codes", "the server cannot be reached"]
+      ) {
+        assert.ok(res.stdout.includes(word), word);
+      }
+    });
+
+    await t.step("logout ends the session on the server and deletes the file", async () => {
+      const saved = JSON.parse(await Deno.readTextFile(credentialsFile(config)));
+      const res = await cli(["logout"]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, new RegExp(`Logged out ${alice}`));
+      await assert.rejects(Deno.stat(credentialsFile(config)), Deno.errors.NotFound);
+      await assert.rejects(
+        new ChatApi(server.url, { token: saved.token }).me(),
+        (err: Error & { code?: string }) => err.code === "unauthorized",
+      );
+      const after = await cli(["rooms"]);
+      assert.equal(after.code, 3);
+      assert.match(after.stderr, /Not logged in to http:\/\/127\.0\.0\.1:\d+: run "chat login/);
+      assert.equal((await cli(["logout"])).code, 3);
+    });
+
+    await t.step("login saves a new session; a revoked one answers exit code 3", async () => {
+      const res = await cli(["login", alice, "--password-stdin", "--json"], PASSWORD);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(JSON.parse(res.stdout).user.username, alice);
+      const saved = JSON.parse(await Deno.readTextFile(credentialsFile(config)));
+      await new ChatApi(server.url, { token: saved.token }).logout();
+      const revoked = await cli(["rooms"]);
+      assert.equal(revoked.code, 3);
+      assert.match(revoked.stderr, /session has ended|Not logged in/);
+    });
+  } finally {
+    await server.stop();
+    await Deno.remove(config, { recursive: true });
+  }
+});
+
+Deno.test("the client reports a server that is down with exit code 5", async () => {
+  const config = await tempConfig();
+  const down = `http://127.0.0.1:${freePort()}`;
+  try {
+    const login = await runCli(["login", "alice", "--password-stdin"], {
+      config,
+      server: down,
+      stdin: PASSWORD,
+    });
+    assert.equal(login.code, 5);
+    assert.equal(login.stderr, `chat: Cannot reach the server: ${down}\n`);
+    // Saved credentials for a server that went away.
+    await Deno.mkdir(`${config}/deno-chat`, { recursive: true });
+    await Deno.writeTextFile(
+      credentialsFile(config),
+      JSON.stringify({ server: down, username: "alice", userId: "u1", token: "t", savedAt: 0 }),
+    );
+    const rooms = await runCli(["rooms"], { config });
+    assert.equal(rooms.code, 5);
+    assert.match(rooms.stderr, /Cannot reach the server/);
+    const logout = await runCli(["logout"], { config });
+    assert.equal(logout.code, 5);
+    // Nothing was revoked, so the token is kept to try again later.
+    assert.ok((await Deno.stat(credentialsFile(config))).isFile);
+  } finally {
+    await Deno.remove(config, { recursive: true });
+  }
+});
+
+Deno.test("--server, then CHAT_SERVER, then the saved server is used", async () => {
+  const server = await startServer();
+  const config = await tempConfig();
+  try {
+    const name = uniqueName("carol");
+    const reg = await runCli(["register", name, "--password-stdin", "--server", server.url], {
+      config,
+      server: `http://127.0.0.1:${freePort()}`,
+      stdin: PASSWORD,
+    });
+    assert.equal(reg.code, 0, reg.stderr);
+    // Neither flag nor env: the saved server.
+    const me = await runCli(["whoami"], { config });
+    assert.equal(me.code, 0, me.stderr);
+    assert.equal(me.stdout.trim(), `${name} on ${server.url}`);
+    // The env names another server: the saved session is not for it.
+    const other = await runCli(["whoami"], { config, server: "http://127.0.0.1:9" });
+    assert.equal(other.code, 3);
+    assert.match(other.stderr, /Not logged in to http:\/\/127\.0\.0\.1:9/);
+  } finally {
+    await server.stop();
+    await Deno.remove(config, { recursive: true });
+  }
+});
+
+Deno.test("tail --follow resumes after a server restart, missing and repeating nothing", async () => {
+  let server = await startServer();
+  const config = await tempConfig();
+  const bob = await newUser(server.url, "bob");
+  const room = await bob.createRoom(uniqueName("ops"));
+  await bob.send(room.id, "before");
+  const name = uniqueName("dora");
+  const reg = await runCli(["register", name, "--password-stdin"], {
+    config,
+    server: server.url,
+    stdin: PASSWORD,
+  });
+  assert.equal(reg.code, 0, reg.stderr);
+  // Following needs membership, even of a public room.
+  const outsider = await runCli(["tail", room.id, "--follow"], { config, server: server.url });
+  assert.equal(outsider.code, 4, outsider.stderr);
+  assert.match(outsider.stderr, /join it first/);
+  assert.equal((await runCli(["join", room.id], { config, server: server.url })).code, 0);
+  const follow = spawnCli(["tail", room.id, "--follow"], { config, server: server.url });
+  try {
+    await waitFor("the first message", () => follow.stdout().includes(": before"), 15_000);
+    await server.stop();
+    await waitFor("the drop", () => follow.stderr().includes("Connection lost: reconnecting…"));
+    server = await startServer({ port: server.port, kvPath: server.kvPath });
+    // Sent as soon as the server is back: before or after the client is (the race is
+    // fine), it must arrive once, replayed by `since` or live.
+    await bob.send(room.id, "while away");
+    await waitFor("resumed", () => follow.stderr().includes("Reconnected"), 30_000);
+    await bob.send(room.id, "after");
+    await waitFor("live again", () => follow.stdout().includes(": after"), 15_000);
+    const texts = follow.stdout().trim().split("\n").map((line) => line.split(": ")[1]);
+    assert.deepEqual(texts, ["before", "while away", "after"]);
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\nstdout: ${follow.stdout()}\nstderr: ${follow.stderr()}`,
+    );
+  } finally {
+    try {
+      follow.process.kill("SIGTERM");
+    } catch { /* exited already */ }
+    await follow.done();
+    await server.stop();
+    await Deno.remove(config, { recursive: true });
+  }
+});

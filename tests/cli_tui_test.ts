@@ -1,0 +1,301 @@
+/**
+ * The interactive mode of the terminal client, driven through tmux as a person
+ * would use it: log in, join a room, send and receive, see unread counts, typing,
+ * sanitized hostile text, a server restart (typed text is kept, queued sends go out
+ * once), a resize, and /quit restoring the terminal.
+ */
+
+import assert from "node:assert/strict";
+import { ChatApi, ChatSocket } from "../lib/client/client.ts";
+import { newUser, waitFor } from "./_clients.ts";
+import { CLI_PERMISSIONS, credentialsFile, tempConfig } from "./_cli.ts";
+import { startServer, type TestServer } from "./_server.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const PASSWORD = "correct horse battery";
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** One tmux server of our own (`-L`), so nothing of the user's is touched. */
+class Tmux {
+  readonly socket = `chat-test-${crypto.randomUUID().slice(0, 8)}`;
+  lastScreen = "";
+
+  async run(...args: string[]): Promise<string> {
+    const out = await new Deno.Command("tmux", {
+      args: ["-L", this.socket, "-f", "/dev/null", ...args],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    if (!out.success) {
+      throw new Error(`tmux ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+    return text;
+  }
+
+  start(command: string, size: { columns: number; rows: number }): Promise<string> {
+    const args = ["new-session", "-d", "-s", "chat", "-x", String(size.columns)];
+    return this.run(...args, "-y", String(size.rows), command);
+  }
+
+  /** Types text literally (no key names). */
+  type(text: string): Promise<string> {
+    return this.run("send-keys", "-t", "chat", "-l", text);
+  }
+
+  /** Presses keys by tmux name: Enter, C-n, C-u… */
+  press(...keys: string[]): Promise<string> {
+    return this.run("send-keys", "-t", "chat", ...keys);
+  }
+
+  async screen(): Promise<string> {
+    this.lastScreen = await this.run("capture-pane", "-p", "-t", "chat");
+    return this.lastScreen;
+  }
+
+  /** Waits until the screen matches; fails showing the last screen. */
+  async waitFor(what: string, check: (screen: string) => boolean, timeoutMs = 15_000) {
+    try {
+      await waitFor(what, async () => check(await this.screen()), timeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.lastScreen}--- end ---`);
+    }
+    return this.lastScreen;
+  }
+
+  async kill(): Promise<void> {
+    await this.run("kill-server").catch(() => {});
+  }
+}
+
+async function requireTmux(): Promise<void> {
+  const which = await new Deno.Command("sh", { args: ["-c", "command -v tmux"] }).output();
+  if (!which.success) {
+    throw new Error(
+      "tmux is not installed: the interactive tests need it (apt-get install -y tmux)",
+    );
+  }
+}
+
+function lines(screen: string): string[] {
+  return screen.replace(/\n$/, "").split("\n");
+}
+
+Deno.test("the interactive client works in a real terminal (tmux)", async (t) => {
+  await requireTmux();
+  let server: TestServer = await startServer();
+  const config = await tempConfig();
+  const tmux = new Tmux();
+  const alice = await newUser(server.url, "alice");
+  const aliceName = (await alice.me()).username;
+  const bob = await newUser(server.url, "bob");
+  const bobName = (await bob.me()).username;
+  const general = await bob.createRoom("General", { topic: "All things" });
+  await bob.send(general.id, "welcome, everyone");
+  const cli = [
+    "env",
+    `XDG_CONFIG_HOME=${shellQuote(config)}`,
+    "TERM=xterm-256color",
+    shellQuote(Deno.execPath()),
+    "run",
+    "--quiet",
+    ...CLI_PERMISSIONS,
+    "cli/main.ts",
+    "--server",
+    server.url,
+  ].join(" ");
+  try {
+    await tmux.start(`cd ${shellQuote(ROOT)} && ${cli}; echo "[exit $?]"; sleep 600`, {
+      columns: 100,
+      rows: 30,
+    });
+
+    await t.step("it starts logged out and says how to log in", async () => {
+      const screen = await tmux.waitFor("status line", (s) => s.includes("not logged in"));
+      assert.match(screen, /Not logged in: \/login USER or \/register USER/);
+      assert.equal(lines(screen).length, 30);
+    });
+
+    await t.step(
+      "/login asks for the password without echoing it and saves the session",
+      async () => {
+        await tmux.type(`/login ${aliceName}`);
+        await tmux.press("Enter");
+        await tmux.waitFor("password prompt", (s) => s.includes(`Password for ${aliceName}:`));
+        await tmux.type(PASSWORD);
+        const typed = await tmux.screen();
+        assert.ok(!typed.includes(PASSWORD), "the password must not be on screen");
+        assert.ok(!typed.includes("*".repeat(5)), "not even as stars");
+        await tmux.press("Enter");
+        const screen = await tmux.waitFor("online", (s) => / │ online │ /.test(s));
+        assert.ok(screen.includes(`${aliceName}@127.0.0.1:${server.port}`));
+        assert.ok(!screen.includes(PASSWORD));
+        const info = await Deno.stat(credentialsFile(config));
+        assert.equal(info.mode! & 0o777, 0o600);
+      },
+    );
+
+    await t.step("/join shows the room with its history", async () => {
+      await tmux.type("/join general");
+      await tmux.press("Enter");
+      const screen = await tmux.waitFor("the room", (s) => s.includes(`${bobName}: welcome`));
+      assert.match(lines(screen)[0], /^ #General – All things \(2 members/);
+      // (capture-pane drops trailing spaces)
+      assert.match(lines(screen)[29], /^\[#General\]$/);
+    });
+
+    await t.step("plain text is sent to the room", async () => {
+      await tmux.type("hello from tmux ✓");
+      await tmux.press("Enter");
+      await waitFor(
+        "bob sees it",
+        async () =>
+          (await bob.messages(general.id)).messages.some((m) =>
+            m.text === "hello from tmux ✓" && m.username === aliceName
+          ),
+      );
+      await tmux.waitFor("own message", (s) => s.includes(`${aliceName}: hello from tmux ✓`));
+    });
+
+    await t.step("messages from others arrive live; typing is shown", async () => {
+      const socket = new ChatSocket({ url: bob.wsUrl, token: bob.token });
+      try {
+        await socket.ready();
+        await socket.subscribe(general.id);
+        socket.typing(general.id);
+        await tmux.waitFor("typing", (s) => s.includes(`${bobName} is typing…`));
+        await socket.send(general.id, "hi from bob");
+        const screen = await tmux.waitFor(
+          "bob's message",
+          (s) => s.includes(`${bobName}: hi from bob`),
+        );
+        assert.ok(!screen.includes("is typing…"), "a message ends the typing indicator");
+        await tmux.type("/who");
+        await tmux.press("Enter");
+        const who = await tmux.waitFor(
+          "members",
+          (s) => s.includes("#General: 2 members, 2 online"),
+        );
+        assert.match(who, new RegExp(`${bobName} +owner +online`));
+      } finally {
+        socket.close();
+      }
+    });
+
+    await t.step("hostile text cannot move the cursor or restyle the terminal", async () => {
+      await bob.send(general.id, "\x1b[2J\x1b[H\x1b]0;pwned\x07\x1b[31mred\u202eevil");
+      const screen = await tmux.waitFor(
+        "escaped",
+        (s) => s.includes("^[[2J^[[H^[]0;pwned^G^[[31mredevil"),
+      );
+      const rows = lines(screen);
+      assert.match(rows[0], /^ #General/);
+      assert.match(rows[28], /^ #General │ online │/);
+    });
+
+    await t.step("other rooms count unread messages", async () => {
+      const dm = await bob.dm(aliceName);
+      await bob.send(dm.id, "a private word");
+      await bob.send(dm.id, "and another");
+      await tmux.waitFor("unread", (s) => s.includes(`act: @${bobName}(2)`));
+      await tmux.press("C-n");
+      const screen = await tmux.waitFor("the dm", (s) => s.includes(`${bobName}: and another`));
+      assert.match(lines(screen)[0], new RegExp(`^ @${bobName}`));
+      assert.ok(!screen.includes("act:"), "read once on screen");
+      await tmux.press("C-p");
+      await tmux.waitFor("back", (s) => lines(s)[0].startsWith(" #General"));
+    });
+
+    await t.step("offline: the status says so, typed text is kept, sends go out once", async () => {
+      await server.stop();
+      await tmux.waitFor("offline", (s) => s.includes("offline – reconnecting…"));
+      await tmux.type("queued while offline");
+      await tmux.press("Enter");
+      await tmux.type("a draft");
+      await tmux.waitFor(
+        "queued",
+        (s) => s.includes("queued while offline (queued until reconnected)"),
+      );
+      server = await startServer({ port: server.port, kvPath: server.kvPath });
+      await waitFor(
+        "delivered after reconnecting",
+        async () =>
+          (await bob.messages(general.id)).messages.some((m) => m.text === "queued while offline"),
+        30_000,
+      );
+      const screen = await tmux.waitFor("online again", (s) => / │ online │ /.test(s), 30_000);
+      assert.match(lines(screen)[29], /^\[#General\] a draft$/);
+      await tmux.waitFor("sent", (s) => s.includes(`${aliceName}: queued while offline`));
+      const stored = (await bob.messages(general.id)).messages.filter((m) =>
+        m.text === "queued while offline"
+      );
+      assert.equal(stored.length, 1);
+    });
+
+    await t.step("the screen follows a resize", async () => {
+      await tmux.run("resize-window", "-t", "chat", "-x", "60", "-y", "20");
+      const screen = await tmux.waitFor("resized", (s) => {
+        const rows = lines(s);
+        return rows.length === 20 && rows[18].includes("│ online │") && rows[0].length <= 60;
+      });
+      for (const row of lines(screen)) assert.ok(row.length <= 60, row);
+      assert.match(lines(screen)[19], /^\[#General\] a draft$/);
+    });
+
+    await t.step("a session ended elsewhere: queued text goes out after /login", async () => {
+      const saved = JSON.parse(await Deno.readTextFile(credentialsFile(config)));
+      await new ChatApi(server.url, { token: saved.token }).logout();
+      await tmux.waitFor("ended", (s) => s.includes("session ended – /login"));
+      await bob.send(general.id, "while you were out");
+      await tmux.press("C-u");
+      await tmux.type("typed after the end");
+      await tmux.press("Enter");
+      await tmux.waitFor("queued", (s) => s.includes("(queued until you log in)"));
+      await tmux.type(`/login ${aliceName}`);
+      await tmux.press("Enter");
+      await tmux.waitFor("password prompt", (s) => s.includes(`Password for ${aliceName}:`));
+      await tmux.type(PASSWORD);
+      await tmux.press("Enter");
+      const screen = await tmux.waitFor(
+        "caught up",
+        (s) =>
+          s.includes(`${bobName}: while you were out`) && s.includes(`${aliceName}: typed after`),
+      );
+      assert.ok(!screen.includes("queued until"));
+      const stored = (await bob.messages(general.id)).messages.filter((m) =>
+        m.text === "typed after the end"
+      );
+      assert.equal(stored.length, 1);
+    });
+
+    await t.step("/quit leaves and restores the terminal", async () => {
+      await tmux.press("C-u");
+      await tmux.type("/quit");
+      await tmux.press("Enter");
+      const screen = await tmux.waitFor("exit", (s) => s.includes("[exit 0]"));
+      assert.ok(!screen.includes("│ online │"), "the alternate screen is gone");
+    });
+
+    await t.step("the next run reuses the saved session", async () => {
+      await tmux.run("kill-session", "-t", "chat");
+      await tmux.start(`cd ${shellQuote(ROOT)} && ${cli}; echo "[exit $?]"; sleep 600`, {
+        columns: 80,
+        rows: 24,
+      });
+      const screen = await tmux.waitFor("online", (s) => / │ online │ /.test(s));
+      assert.ok(screen.includes(`${aliceName}@127.0.0.1:${server.port}`));
+      assert.ok(!screen.includes("Password"), "no password asked");
+      // The room with the latest activity is opened, its history shown.
+      await tmux.waitFor("history", (s) => s.includes(`${aliceName}: queued while offline`));
+      await tmux.press("C-d");
+      await tmux.waitFor("exit", (s) => s.includes("[exit 0]"));
+    });
+  } finally {
+    await tmux.kill();
+    await server.stop();
+    await Deno.remove(config, { recursive: true });
+  }
+});
