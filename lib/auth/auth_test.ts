@@ -103,6 +103,8 @@ Deno.test("failed logins answer invalid_credentials alike, then throttle the acc
   const locked = await auth.login("erin", "correct horse").catch((e) => e);
   assert.ok(locked instanceof RateLimitedError);
   assert.ok(locked.retryAfterMs > 0);
+  // The account is one account whatever the case it is typed in.
+  assert.equal(await codeOf(auth.login("ERIN", "correct horse")), "rate_limited");
   assert.equal(await codeOf(auth.login("nobody2", "wrong password")), "invalid_credentials");
   await clock.advance(locked.retryAfterMs + 1);
   assert.equal(await codeOf(auth.login("erin", "correct horse")), "ok");
