@@ -120,13 +120,7 @@ export class RoomService {
     await this.#rooms.create(room);
     this.members.remember(room.id, user.id);
     // My open sockets (any isolate) start routing this room's events.
-    await this.#events.publish({
-      kind: "member",
-      roomId: room.id,
-      userId: user.id,
-      username: user.username,
-      event: "joined",
-    });
+    await this.#announce(room.id, user, "joined");
     return await this.view(room, user.id, { seq: 0, at: room.createdAt });
   }
 
@@ -243,13 +237,7 @@ export class RoomService {
       await this.#requireRoomSlot(user.id);
       if (await this.#rooms.addMember(room.id, user.id, "member", this.#clock.now())) {
         this.members.remember(room.id, user.id);
-        await this.#events.publish({
-          kind: "member",
-          roomId: room.id,
-          userId: user.id,
-          username: user.username,
-          event: "joined",
-        });
+        await this.#announce(room.id, user, "joined");
       }
     }
     return await this.view(room, user.id);
@@ -259,14 +247,18 @@ export class RoomService {
     const room = await this.record(roomId);
     if (await this.#rooms.removeMember(room.id, user.id)) {
       this.members.forget(room.id, user.id);
-      await this.#events.publish({
-        kind: "member",
-        roomId: room.id,
-        userId: user.id,
-        username: user.username,
-        event: "left",
-      });
+      await this.#announce(room.id, user, "left");
     }
+  }
+
+  #announce(roomId: string, user: User, event: "joined" | "left"): Promise<void> {
+    return this.#events.publish({
+      kind: "member",
+      roomId,
+      userId: user.id,
+      username: user.username,
+      event,
+    });
   }
 
   async invite(user: User, roomId: unknown, username: unknown): Promise<void> {
