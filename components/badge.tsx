@@ -19,7 +19,7 @@ export function Badge({ count, label = "unread", class: extra }: BadgeProps) {
   return (
     <span
       class={cx(
-        "inline-flex min-w-5 items-center justify-center rounded-full bg-indigo-600 px-1.5",
+        "inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-indigo-600 px-1.5",
         "text-xs font-semibold leading-5 text-white dark:bg-indigo-500",
         extra,
       )}

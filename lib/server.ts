@@ -6,6 +6,9 @@
 import type { Config } from "./config.ts";
 import { createServices, type ServiceOptions, type Services } from "./services.ts";
 import { createApp } from "./http/app.ts";
+import { errorResponse } from "./http/errors.ts";
+import { BadRequestError } from "./errors.ts";
+import { loadIslands } from "./islands/assets.ts";
 import { CLOSE_RESTARTING } from "./protocol/limits.ts";
 import { errorFields, log, setLogLevel } from "./log.ts";
 
@@ -17,6 +20,7 @@ export interface ChatServer {
 }
 
 export interface ChatServerOptions extends ServiceOptions {
+  /** Development: unminified islands with source maps, and pages reload on restart. */
   dev?: boolean;
 }
 
@@ -25,8 +29,10 @@ export async function createChatServer(
   options: ChatServerOptions = {},
 ): Promise<ChatServer> {
   setLogLevel(config.logLevel);
+  // Islands first: bundling (when there is no fresh _build/) should not hold KV.
+  const assets = await loadIslands({ dev: options.dev });
   const services = await createServices(config, options);
-  const app = createApp(services);
+  const app = createApp(services, assets);
   let stopping = false;
   let stopped: Promise<void> | undefined;
   return {
@@ -37,6 +43,12 @@ export async function createChatServer(
           JSON.stringify({ error: { code: "internal", message: "Server is restarting" } }),
           { status: 503, headers: { "content-type": "application/json", "retry-after": "1" } },
         );
+      }
+      // Deno builds req.url from the Host header as sent: one with a space or a ";"
+      // makes it an invalid URL, and every `new URL(req.url)` after this would throw
+      // (a 500 and an error log line per request). Refused here, once, with a 400.
+      if (!URL.canParse(req.url)) {
+        return errorResponse(new BadRequestError("Malformed request: the Host header is invalid"));
       }
       return app.fetch(req, { info });
     },

@@ -1,25 +1,40 @@
 /**
- * @module The Hono application: API routes under /api, error mapping, and headers.
+ * @module The Hono application: security headers on everything, the API under
+ * /api (JSON errors), the island bundle and static files, and the pages (HTML
+ * errors). Errors are mapped in one place per kind of answer: lib/http/errors.ts
+ * for the API, routes/_error.tsx for pages.
  */
 
 import { Hono } from "hono";
 import { NotFoundError } from "../errors.ts";
 import type { Services } from "../services.ts";
+import type { IslandAssets } from "../islands/assets.ts";
+import { securityHeaders } from "../islands/security.ts";
+import { mountIslandAssets } from "../islands/serve.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { authRoutes } from "../../routes/api/auth.ts";
 import { roomRoutes } from "../../routes/api/rooms.ts";
 import { userRoutes } from "../../routes/api/users.ts";
+import { authPages } from "../../routes/auth.tsx";
+import { directoryPages } from "../../routes/directory.tsx";
+import { roomPages } from "../../routes/room.tsx";
+import { errorPage } from "../../routes/_error.tsx";
 
-export function createApp(services: Services): Hono<AppEnv> {
+function isApi(path: string): boolean {
+  return path === "/api" || path.startsWith("/api/");
+}
+
+export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // CSP with a per-request nonce, nosniff, frame-ancestors/X-Frame-Options and
+  // Referrer-Policy: on pages, and on API answers too (they cost nothing there).
+  app.use(securityHeaders<AppEnv>());
   app.use(async (c, next) => {
     c.set("services", services);
+    c.set("assets", assets);
     await next();
-    if (c.req.path.startsWith("/api/")) {
-      c.header("cache-control", "no-store");
-      c.header("x-content-type-options", "nosniff");
-    }
+    if (isApi(c.req.path)) c.header("cache-control", "no-store");
   });
   app.route("/api", authRoutes);
   app.route("/api", userRoutes);
@@ -27,7 +42,18 @@ export function createApp(services: Services): Hono<AppEnv> {
   app.all("/api/*", (c) => {
     throw new NotFoundError(`No such endpoint: ${c.req.method} ${c.req.path.slice(0, 100)}`);
   });
-  app.onError((err, c) => errorResponse(err, { method: c.req.method, path: c.req.path }));
-  app.notFound((c) => errorResponse(new NotFoundError(`Not found: ${c.req.path.slice(0, 100)}`)));
+  mountIslandAssets(app, assets);
+  app.route("/", authPages);
+  app.route("/", directoryPages);
+  app.route("/", roomPages);
+  app.onError((err, c) =>
+    isApi(c.req.path)
+      ? errorResponse(err, { method: c.req.method, path: c.req.path })
+      : errorPage(c, err)
+  );
+  app.notFound((c) => {
+    const err = new NotFoundError(`Not found: ${c.req.path.slice(0, 100)}`);
+    return isApi(c.req.path) ? errorResponse(err) : errorPage(c, err);
+  });
   return app;
 }

@@ -1,17 +1,23 @@
 /**
- * @module The Hono environment shared by every route: the services, and the
- * authenticated caller once `requireAuth` ran.
+ * @module The Hono environment shared by every route: the services, the island
+ * assets and the response's CSP nonce (for pages), and the authenticated caller
+ * once `requireAuth` (or a page's session check) ran.
  */
 
 import type { Context, MiddlewareHandler } from "hono";
 import { ForbiddenError, UnauthorizedError } from "../errors.ts";
 import type { Authenticated } from "../auth/auth.ts";
 import type { Services } from "../services.ts";
+import type { IslandAssets } from "../islands/assets.ts";
 import { credentialOf, isOwnOrigin } from "./request.ts";
 
 export type AppEnv = {
   Variables: {
     services: Services;
+    /** The island bundle pages render with (see lib/islands/). */
+    assets: IslandAssets;
+    /** This response's CSP nonce, set by `securityHeaders()`. */
+    nonce: string;
     auth: Authenticated;
     via: "bearer" | "cookie";
   };

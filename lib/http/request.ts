@@ -25,6 +25,16 @@ export async function readJsonBody(req: Request): Promise<Record<string, unknown
   return data as Record<string, unknown>;
 }
 
+/** Reads an HTML form post (`application/x-www-form-urlencoded`), capped like JSON bodies. */
+export async function readFormBody(req: Request): Promise<URLSearchParams> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > HTTP_BODY_MAX) throw tooLarge();
+  if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers.get("content-type") ?? "")) {
+    throw new BadRequestError("Expected a form submission: application/x-www-form-urlencoded");
+  }
+  return new URLSearchParams(await readCapped(req));
+}
+
 function tooLarge(): PayloadTooLargeError {
   return new PayloadTooLargeError(`Body is too large: the limit is ${HTTP_BODY_MAX} bytes`);
 }

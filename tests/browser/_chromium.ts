@@ -64,6 +64,10 @@ export interface WatchedPage {
 
 export interface OpenPageOptions {
   colorScheme?: "light" | "dark";
+  /** Defaults to playwright's 1280×720. */
+  viewport?: { width: number; height: number };
+  /** false: a browser with JavaScript turned off. */
+  javaScriptEnabled?: boolean;
 }
 
 /** Opens a new page (own context: no shared cookies) that records errors and violations. */
@@ -71,7 +75,11 @@ export async function openPage(
   browser: Browser,
   options: OpenPageOptions = {},
 ): Promise<WatchedPage> {
-  const context = await browser.newContext({ colorScheme: options.colorScheme ?? "light" });
+  const context = await browser.newContext({
+    colorScheme: options.colorScheme ?? "light",
+    viewport: options.viewport,
+    javaScriptEnabled: options.javaScriptEnabled,
+  });
   const page = await context.newPage();
   const watched: WatchedPage = {
     page,

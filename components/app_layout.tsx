@@ -1,0 +1,64 @@
+/**
+ * The signed-in app's frame: the room list beside the page's content, the whole
+ * height of the window. On a phone (below `md`) only one of the two is shown:
+ * the list on the home page, the content everywhere else (with a way back).
+ */
+
+import type { ComponentChildren } from "preact";
+import { cx } from "./_cx.ts";
+
+export interface AppLayoutProps {
+  sidebar: ComponentChildren;
+  children: ComponentChildren;
+  /** What a phone shows: the room list (home) or the content (default). */
+  phone?: "list" | "content";
+}
+
+export function AppLayout({ sidebar, children, phone = "content" }: AppLayoutProps) {
+  return (
+    <div class="flex h-[100dvh] overflow-hidden">
+      <a
+        href="#main"
+        class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded-lg focus:bg-white focus:px-3 focus:py-2 focus:shadow-lg dark:focus:bg-gray-800"
+      >
+        Skip to content
+      </a>
+      <div
+        class={cx(
+          "min-h-0 w-full shrink-0 flex-col border-gray-200 md:flex md:w-72 md:border-r dark:border-gray-700",
+          phone === "list" ? "flex" : "hidden",
+        )}
+      >
+        {sidebar}
+      </div>
+      <main
+        id="main"
+        class={cx(
+          "min-h-0 min-w-0 flex-1 flex-col bg-white dark:bg-gray-900",
+          phone === "content" ? "flex" : "hidden md:flex",
+        )}
+      >
+        {children}
+      </main>
+    </div>
+  );
+}
+
+/** The "back to the room list" link that only phones need. */
+export function BackLink() {
+  return (
+    <a
+      href="/"
+      class="-ml-1 inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg text-gray-600 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 md:hidden dark:text-gray-300 dark:hover:bg-gray-800"
+    >
+      <svg viewBox="0 0 20 20" fill="currentColor" class="h-5 w-5" aria-hidden="true">
+        <path
+          fill-rule="evenodd"
+          d="M12.8 4.2a.75.75 0 0 1 0 1.06L8.06 10l4.74 4.74a.75.75 0 1 1-1.06 1.06l-5.27-5.27a.75.75 0 0 1 0-1.06l5.27-5.27a.75.75 0 0 1 1.06 0Z"
+          clip-rule="evenodd"
+        />
+      </svg>
+      <span class="sr-only">Back to rooms</span>
+    </a>
+  );
+}

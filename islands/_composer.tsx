@@ -1,0 +1,122 @@
+/**
+ * The message composer. Without JavaScript it is a plain form that posts to the
+ * room page (with a clientId minted by the server, so a double submit stores
+ * one message). In the browser, Enter sends, Shift+Enter starts a new line,
+ * the field grows with its text, and typing is announced to the room (at most
+ * every 2.5 s; the server throttles too).
+ */
+
+import { useSignal } from "@preact/signals";
+import { useRef } from "preact/hooks";
+import { MESSAGE_MAX } from "../lib/protocol/limits.ts";
+import { validateMessageText } from "../lib/protocol/validate.ts";
+import { Button } from "../components/button.tsx";
+import { cx } from "../components/_cx.ts";
+
+const TYPING_EVERY_MS = 2_500;
+const MAX_HEIGHT_PX = 160;
+
+export interface ComposerProps {
+  roomId: string;
+  /** "#general" or "bob": the field's label and placeholder. */
+  target: string;
+  /** For the form without JavaScript. */
+  clientId: string;
+  onSend(text: string): void;
+  onTyping(): void;
+}
+
+export function Composer({ roomId, target, clientId, onSend, onTyping }: ComposerProps) {
+  const error = useSignal<string | null>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const lastTyping = useRef(0);
+
+  const resize = () => {
+    const el = field.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+  };
+
+  const submit = () => {
+    const el = field.current!;
+    if (el.value.trim() === "") return;
+    let text: string;
+    try {
+      text = validateMessageText(el.value);
+    } catch (err) {
+      error.value = (err as Error).message;
+      return;
+    }
+    error.value = null;
+    onSend(text);
+    el.value = "";
+    resize();
+    el.focus();
+  };
+
+  return (
+    <form
+      method="post"
+      action={`/rooms/${roomId}/messages`}
+      class="border-t border-gray-200 bg-white px-3 pb-3 pt-2 dark:border-gray-700 dark:bg-gray-900"
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      <input type="hidden" name="clientId" value={clientId} />
+      <label for="composer" class="sr-only">Message {target}</label>
+      <div class="flex items-end gap-2">
+        <textarea
+          id="composer"
+          ref={field}
+          name="text"
+          rows={1}
+          required
+          maxLength={MESSAGE_MAX * 2}
+          placeholder={`Message ${target}`}
+          enterkeyhint="send"
+          aria-invalid={error.value ? "true" : undefined}
+          aria-describedby={error.value ? "composer-error" : "composer-hint"}
+          class={cx(
+            "block max-h-40 min-h-[2.5rem] w-full flex-1 resize-none rounded-lg border bg-white px-3 py-2 text-base text-gray-900 placeholder-gray-500 focus:outline-none focus:ring-2 dark:bg-gray-800 dark:text-gray-100 dark:placeholder-gray-400",
+            error.value
+              ? "border-red-500 focus:ring-red-500"
+              : "border-gray-300 focus:border-indigo-500 focus:ring-indigo-500 dark:border-gray-600",
+          )}
+          onKeyDown={(event) => {
+            if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+              event.preventDefault();
+              submit();
+            }
+          }}
+          onInput={() => {
+            resize();
+            if (error.value) error.value = null;
+            const now = Date.now();
+            if (field.current!.value.trim() && now - lastTyping.current > TYPING_EVERY_MS) {
+              lastTyping.current = now;
+              onTyping();
+            }
+          }}
+        />
+        <Button type="submit" class="h-10 shrink-0">Send</Button>
+      </div>
+      {error.value
+        ? (
+          <p id="composer-error" role="alert" class="mt-1 text-xs text-red-700 dark:text-red-400">
+            {error.value}
+          </p>
+        )
+        : (
+          <p
+            id="composer-hint"
+            class="mt-1 hidden text-xs text-gray-500 sm:block dark:text-gray-400"
+          >
+            Enter to send, Shift+Enter for a new line
+          </p>
+        )}
+    </form>
+  );
+}

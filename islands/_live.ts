@@ -1,0 +1,115 @@
+/**
+ * The page's one live connection, shared by every island on it (the room list
+ * and the chat pane import this module; esbuild puts it in a shared chunk, so
+ * there is one instance per page).
+ *
+ * Browser only: nothing here may run while the server renders, because module
+ * state on the server would be shared by every request. Islands render from
+ * their props and call these functions from effects. The signals below are
+ * written only in the browser; on the server they keep their initial values.
+ *
+ * - One `ChatSocket` (reconnect with backoff and jitter, resubscribe with
+ *   `since`, re-send unacknowledged messages by clientId: see lib/client/).
+ * - Each room is subscribed once, whichever island asks first.
+ * - Read markers: the chat pane marks a room read; the room list hears of it at
+ *   once (and of reads from my other tabs through the socket's `read` frames).
+ *   A read made while offline is sent when the socket is back.
+ */
+
+import { signal } from "@preact/signals";
+import { ChatApi } from "../lib/client/http.ts";
+import { ChatSocket, type ConnectionState } from "../lib/client/socket.ts";
+import type { Member } from "../lib/protocol/types.ts";
+
+/** The socket's state, for the connection indicator. */
+export const connection = signal<ConnectionState>("connecting");
+
+/** Presence learned on this page (frames and subscriptions): userId → online. */
+export const presence = signal<Readonly<Record<string, boolean>>>({});
+
+let socket: ChatSocket | undefined;
+let api: ChatApi | undefined;
+const subscribed = new Set<string>();
+const unsentReads = new Map<string, number>();
+const readListeners = new Set<(roomId: string, seq: number) => void>();
+
+/** The HTTP API of this site, authenticated by the session cookie. */
+export function chatApi(): ChatApi {
+  return api ??= new ChatApi(location.origin);
+}
+
+/** Sets presence for several users at once (later facts win). */
+export function notePresence(users: Iterable<{ id: string; online: boolean }>): void {
+  const next = { ...presence.value };
+  let changed = false;
+  for (const user of users) {
+    if (next[user.id] !== user.online) {
+      next[user.id] = user.online;
+      changed = true;
+    }
+  }
+  if (changed) presence.value = next;
+}
+
+/** The page's socket, opened on first use. */
+export function chatSocket(): ChatSocket {
+  if (socket) return socket;
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const created = new ChatSocket({
+    url: `${scheme}://${location.host}/api/ws`,
+    backoffInitialMs: 300,
+    backoffMaxMs: 8_000,
+  });
+  socket = created;
+  created.on("state", (state) => {
+    connection.value = state;
+    if (state === "open") flushReads();
+  });
+  created.on("presence", (frame) => notePresence([{ id: frame.userId, online: frame.online }]));
+  created.on("subscribed", (frame) => notePresence(frame.members as Member[]));
+  created.on("sessionEnded", () => {
+    location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+  });
+  // Leaving the page: close cleanly, so others see us go offline at once.
+  addEventListener("pagehide", (event) => {
+    if (!event.persisted) created.close();
+  });
+  return created;
+}
+
+/** Subscribes to a room once per page, replaying what came after `since`. */
+export function watchRoom(roomId: string, since: number): void {
+  if (subscribed.has(roomId)) return;
+  subscribed.add(roomId);
+  chatSocket().subscribe(roomId, { since }).catch((error) => {
+    subscribed.delete(roomId);
+    // Not a member (any more): nothing to show live. Anything else is retried
+    // by the socket itself after a reconnect.
+    if (error?.code !== "forbidden" && error?.code !== "not_found") {
+      console.warn(`Subscribing to a room failed: ${error?.message ?? error}`);
+    }
+  });
+}
+
+/** Moves my read marker in a room (and tells the islands of this page). */
+export function markRead(roomId: string, seq: number): void {
+  for (const listener of readListeners) listener(roomId, seq);
+  const sock = chatSocket();
+  if (sock.state === "open") sock.read(roomId, seq);
+  else unsentReads.set(roomId, Math.max(seq, unsentReads.get(roomId) ?? 0));
+}
+
+function flushReads(): void {
+  for (const [roomId, seq] of unsentReads) socket?.read(roomId, seq);
+  unsentReads.clear();
+}
+
+/** Calls `listener` for every read marker moved on this page or in my other tabs. */
+export function onRead(listener: (roomId: string, seq: number) => void): () => void {
+  readListeners.add(listener);
+  const off = chatSocket().on("read", (frame) => listener(frame.roomId, frame.seq));
+  return () => {
+    readListeners.delete(listener);
+    off();
+  };
+}

@@ -1,0 +1,477 @@
+/**
+ * The live chat pane of a room page.
+ *
+ * The server renders it with the newest messages, so the room is readable
+ * before (and without) JavaScript. In the browser it subscribes to the room
+ * through the page's one socket (`_live.ts`) with `since` = the newest seq it
+ * rendered, so it misses nothing between render and subscribe, and the socket
+ * resumes the same way after any reconnect (a network blip, a server restart).
+ *
+ * - Messages are kept by seq: a repeated one (a replay, an ack racing its own
+ *   `message` frame) replaces itself; a gap (should not happen) is filled over
+ *   HTTP.
+ * - A sent message shows at once as pending, keyed by its clientId, and turns
+ *   into the stored message on `ack` or on its own `message` frame. If the send
+ *   fails (refused, or no answer in 30 s) it offers Retry with the same
+ *   clientId, which the server deduplicates: never lost, never doubled.
+ * - The scroller is `flex-col-reverse`: it opens at the bottom without script,
+ *   stays pinned to the bottom as messages arrive, and keeps its place when
+ *   older history is prepended.
+ * - Read marker: the "New messages" divider sits where my marker was; the
+ *   marker moves (a `read` frame) when the newest message is on screen and the
+ *   tab is visible.
+ */
+
+import { useSignal } from "@preact/signals";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import type { Member, Message, Room, User } from "../lib/protocol/types.ts";
+import {
+  continuesRun,
+  dayKey,
+  Divider,
+  formatDay,
+  MessageRow,
+  type RowMessage,
+} from "../components/message_row.tsx";
+import { chatApi, chatSocket, connection, markRead, presence, watchRoom } from "./_live.ts";
+import { Composer } from "./_composer.tsx";
+import { MemberList } from "./_members.tsx";
+import { RoomHeader } from "./_room_header.tsx";
+
+export interface ChatRoomProps {
+  me: User;
+  room: Room;
+  members: Member[];
+  /** The newest page of history, ascending by seq. */
+  messages: Message[];
+  hasMore: boolean;
+  /** My read marker when the page was rendered. */
+  readSeq: number;
+  /** For the composer's form without JavaScript. */
+  draftClientId: string;
+  /** A line to show above the conversation ("Invitation sent to bob"). */
+  notice?: { tone: "info" | "error"; text: string };
+}
+
+interface Pending {
+  clientId: string;
+  text: string;
+  createdAt: number;
+  status: "sending" | "failed";
+  error?: string;
+}
+
+const TYPING_SHOWN_MS = 5_000;
+const NEAR_BOTTOM_PX = 48;
+const NEAR_TOP_PX = 400;
+
+/** Merges messages by seq (newer copies win), ascending. */
+function mergeBySeq(list: Message[], incoming: Message[]): Message[] {
+  const last = list.at(-1)?.seq ?? 0;
+  if (incoming.every((m, i) => m.seq > last && (i === 0 || m.seq > incoming[i - 1].seq))) {
+    return [...list, ...incoming];
+  }
+  const bySeq = new Map(list.map((m) => [m.seq, m]));
+  for (const m of incoming) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+function firstUnread(messages: Message[], readSeq: number, me: string): number | null {
+  const first = messages.find((m) => m.seq > readSeq);
+  return first && messages.some((m) => m.seq > readSeq && m.userId !== me) ? first.seq : null;
+}
+
+function typingText(names: string[]): string {
+  if (names.length === 0) return "";
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return "Several people are typing…";
+}
+
+/** The rows of the conversation: day dividers, the "New messages" divider, messages, pending. */
+function conversationRows(options: {
+  messages: Message[];
+  pending: Pending[];
+  divider: number | null;
+  me: User;
+  local: boolean;
+  onRetry(clientId: string): void;
+}) {
+  const { local, me } = options;
+  const rows = [];
+  let previous: RowMessage | undefined;
+  for (const message of options.messages) {
+    const newDay = !previous ||
+      dayKey(previous.createdAt, local) !== dayKey(message.createdAt, local);
+    if (newDay) {
+      rows.push(
+        <Divider key={`day-${dayKey(message.createdAt, local)}`}>
+          {formatDay(message.createdAt, local)}
+        </Divider>,
+      );
+    }
+    const isNew = message.seq === options.divider;
+    if (isNew) rows.push(<Divider key="new" tone="new">New messages</Divider>);
+    rows.push(
+      <MessageRow
+        key={message.seq}
+        message={message}
+        local={local}
+        grouped={!newDay && !isNew && continuesRun(previous, message, local)}
+      />,
+    );
+    previous = message;
+  }
+  for (const item of options.pending) {
+    const row = { seq: 0, userId: me.id, username: me.username, ...item };
+    rows.push(
+      <MessageRow
+        key={item.clientId}
+        message={row}
+        local={local}
+        status={item.status}
+        error={item.error}
+        onRetry={() => options.onRetry(item.clientId)}
+        grouped={continuesRun(previous, row, local)}
+      />,
+    );
+    previous = row;
+  }
+  return rows;
+}
+
+export default function ChatRoom(props: ChatRoomProps) {
+  const { me, room } = props;
+  const messages = useSignal(props.messages);
+  const pending = useSignal<Pending[]>([]);
+  const hasMore = useSignal(props.hasMore);
+  const loadingOlder = useSignal(false);
+  const members = useSignal(props.members);
+  const typing = useSignal<Record<string, { username: string; until: number }>>({});
+  const mounted = useSignal(false);
+  /** The first seq below the "New messages" divider. */
+  const divider = useSignal(firstUnread(props.messages, props.readSeq, me.id));
+  const announcement = useSignal("");
+  const atBottom = useSignal(true);
+  const unseen = useSignal(0);
+  const membersOpen = useSignal(false);
+  const notice = useSignal(props.notice ?? null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const readSent = useRef(props.readSeq);
+
+  const isAtBottom = () => {
+    const el = scroller.current;
+    return !el || Math.abs(el.scrollTop) < NEAR_BOTTOM_PX;
+  };
+
+  const markSeen = () => {
+    if (!isAtBottom() || document.visibilityState !== "visible") return;
+    unseen.value = 0;
+    const last = messages.peek().at(-1)?.seq ?? 0;
+    if (last > readSent.current) {
+      readSent.current = last;
+      markRead(room.id, last);
+    }
+  };
+
+  const add = (incoming: Message[]) => {
+    messages.value = mergeBySeq(messages.peek(), incoming);
+    const mine = new Set(incoming.filter((m) => m.userId === me.id).map((m) => m.clientId));
+    if (mine.size) pending.value = pending.peek().filter((p) => !mine.has(p.clientId));
+  };
+
+  const fillGap = async (after: number, before: number) => {
+    const page = await chatApi().messages(room.id, { after, limit: 100 });
+    add(page.messages.filter((m) => m.seq < before));
+  };
+
+  const receive = (message: Message) => {
+    const last = messages.peek().at(-1)?.seq ?? 0;
+    if (message.seq > last + 1 && messages.peek().length > 0) {
+      fillGap(last, message.seq).catch(() => {});
+    }
+    add([message]);
+    if (message.userId === me.id) return;
+    const { [message.userId]: _, ...others } = typing.peek();
+    typing.value = others;
+    announcement.value = `${message.username}: ${message.text.slice(0, 300)}`;
+    const hidden = document.visibilityState !== "visible";
+    if (hidden && divider.peek() === null && message.seq > readSent.current) {
+      divider.value = message.seq;
+    }
+    if (!isAtBottom() || hidden) unseen.value++;
+  };
+
+  const deliver = async (clientId: string, text: string) => {
+    try {
+      const stored = await chatSocket().send(room.id, text, { clientId });
+      add([stored]);
+    } catch (error) {
+      // Refusals carry the server's reason; a timeout or closed socket does not.
+      const reason = (error as { code?: string }).code
+        ? (error as Error).message
+        : "no answer from the server";
+      pending.value = pending.peek().map((p) =>
+        p.clientId === clientId ? { ...p, status: "failed", error: reason } : p
+      );
+    }
+  };
+
+  const send = (text: string) => {
+    const clientId = crypto.randomUUID();
+    pending.value = [...pending.peek(), {
+      clientId,
+      text,
+      createdAt: Date.now(),
+      status: "sending",
+    }];
+    divider.value = null;
+    scrollToBottom();
+    void deliver(clientId, text);
+  };
+
+  const retry = (clientId: string) => {
+    const item = pending.peek().find((p) => p.clientId === clientId);
+    if (!item) return;
+    pending.value = pending.peek().map((p) =>
+      p.clientId === clientId ? { ...p, status: "sending", error: undefined } : p
+    );
+    void deliver(clientId, item.text);
+  };
+
+  const scrollToBottom = () => {
+    if (scroller.current) scroller.current.scrollTop = 0;
+    unseen.value = 0;
+  };
+
+  const loadOlder = async () => {
+    const first = messages.peek()[0]?.seq;
+    if (loadingOlder.peek() || !hasMore.peek() || !first) return;
+    loadingOlder.value = true;
+    try {
+      const page = await chatApi().messages(room.id, { before: first, limit: 50 });
+      messages.value = mergeBySeq(page.messages, messages.peek());
+      hasMore.value = page.hasMore;
+    } catch {
+      // Offline: the next scroll (or click) tries again.
+    } finally {
+      loadingOlder.value = false;
+    }
+  };
+
+  const invite = async (username: string) => {
+    try {
+      await chatApi().invite(room.id, username);
+      notice.value = { tone: "info", text: `Invitation sent to ${username}` };
+    } catch (error) {
+      notice.value = { tone: "error", text: (error as Error).message };
+    }
+  };
+
+  useEffect(() => {
+    mounted.value = true;
+    // "?invited=bob" is a one-time notice: a reload should not show it again.
+    if (location.search) history.replaceState(null, "", location.pathname);
+    const socket = chatSocket();
+    watchRoom(room.id, messages.peek().at(-1)?.seq ?? room.lastSeq);
+    const offs = [
+      socket.on("message", (frame) => {
+        if (frame.roomId === room.id) receive(frame.message);
+      }),
+      socket.on("subscribed", (frame) => {
+        if (frame.roomId !== room.id) return;
+        members.value = frame.members;
+        // Too much was missed to replay: start again from the newest page.
+        if (!frame.recovered) {
+          chatApi().messages(room.id).then((page) => {
+            messages.value = page.messages;
+            hasMore.value = page.hasMore;
+          }, () => {});
+        }
+      }),
+      socket.on("typing", (frame) => {
+        if (frame.roomId !== room.id || frame.userId === me.id) return;
+        typing.value = {
+          ...typing.peek(),
+          [frame.userId]: { username: frame.username, until: Date.now() + TYPING_SHOWN_MS },
+        };
+      }),
+      socket.on("member", (frame) => {
+        if (frame.roomId !== room.id) return;
+        if (frame.event === "left") {
+          members.value = members.peek().filter((m) => m.id !== frame.userId);
+        } else if (!members.peek().some((m) => m.id === frame.userId)) {
+          const joined: Member = {
+            id: frame.userId,
+            username: frame.username,
+            role: "member",
+            online: true,
+            lastSeenAt: Date.now(),
+          };
+          members.value = [...members.peek(), joined];
+        }
+      }),
+      socket.on("state", (state) => {
+        if (state === "open") markSeen();
+      }),
+    ];
+    const prune = setInterval(() => {
+      const now = Date.now();
+      const current = typing.peek();
+      if (Object.values(current).some((t) => t.until <= now)) {
+        typing.value = Object.fromEntries(Object.entries(current).filter(([, t]) => t.until > now));
+      }
+    }, 1_000);
+    const onVisible = () => markSeen();
+    document.addEventListener("visibilitychange", onVisible);
+    addEventListener("focus", onVisible);
+    // The room menu is a <details>: close it on a click elsewhere or Escape.
+    const closeMenus = (event: Event) => {
+      if (event instanceof KeyboardEvent && event.key !== "Escape") return;
+      for (const menu of document.querySelectorAll("details[open]")) {
+        if (event instanceof KeyboardEvent || !menu.contains(event.target as Node)) {
+          (menu as HTMLDetailsElement).open = false;
+        }
+      }
+    };
+    document.addEventListener("click", closeMenus);
+    document.addEventListener("keydown", closeMenus);
+    // Open at the "New messages" divider when there is one, else at the bottom.
+    const marker = scroller.current?.querySelector('[data-divider="new"]');
+    if (marker && scroller.current) {
+      const box = scroller.current.getBoundingClientRect();
+      if (marker.getBoundingClientRect().top < box.top) marker.scrollIntoView({ block: "start" });
+    }
+    markSeen();
+    return () => {
+      offs.forEach((off) => off());
+      clearInterval(prune);
+      document.removeEventListener("visibilitychange", onVisible);
+      removeEventListener("focus", onVisible);
+      document.removeEventListener("click", closeMenus);
+      document.removeEventListener("keydown", closeMenus);
+    };
+  }, []);
+
+  // After each change to the conversation: mark what is on screen as read.
+  useLayoutEffect(() => {
+    if (mounted.peek()) markSeen();
+  }, [messages.value]);
+
+  const rows = conversationRows({
+    messages: messages.value,
+    pending: pending.value,
+    divider: divider.value,
+    me,
+    local: mounted.value,
+    onRetry: retry,
+  });
+
+  const typers = Object.values(typing.value).map((t) => t.username);
+  const peer = room.peer;
+  const online = presence.value;
+  const first = messages.value[0]?.seq;
+
+  return (
+    <div class="relative flex min-h-0 flex-1">
+      <section class="flex min-w-0 flex-1 flex-col" aria-label={`Conversation: ${room.name}`}>
+        <RoomHeader
+          room={room}
+          connection={mounted.value ? connection.value : undefined}
+          peerOnline={peer
+            ? online[peer.id] ?? members.value.find((m) => m.id === peer.id)?.online
+            : undefined}
+          memberCount={members.value.length}
+          membersOpen={membersOpen.value}
+          onToggleMembers={() => membersOpen.value = !membersOpen.value}
+          onInvite={mounted.value ? invite : undefined}
+        />
+        {notice.value && (
+          <p
+            role={notice.value.tone === "error" ? "alert" : "status"}
+            class={notice.value.tone === "error"
+              ? "border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-900 dark:text-red-200"
+              : "border-b border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-900 dark:text-emerald-200"}
+          >
+            {notice.value.text}
+          </p>
+        )}
+        <div
+          ref={scroller}
+          tabIndex={0}
+          aria-label="Messages"
+          class="flex min-h-0 flex-1 flex-col-reverse overflow-y-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500"
+          onScroll={(event) => {
+            const el = event.currentTarget;
+            atBottom.value = Math.abs(el.scrollTop) < NEAR_BOTTOM_PX;
+            if (atBottom.value) markSeen();
+            if (el.scrollHeight - el.clientHeight - Math.abs(el.scrollTop) < NEAR_TOP_PX) {
+              void loadOlder();
+            }
+          }}
+        >
+          <div class="pb-3">
+            {hasMore.value
+              ? (
+                <p class="px-4 pt-4 text-center">
+                  <a
+                    href={`/rooms/${room.id}?before=${first}`}
+                    class="text-sm font-medium text-indigo-700 underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-indigo-300"
+                    onClick={(event) => {
+                      event.preventDefault();
+                      void loadOlder();
+                    }}
+                  >
+                    {loadingOlder.value ? "Loading older messages…" : "Load older messages"}
+                  </a>
+                </p>
+              )
+              : (
+                <p class="px-4 pt-6 text-sm text-gray-500 dark:text-gray-400">
+                  {room.kind === "direct"
+                    ? `This is the beginning of your conversation with ${room.name}.`
+                    : `This is the beginning of ${room.name}.`}
+                </p>
+              )}
+            <ol
+              aria-label={`Messages in ${room.name}`}
+              class="break-words [overflow-wrap:anywhere]"
+              data-testid="messages"
+            >
+              {rows}
+            </ol>
+          </div>
+        </div>
+        {unseen.value > 0 && !atBottom.value && (
+          <button
+            type="button"
+            onClick={scrollToBottom}
+            class="absolute bottom-28 left-1/2 z-10 -translate-x-1/2 rounded-full bg-indigo-600 px-4 py-1.5 text-sm font-medium text-white shadow-lg hover:bg-indigo-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
+          >
+            {unseen.value} new {unseen.value === 1 ? "message" : "messages"} ↓
+          </button>
+        )}
+        <p class="h-5 truncate px-4 text-xs italic text-gray-500 dark:text-gray-400">
+          {typingText(typers)}
+        </p>
+        <Composer
+          roomId={room.id}
+          target={room.kind === "direct" ? room.name : `#${room.name}`}
+          clientId={props.draftClientId}
+          onSend={send}
+          onTyping={() => chatSocket().typing(room.id)}
+        />
+        <div aria-live="polite" aria-atomic="true" class="sr-only">{announcement.value}</div>
+      </section>
+      {room.kind !== "direct" && (
+        <MemberList
+          me={me}
+          members={members.value}
+          online={online}
+          open={membersOpen.value}
+          onClose={() => membersOpen.value = false}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,216 @@
+/**
+ * @module The room page and its forms. A member sees the live chat pane island,
+ * server-rendered with the newest messages. Anyone else signed in sees a public
+ * room read-only with a Join button, and a private room's name with a Join
+ * button (which works if they were invited). `?before=SEQ` shows an older page
+ * of history without JavaScript. Sending, inviting and leaving are plain forms
+ * (the island takes over sending and inviting in the browser).
+ */
+
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ChatError, ForbiddenError } from "../lib/errors.ts";
+import type { AppEnv } from "../lib/http/env.ts";
+import { readFormBody } from "../lib/http/request.ts";
+import type { Message, Room } from "../lib/protocol/types.ts";
+import { parseSeqParam } from "../lib/protocol/validate.ts";
+import { BackLink } from "../components/app_layout.tsx";
+import { Button } from "../components/button.tsx";
+import { continuesRun, MessageRow } from "../components/message_row.tsx";
+import { RoomIcon } from "../components/room_icon.tsx";
+import ChatRoom, { type ChatRoomProps } from "../islands/chat_room.tsx";
+import { appShell, page } from "./_page.tsx";
+import { sameOriginForm, signedInPage } from "./_session.ts";
+
+export const roomPages = new Hono<AppEnv>();
+// Per route, not `use()`: middleware of a group mounted at "/" would reach every path.
+const guard = [sameOriginForm(), signedInPage()] as const;
+
+const LINK = "font-medium text-indigo-700 underline focus:outline-none focus-visible:ring-2 " +
+  "focus-visible:ring-indigo-500 dark:text-indigo-300";
+
+type Notice = ChatRoomProps["notice"];
+
+/** A read-only conversation: for visitors of a public room and older pages. */
+function StaticRoom(
+  { room, messages, hasMore, older, join }: {
+    room: Room;
+    messages: Message[];
+    hasMore: boolean;
+    older: boolean;
+    join: boolean;
+  },
+) {
+  return (
+    <>
+      <header class="flex h-14 shrink-0 items-center gap-2 border-b border-gray-200 px-3 md:px-4 dark:border-gray-700">
+        <BackLink />
+        <RoomIcon kind={room.kind} class="text-lg text-gray-500 dark:text-gray-400" />
+        <div class="min-w-0 flex-1">
+          <h1 class="truncate text-base font-semibold">
+            <bdi>{room.name}</bdi>
+          </h1>
+          {room.topic && (
+            <p dir="auto" class="truncate text-xs text-gray-500 dark:text-gray-400">{room.topic}</p>
+          )}
+        </div>
+      </header>
+      <div class="min-h-0 flex-1 overflow-y-auto pb-3">
+        {hasMore && messages.length > 0 && (
+          <p class="px-4 pt-4 text-center">
+            <a href={`/rooms/${room.id}?before=${messages[0].seq}`} class={LINK}>
+              Older messages
+            </a>
+          </p>
+        )}
+        <ol class="break-words [overflow-wrap:anywhere]" data-testid="messages">
+          {messages.map((message, i) => (
+            <MessageRow
+              key={message.seq}
+              message={message}
+              grouped={continuesRun(messages[i - 1], message, false)}
+            />
+          ))}
+        </ol>
+        {messages.length === 0 && (
+          <p class="px-4 pt-6 text-sm text-gray-500 dark:text-gray-400">No messages yet.</p>
+        )}
+      </div>
+      <div class="border-t border-gray-200 px-4 py-3 dark:border-gray-700">
+        {join
+          ? (
+            <form
+              method="post"
+              action={`/rooms/${room.id}/join`}
+              class="flex flex-wrap items-center gap-3"
+            >
+              <p class="flex-1 text-sm text-gray-600 dark:text-gray-400">
+                Join to send messages.
+              </p>
+              <Button type="submit">Join {room.name}</Button>
+            </form>
+          )
+          : older && <a href={`/rooms/${room.id}`} class={LINK}>Back to the newest messages</a>}
+      </div>
+    </>
+  );
+}
+
+/** A private room I may not see: its door, in case I was invited. */
+function PrivateDoor({ roomId }: { roomId: string }) {
+  return (
+    <>
+      <header class="flex h-14 shrink-0 items-center gap-2 border-b border-gray-200 px-3 md:px-4 dark:border-gray-700">
+        <BackLink />
+        <h1 class="text-base font-semibold">Private room</h1>
+      </header>
+      <div class="flex flex-1 items-center justify-center px-6 py-10">
+        <form method="post" action={`/rooms/${roomId}/join`} class="max-w-sm text-center">
+          <p class="text-gray-700 dark:text-gray-300">
+            This room is private. If a member invited you, you can join it.
+          </p>
+          <Button type="submit" class="mt-4">Join room</Button>
+        </form>
+      </div>
+    </>
+  );
+}
+
+async function roomPage(
+  c: Context<AppEnv>,
+  options: { notice?: Notice; status?: number } = {},
+): Promise<Response> {
+  const { rooms, messages } = c.get("services");
+  const me = c.get("auth").user;
+  const roomId = c.req.param("id");
+  const before = parseSeqParam(c.req.query("before"), "before");
+  let details;
+  try {
+    details = await rooms.details(me.id, roomId);
+  } catch (error) {
+    if (!(error instanceof ForbiddenError)) throw error;
+    const shell = await appShell(c, <PrivateDoor roomId={roomId!} />);
+    return page(c, shell, { title: "Private room", status: 403 });
+  }
+  const { room, members } = details;
+  const history = await messages.history(me.id, room.id, { before, limit: 50 });
+  const lastShown = history.messages.at(-1)?.seq ?? 0;
+  // Read after the history, so the list's seqs are at least as new as the pane's.
+  const mine = await rooms.mine(me.id);
+  const membership = mine.find((r) => r.id === room.id);
+  const status = (options.status ?? 200) as ContentfulStatusCode;
+  if (!membership || before !== undefined) {
+    const body = (
+      <StaticRoom
+        room={room}
+        messages={history.messages}
+        hasMore={history.hasMore}
+        older={before !== undefined}
+        join={!membership}
+      />
+    );
+    const shell = await appShell(c, body, { activeRoomId: room.id, mine });
+    return page(c, shell, { title: room.name, status });
+  }
+  const invited = c.req.query("invited");
+  const notice = options.notice ??
+    (invited && /^[A-Za-z0-9_.-]{3,32}$/.test(invited)
+      ? { tone: "info" as const, text: `Invitation sent to ${invited}` }
+      : undefined);
+  const body = (
+    <ChatRoom
+      me={me}
+      room={room}
+      members={members}
+      messages={history.messages}
+      hasMore={history.hasMore}
+      readSeq={Math.min(membership.readSeq, lastShown)}
+      draftClientId={crypto.randomUUID()}
+      notice={notice}
+    />
+  );
+  const shell = await appShell(c, body, {
+    activeRoomId: room.id,
+    activeLastSeq: lastShown,
+    mine,
+  });
+  return page(c, shell, { title: room.name, status });
+}
+
+/** Runs a form action; a refusal re-renders the room with the reason on top. */
+async function action(c: Context<AppEnv>, run: () => Promise<string>): Promise<Response> {
+  try {
+    return c.redirect(await run(), 303);
+  } catch (error) {
+    if (!(error instanceof ChatError) || error.code === "internal") throw error;
+    return roomPage(c, { notice: { tone: "error", text: error.message }, status: error.status });
+  }
+}
+
+roomPages.get("/rooms/:id", ...guard, (c) => roomPage(c));
+
+roomPages.post("/rooms/:id/messages", ...guard, (c) =>
+  action(c, async () => {
+    const form = await readFormBody(c.req.raw);
+    const id = c.req.param("id");
+    await c.get("services").messages.send(c.get("auth").user, id, {
+      text: form.get("text") ?? "",
+      clientId: form.get("clientId") || undefined,
+    });
+    return `/rooms/${id}`;
+  }));
+
+roomPages.post("/rooms/:id/invites", ...guard, (c) =>
+  action(c, async () => {
+    const form = await readFormBody(c.req.raw);
+    const id = c.req.param("id");
+    const username = (form.get("username") ?? "").trim();
+    await c.get("services").rooms.invite(c.get("auth").user, id, username);
+    return `/rooms/${id}?invited=${encodeURIComponent(username)}`;
+  }));
+
+roomPages.post("/rooms/:id/leave", ...guard, async (c) => {
+  await c.get("services").rooms.leave(c.get("auth").user, c.req.param("id"));
+  return c.redirect("/", 303);
+});
