@@ -95,3 +95,53 @@ Deno.test("before() and range() page history in ascending order", async () => {
   assert.deepEqual((await store.range("room1", 8, 100)).map((m) => m.seq), [8, 9, 10]);
   kv.close();
 });
+
+async function roomsOn(kv: Deno.Kv, ids: string[]) {
+  const rooms = new RoomStore(kv);
+  for (const id of ids) {
+    await rooms.create({ id, name: id, topic: "", kind: "public", createdAt: 1, createdBy: "u1" });
+  }
+}
+
+Deno.test("commits to different rooms queued together share one KV commit", async () => {
+  const { kv } = await setup();
+  const ids = Array.from({ length: 30 }, (_, i) => `r${i}`);
+  await roomsOn(kv, ids);
+  const store = new MessageStore(kv);
+  // Warm each room's head (and so the fast path), then commit to all rooms at once.
+  for (const id of ids) await store.tryCommit(id, [msg("u1", "first", `${id}-a`)], 1);
+  const results = await Promise.all(
+    ids.map((id) => store.tryCommit(id, [msg("u1", "second", `${id}-b`), msg("u2", "third")], 2)),
+  );
+  for (const [i, id] of ids.entries()) {
+    assert.deepEqual(results[i]?.map((r) => r.message.seq), [2, 3]);
+    assert.deepEqual((await store.range(id, 1, 10)).map((m) => m.text), [
+      "first",
+      "second",
+      "third",
+    ]);
+    assert.equal((await new RoomStore(kv).head(id)).seq, 3);
+  }
+  kv.close();
+});
+
+Deno.test("a stale head or a repeated clientId in one room does not fail another room's commit", async () => {
+  const { kv } = await setup();
+  await roomsOn(kv, ["a", "b", "c"]);
+  const store = new MessageStore(kv);
+  const other = new MessageStore(kv); // another isolate
+  for (const id of ["a", "b", "c"]) await store.tryCommit(id, [msg("u1", "x", `${id}-1`)], 1);
+  await other.tryCommit("b", [msg("u2", "moved b's head")], 2); // store's head of b is stale
+  const [a, b, c] = await Promise.all([
+    store.tryCommit("a", [msg("u1", "a2", "a-2")], 3),
+    store.tryCommit("b", [msg("u1", "b2", "b-2")], 3),
+    store.tryCommit("c", [msg("u1", "again", "c-1")], 3), // a retry of c's first message
+  ]);
+  assert.equal(a?.[0].message.seq, 2);
+  assert.equal(b?.[0].message.seq, 3); // re-read b's head, after the other isolate's 2
+  assert.equal(c?.[0].duplicate, true);
+  assert.equal(c?.[0].message.text, "x");
+  assert.deepEqual((await store.range("b", 1, 10)).map((m) => m.seq), [1, 2, 3]);
+  assert.deepEqual((await store.range("c", 1, 10)).map((m) => m.seq), [1]);
+  kv.close();
+});

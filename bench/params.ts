@@ -1,0 +1,91 @@
+/**
+ * @module The size of every scenario, full and `--quick`. The quick run keeps every
+ * scenario and every check (lost and duplicated deliveries must be zero) at a
+ * fraction of the size, so it doubles as a smoke test.
+ */
+
+export interface Params {
+  quick: boolean;
+  fanout: {
+    members: number;
+    /** Messages per second per member, tried in order until p99 exceeds the limit. */
+    rates: number[];
+    warmupMs: number;
+    measureMs: number;
+    p99LimitMs: number;
+    /** Run a step that failed on latency once more before ending the sweep. */
+    retryFailed: boolean;
+  };
+  manyRooms: { rooms: number; roomSize: number; rate: number; warmupMs: number; measureMs: number };
+  /** RSS is the median of `samples` readings a second apart, after `settleMs`. */
+  idle: { sockets: number; roomSize: number; settleMs: number; samples: number };
+  reconnect: { clients: number; roomSize: number; messagesPerRoom: number };
+  logins: {
+    members: number;
+    rate: number;
+    loginsPerSec: number;
+    loginUsers: number;
+    /** How long to wait for logins still queued after the run before abandoning them. */
+    graceMs: number;
+    warmupMs: number;
+    measureMs: number;
+  };
+  history: { messages: number; requests: number };
+  coldStart: { runs: number };
+  /** Stop draining after this long without a single new delivery. */
+  drainIdleMs: number;
+}
+
+export const FULL: Params = {
+  quick: false,
+  fanout: {
+    members: 200,
+    rates: [0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40],
+    warmupMs: 2000,
+    measureMs: 8000,
+    p99LimitMs: 100,
+    retryFailed: true,
+  },
+  manyRooms: { rooms: 200, roomSize: 10, rate: 1, warmupMs: 3000, measureMs: 15000 },
+  idle: { sockets: 10_000, roomSize: 10, settleMs: 5000, samples: 3 },
+  reconnect: { clients: 2000, roomSize: 100, messagesPerRoom: 50 },
+  logins: {
+    members: 200,
+    rate: 1,
+    loginsPerSec: 20,
+    loginUsers: 100,
+    graceMs: 30_000,
+    warmupMs: 2000,
+    measureMs: 10000,
+  },
+  history: { messages: 100_000, requests: 500 },
+  coldStart: { runs: 5 },
+  drainIdleMs: 5000,
+};
+
+export const QUICK: Params = {
+  quick: true,
+  fanout: {
+    members: 200,
+    rates: [1, 4],
+    warmupMs: 500,
+    measureMs: 2000,
+    p99LimitMs: 100,
+    retryFailed: false,
+  },
+  manyRooms: { rooms: 50, roomSize: 10, rate: 1, warmupMs: 500, measureMs: 2500 },
+  idle: { sockets: 1000, roomSize: 10, settleMs: 500, samples: 1 },
+  reconnect: { clients: 200, roomSize: 100, messagesPerRoom: 50 },
+  logins: {
+    members: 200,
+    rate: 1,
+    loginsPerSec: 20,
+    loginUsers: 20,
+    graceMs: 2000,
+    warmupMs: 500,
+    measureMs: 2000,
+  },
+  history: { messages: 10_000, requests: 200 },
+  coldStart: { runs: 1 },
+  drainIdleMs: 3000,
+};

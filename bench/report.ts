@@ -1,0 +1,381 @@
+/**
+ * @module The results of a run: their JSON shape, the targets they are held to, and
+ * the Markdown tables (`bench/results/latest.md`) and chart written from them.
+ */
+
+import type { Params } from "./params.ts";
+import type { ServerKind } from "./servers.ts";
+import { round } from "./stats.ts";
+import type { ColdStartResult } from "./scenarios/cold_start.ts";
+import type { FanoutResult } from "./scenarios/fanout.ts";
+import type { HistoryResult } from "./scenarios/history.ts";
+import type { IdleResult } from "./scenarios/idle.ts";
+import type { LoginsResult } from "./scenarios/logins.ts";
+import type { ManyRoomsResult } from "./scenarios/many_rooms.ts";
+import type { ReconnectResult } from "./scenarios/reconnect.ts";
+import { fanoutChart, type Series } from "./chart.ts";
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  deno: string;
+  node: string;
+  socketio: string;
+}
+
+export interface BenchResults {
+  command: string;
+  quick: boolean;
+  startedAt: string;
+  durationS: number;
+  machine: Machine;
+  params: Params;
+  fanout: FanoutResult[];
+  manyRooms: ManyRoomsResult[];
+  idle: IdleResult[];
+  reconnect: ReconnectResult[];
+  logins: LoginsResult[];
+  history: HistoryResult[];
+  coldStart: ColdStartResult[];
+  errors: Array<{ scenario: string; server: ServerKind; error: string }>;
+  targets: Target[];
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  value: string;
+  /** null when a figure it needs is missing (scenario not run or failed). */
+  met: boolean | null;
+}
+
+export const LABELS: Record<ServerKind, string> = {
+  "ours": "ours",
+  "ours-parallel": "ours, parallel",
+  "socketio": "Socket.IO (Node)",
+  "ceiling": "ceiling (bare Deno WS)",
+};
+
+const COLORS: Record<ServerKind, string> = {
+  "ours": "#1f6feb",
+  "ours-parallel": "#8250df",
+  "socketio": "#d1242f",
+  "ceiling": "#2da44e",
+};
+
+function by<T extends { server: ServerKind }>(list: T[], kind: ServerKind): T | undefined {
+  return list.find((r) => r.server === kind);
+}
+
+function fmt(value: number | undefined, unit = ""): string {
+  if (value === undefined || !Number.isFinite(value)) return "–";
+  return `${round(value).toLocaleString("en-US")}${unit}`;
+}
+
+/** Holds the run to the product's targets (2-core machine). */
+export function checkTargets(r: BenchResults): Target[] {
+  const targets: Target[] = [];
+  const f = (kind: ServerKind) => by(r.fanout, kind)?.maxMsgsPerSec;
+  const ours = f("ours");
+  const versus = (name: string, peer: number | undefined, factor: number) => {
+    const ok = ours !== undefined && peer !== undefined && peer > 0;
+    targets.push({
+      name: `Fan-out max sustained, ours vs ${name}`,
+      goal: `≥ ${factor}×`,
+      value: ok ? `${round(ours! / peer!)}× (${fmt(ours)} vs ${fmt(peer)} msgs/s)` : "–",
+      met: ok ? ours! >= factor * peer! : null,
+    });
+  };
+  versus("Socket.IO", f("socketio"), 1);
+  versus("ceiling", f("ceiling"), 0.7);
+  const many = by(r.manyRooms, "ours");
+  targets.push({
+    name: "Many rooms p99 (ours)",
+    goal: "≤ 50 ms",
+    value: fmt(many?.latency.p99, " ms"),
+    met: many ? many.latency.p99 <= 50 : null,
+  });
+  const idleOurs = by(r.idle, "ours");
+  const idleCeiling = by(r.idle, "ceiling");
+  targets.push({
+    name: "Idle sockets RSS per socket, ours vs ceiling",
+    goal: "≤ 1.5×",
+    value: idleOurs && idleCeiling
+      ? `${round(idleOurs.perSocketKb / idleCeiling.perSocketKb)}× (${
+        fmt(idleOurs.perSocketKb)
+      } vs ${fmt(idleCeiling.perSocketKb)} KiB)`
+      : "–",
+    met: idleOurs && idleCeiling ? idleOurs.perSocketKb <= 1.5 * idleCeiling.perSocketKb : null,
+  });
+  const logins = by(r.logins, "ours");
+  // A ratio over an overloaded baseline means nothing: then the target is not judged.
+  const baselineOk = logins !== undefined &&
+    logins.baseline.latency.p99 <= r.params.fanout.p99LimitMs;
+  targets.push({
+    name: "Logins under load: fan-out p99 with ÷ without (ours)",
+    goal: "≤ 2×",
+    value: logins
+      ? `${round(logins.p99Ratio)}× (${fmt(logins.baseline.latency.p99)} → ${
+        fmt(logins.withLogins.latency.p99)
+      } ms)${baselineOk ? "" : "; baseline over the p99 limit: not judged"}`
+      : "–",
+    met: logins && baselineOk ? logins.p99Ratio <= 2 : null,
+  });
+  const hist = by(r.history, "ours");
+  targets.push({
+    name: "History page p50 (ours)",
+    goal: "≤ 5 ms",
+    value: fmt(hist?.newest.p50, " ms"),
+    met: hist ? hist.newest.p50 <= 5 : null,
+  });
+  const cold = by(r.coldStart, "ours");
+  targets.push({
+    name: "Cold start (ours)",
+    goal: "≤ 300 ms",
+    value: fmt(cold?.median, " ms"),
+    met: cold ? cold.median <= 300 : null,
+  });
+  const { lost, duplicates } = correctness(r);
+  targets.push({
+    name: "Lost / duplicated deliveries, every scenario and server",
+    goal: "0 / 0",
+    value: `${lost} / ${duplicates}`,
+    met: lost === 0 && duplicates === 0,
+  });
+  return targets;
+}
+
+export function correctness(r: BenchResults): { lost: number; duplicates: number } {
+  const all = [
+    ...r.fanout.flatMap((f) => f.steps),
+    ...r.manyRooms,
+    ...r.reconnect,
+    ...r.logins.flatMap((l) => [l.baseline, l.withLogins]),
+  ];
+  return {
+    lost: all.reduce((sum, x) => sum + x.lost, 0),
+    duplicates: all.reduce((sum, x) => sum + x.duplicates, 0),
+  };
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** The summary: one row per scenario figure, one column per server. */
+export function summaryTable(r: BenchResults, servers: ServerKind[]): string {
+  const rows: string[][] = [];
+  const row = (label: string, cell: (kind: ServerKind) => string) =>
+    rows.push([label, ...servers.map(cell)]);
+  row("Fan-out max sustained, msgs/s in (deliveries/s out)", (k) => {
+    const f = by(r.fanout, k);
+    return f ? `${fmt(f.maxMsgsPerSec)} (${fmt(f.maxDeliveriesPerSec)})` : "–";
+  });
+  row("Fan-out p50 / p99 at that rate, ms", (k) => {
+    const f = by(r.fanout, k);
+    const step = f?.steps.filter((s) => s.passed).at(-1);
+    return step ? `${fmt(step.latency.p50)} / ${fmt(step.latency.p99)}` : "–";
+  });
+  row("Fan-out server CPU per delivery at that rate, µs", (k) => {
+    const step = by(r.fanout, k)?.steps.filter((s) => s.passed).at(-1);
+    return fmt(step?.serverUsPerDelivery);
+  });
+  row("Many rooms p50 / p99, ms", (k) => {
+    const m = by(r.manyRooms, k);
+    return m ? `${fmt(m.latency.p50)} / ${fmt(m.latency.p99)}` : "–";
+  });
+  row("Idle sockets: RSS per socket, KiB", (k) => fmt(by(r.idle, k)?.perSocketKb));
+  row("Reconnect storm: all caught up, ms", (k) => fmt(by(r.reconnect, k)?.caughtUpMs));
+  row("Logins under load: fan-out p99 without → with, ms", (k) => {
+    const l = by(r.logins, k);
+    return l ? `${fmt(l.baseline.latency.p99)} → ${fmt(l.withLogins.latency.p99)}` : "–";
+  });
+  row("History page p50 / p99, ms", (k) => {
+    const h = by(r.history, k);
+    return h ? `${fmt(h.newest.p50)} / ${fmt(h.newest.p99)}` : "–";
+  });
+  row("Cold start to first response, ms", (k) => fmt(by(r.coldStart, k)?.median));
+  row("Lost / duplicated deliveries", (k) => {
+    const all = [
+      ...(by(r.fanout, k)?.steps ?? []),
+      ...r.manyRooms.filter((x) => x.server === k),
+      ...r.reconnect.filter((x) => x.server === k),
+      ...r.logins.filter((x) => x.server === k).flatMap((l) => [l.baseline, l.withLogins]),
+    ];
+    if (all.length === 0) return "–";
+    return `${all.reduce((s, x) => s + x.lost, 0)} / ${all.reduce((s, x) => s + x.duplicates, 0)}`;
+  });
+  return table(["", ...servers.map((k) => LABELS[k])], rows);
+}
+
+export function targetsTable(targets: Target[]): string {
+  return table(
+    ["Target", "Goal", "Result", "Met"],
+    targets.map((
+      t,
+    ) => [t.name, t.goal, t.value, t.met === null ? "n/a" : t.met ? "yes" : "**no**"]),
+  );
+}
+
+export function fanoutTable(f: FanoutResult): string {
+  return table(
+    [
+      "k/member",
+      "msgs/s in",
+      "deliveries/s owed",
+      "delivered/s",
+      "p50 ms",
+      "p99 ms",
+      "max ms",
+      "ack p99 ms",
+      "lost",
+      "dup",
+      "server CPU",
+      "server µs/delivery",
+      "generator CPU",
+      "passed",
+    ],
+    f.steps.map((s) => [
+      String(s.k),
+      fmt(s.offered),
+      fmt(s.offeredDeliveries),
+      fmt(s.deliveredPerSec),
+      fmt(s.latency.p50),
+      fmt(s.latency.p99),
+      fmt(s.latency.max),
+      fmt(s.ack.p99),
+      String(s.lost),
+      String(s.duplicates),
+      fmt(s.serverCpu, "%"),
+      fmt(s.serverUsPerDelivery),
+      fmt(s.generatorCpu, "%"),
+      s.passed ? "yes" : "no",
+    ]),
+  );
+}
+
+export function markdown(r: BenchResults, servers: ServerKind[], chartFile: string): string {
+  const m = r.machine;
+  const parts = [
+    `# Benchmark results${r.quick ? " (quick)" : ""}`,
+    "",
+    `\`${r.command}\` — ${r.startedAt}, ${round(r.durationS)} s. ` +
+    `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Deno ${m.deno}, Node ${m.node}, ` +
+    `Socket.IO ${m.socketio}. Servers and load generator share the machine. ` +
+    "How to read this: docs/benchmarks.md.",
+    "",
+    summaryTable(r, servers),
+    "",
+    "## Targets",
+    "",
+    targetsTable(r.targets),
+    "",
+    "## Fan-out steps",
+    "",
+    `![latency against offered load](${chartFile})`,
+    "",
+  ];
+  for (const f of r.fanout) {
+    parts.push(`### ${LABELS[f.server]}`, "", fanoutTable(f), "");
+  }
+  if (r.logins.length) {
+    parts.push("## Logins under load", "");
+    parts.push(
+      table(
+        [
+          "server",
+          "k",
+          "p99 without",
+          "p99 with",
+          "ratio",
+          "logins ok / offered",
+          "answered/s",
+          "login p50 / p99 ms",
+          "unanswered",
+        ],
+        r.logins.map((l) => [
+          LABELS[l.server],
+          String(l.k),
+          fmt(l.baseline.latency.p99),
+          fmt(l.withLogins.latency.p99),
+          `${fmt(l.p99Ratio)}×`,
+          `${l.logins.succeeded} / ${l.logins.attempted}`,
+          fmt(l.logins.answeredPerSec),
+          `${fmt(l.logins.latency.p50)} / ${fmt(l.logins.latency.p99)}`,
+          String(l.logins.unanswered),
+        ]),
+      ),
+      "",
+    );
+  }
+  if (r.idle.length) {
+    parts.push("## Idle sockets", "");
+    parts.push(
+      table(
+        ["server", "sockets", "RSS before MiB", "RSS after MiB", "KiB per socket", "connected/s"],
+        r.idle.map((i) => [
+          LABELS[i.server],
+          String(i.sockets),
+          fmt(i.rssBeforeKb / 1024),
+          fmt(i.rssAfterKb / 1024),
+          fmt(i.perSocketKb),
+          fmt(i.connectPerSec),
+        ]),
+      ),
+      "",
+    );
+  }
+  if (r.reconnect.length) {
+    parts.push("## Reconnect storm", "");
+    parts.push(
+      table(
+        [
+          "server",
+          "clients",
+          "messages sent meanwhile",
+          "all resubscribed ms",
+          "all caught up ms",
+          "delivered / owed",
+          "lost",
+          "dup",
+        ],
+        r.reconnect.map((x) => [
+          LABELS[x.server],
+          String(x.clients),
+          `${x.messagesPerRoom} × ${x.rooms} rooms`,
+          fmt(x.resubscribedMs),
+          fmt(x.caughtUpMs),
+          `${x.delivered} / ${x.expected}`,
+          String(x.lost),
+          String(x.duplicates),
+        ]),
+      ),
+      "",
+    );
+  }
+  if (r.errors.length) {
+    parts.push("## Errors", "");
+    for (const e of r.errors) parts.push(`- ${e.scenario} / ${LABELS[e.server]}: ${e.error}`);
+    parts.push("");
+  }
+  return parts.join("\n");
+}
+
+export function chart(r: BenchResults): string {
+  const series: Series[] = r.fanout.map((f) => ({
+    name: LABELS[f.server],
+    color: COLORS[f.server],
+    p99: f.steps.map((s) => [s.offered, s.latency.p99]),
+    p50: f.steps.map((s) => [s.offered, s.latency.p50]),
+  }));
+  return fanoutChart(series, {
+    title: `Fan-out: one room, ${r.params.fanout.members} members, ~100-byte messages`,
+    subtitle: `${r.machine.cpu}, ${r.machine.cores} cores — ${r.startedAt.slice(0, 10)}${
+      r.quick ? " (quick run)" : ""
+    }`,
+    limitMs: r.params.fanout.p99LimitMs,
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * @module Many rooms: 2,000 sockets in 200 rooms of 10, each sending one message per
+ * second into its room (2,000 messages and 20,000 deliveries per second in all).
+ */
+
+import { connectAll } from "../load/clients.ts";
+import { drive, type DriveResult } from "../load/drive.ts";
+import { Ledger } from "../load/ledger.ts";
+import type { Params } from "../params.ts";
+import type { ServerKind } from "../servers.ts";
+import { describeStep } from "./fanout.ts";
+import { membersOf, progress, seedFor, withServer } from "./_common.ts";
+
+export interface ManyRoomsResult extends DriveResult {
+  server: ServerKind;
+  sockets: number;
+  rooms: number;
+}
+
+export async function manyRooms(kind: ServerKind, params: Params): Promise<ManyRoomsResult> {
+  const p = params.manyRooms;
+  const seeded = await seedFor(kind, { users: p.rooms * p.roomSize, roomSize: p.roomSize });
+  return await withServer(kind, seeded, async (server, track) => {
+    const members = membersOf(seeded);
+    const clients = track(await connectAll(kind, server.url, members));
+    const ledger = new Ledger("m");
+    const books = new Map(seeded.rooms.map((room) => [room.id, ledger.room(room.id, p.roomSize)]));
+    const slots = new Map<string, number>();
+    const senders = clients.map((client, i) => {
+      const roomId = members[i].rooms[0];
+      const slot = slots.get(roomId) ?? 0;
+      slots.set(roomId, slot + 1);
+      const book = books.get(roomId)!;
+      ledger.attach(client, book, slot);
+      return { client, book };
+    });
+    const result = await drive({
+      ledger,
+      senders,
+      rate: p.rate,
+      warmupMs: p.warmupMs,
+      measureMs: p.measureMs,
+      drainIdleMs: params.drainIdleMs,
+      server,
+    });
+    progress(describeStep(`${clients.length} sockets`, result));
+    return { server: kind, sockets: clients.length, rooms: seeded.rooms.length, ...result };
+  });
+}
