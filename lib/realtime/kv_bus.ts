@@ -23,6 +23,8 @@ const WATCH_CHUNK = 9; // plus the registry key: KV's limit of 10 keys per watch
 
 interface Posted {
   src: string;
+  /** "I am here": sent at start, answered once by every isolate that hears it. */
+  hello?: boolean;
   n?: number;
   event?: BusEvent;
   hint?: MessagesHint;
@@ -43,6 +45,8 @@ export class KvBus implements Bus {
   #watches: AbortController[] = [];
   #channel?: BroadcastChannel;
   #closed = false;
+  /** Whether any other isolate listens on the channel: hints are not posted to nobody. */
+  #peers = new Set<string>();
   #refreshing?: Promise<void>;
   /** The registry version the last listing of outboxes saw. */
   #registryVersion: string | null = null;
@@ -64,6 +68,7 @@ export class KvBus implements Bus {
       .set(REGISTRY_KEY, { id: this.#id, at: Date.now() })
       .commit();
     await this.#refresh(true);
+    this.#channel?.postMessage({ src: this.#id, hello: true } satisfies Posted);
   }
 
   subscribe(handler: Handler): () => void {
@@ -81,7 +86,9 @@ export class KvBus implements Bus {
 
   hint(hint: MessagesHint): void {
     this.#deliver(hint);
-    this.#channel?.postMessage({ src: this.#id, hint } satisfies Posted);
+    // One process with one isolate (deno task start) has nobody to hint: skip the
+    // structured clone of every committed batch.
+    if (this.#peers.size) this.#channel?.postMessage({ src: this.#id, hint } satisfies Posted);
   }
 
   async #write(): Promise<void> {
@@ -105,7 +112,9 @@ export class KvBus implements Bus {
       this.#n = n;
       batch.forEach(({ event, done }, i) => {
         this.#deliver(event);
-        this.#channel?.postMessage({ src: this.#id, n: first + i, event } satisfies Posted);
+        if (this.#peers.size) {
+          this.#channel?.postMessage({ src: this.#id, n: first + i, event } satisfies Posted);
+        }
         done();
       });
     }
@@ -124,6 +133,11 @@ export class KvBus implements Bus {
 
   #onPosted(posted: Posted): void {
     if (this.#closed || posted.src === this.#id) return;
+    if (!this.#peers.has(posted.src)) {
+      this.#peers.add(posted.src);
+      if (posted.hello) this.#channel?.postMessage({ src: this.#id, hello: true } satisfies Posted);
+    }
+    if (posted.hello) return;
     if (posted.hint) {
       this.#deliver(posted.hint);
       return;
