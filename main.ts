@@ -5,22 +5,50 @@
 
 import { loadConfig } from "./lib/config.ts";
 import { createChatServer } from "./lib/server.ts";
-import { log } from "./lib/log.ts";
+import { errorFields, log } from "./lib/log.ts";
 
 const config = loadConfig();
 const server = await createChatServer(config);
 const controller = new AbortController();
-const httpServer = Deno.serve({
-  port: config.port,
-  hostname: config.hostname,
-  signal: controller.signal,
-  onListen({ hostname, port }) {
-    const shown = hostname === "0.0.0.0" ? "localhost" : hostname;
-    console.log(`Listening on http://${shown}:${port}/`);
-  },
-}, server.fetch);
-
 let stopping = false;
+let httpServer = listen(config.port);
+
+/**
+ * Deno.serve's accept loop ends for good on an accept error: when the process runs
+ * out of file descriptors (EMFILE: e.g. a flood of connections that never send a
+ * request, which Deno.serve does not time out), `finished` rejects and the listener
+ * is closed, and the unhandled rejection would end the process. Instead, log it and
+ * listen again on the same port, until it works: open sockets are kept throughout
+ * and new connections are taken again as soon as descriptors are free.
+ */
+function listen(port: number, restart = false): Deno.HttpServer<Deno.NetAddr> {
+  const http = Deno.serve({
+    port,
+    hostname: config.hostname,
+    signal: controller.signal,
+    onListen({ hostname, port }) {
+      if (restart) return log.warn("listener_restarted", { port });
+      const shown = hostname === "0.0.0.0" ? "localhost" : hostname;
+      console.log(`Listening on http://${shown}:${port}/`);
+    },
+  }, server.fetch);
+  http.finished.catch((err) => {
+    if (stopping) return;
+    log.error("listener_failed", errorFields(err));
+    const retry = () => {
+      if (stopping) return;
+      try {
+        httpServer = listen(http.addr.port, true);
+      } catch (err) {
+        log.warn("listener_restart_failed", errorFields(err));
+        setTimeout(retry, 1000);
+      }
+    };
+    setTimeout(retry, 250);
+  });
+  return http;
+}
+
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;

@@ -25,6 +25,12 @@ export interface Config {
   maxSocketsPerUser: number;
   /** How long a user stays shown online after their last socket closed. */
   presenceGraceMs: number;
+  /**
+   * Seconds a WebSocket may stay silent (no frame, no pong) before it is dropped; the
+   * server pings after half of it. A socket whose unsent data makes no progress for
+   * as long is dropped too. 0 turns both checks off.
+   */
+  idleTimeoutS: number;
 }
 
 function int(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -81,5 +87,6 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     sendRatePerSec: int(env, "SEND_RATE_PER_SEC", 10),
     maxSocketsPerUser: int(env, "MAX_SOCKETS_PER_USER", 20),
     presenceGraceMs: int(env, "PRESENCE_GRACE_MS", 5_000),
+    idleTimeoutS: int(env, "IDLE_TIMEOUT_S", 20),
   };
 }

@@ -87,7 +87,9 @@ export async function createServices(
     range: (roomId, from, to, limit) => messageStore.range(roomId, from, to, limit),
     members: (roomId) => rooms.memberList(roomId),
   });
-  const hub = new Hub(feeds, (roomId, userId) => rooms.members.forget(roomId, userId));
+  const hub = new Hub(feeds, (roomId, userId) => rooms.members.forget(roomId, userId), {
+    stallMs: config.idleTimeoutS * 1000,
+  });
   bus.subscribe((event) => hub.route(event));
   await bus.start();
   await presence.start();

@@ -52,6 +52,8 @@ export class PresenceService {
   #settleTimers = new Map<string, number>();
   #stopped = false;
   #startedAt: number;
+  /** Disconnects under way: stop() waits for them (see there). */
+  #disconnecting = new Set<Promise<void>>();
 
   constructor(store: PresenceStore, rooms: RoomStore, events: EventSink, options: PresenceOptions) {
     this.#store = store;
@@ -112,8 +114,16 @@ export class PresenceService {
   }
 
   async disconnect(user: User, connId: string): Promise<void> {
-    await this.#store.removeConn(user.id, connId, this.isolateId);
-    await this.#markPending(user.id, this.#clock.now());
+    const work = (async () => {
+      await this.#store.removeConn(user.id, connId, this.isolateId);
+      await this.#markPending(user.id, this.#clock.now());
+    })();
+    this.#disconnecting.add(work);
+    try {
+      await work;
+    } finally {
+      this.#disconnecting.delete(work);
+    }
   }
 
   /** Records a pending offline for a user with no live socket left, and arms its settle. */
@@ -257,6 +267,12 @@ export class PresenceService {
     for (const userId of new Set(conns.map(([userId]) => userId))) {
       await this.#markPending(userId, this.#clock.now());
     }
+    // Sockets are closing (1012) while this runs, and each close disconnects: a
+    // disconnect that removed its socket before the list above was read, but had not
+    // yet recorded the pending offline, must finish before KV closes. Otherwise its
+    // user stays online with nothing left to settle it (no socket, no isolate, no
+    // pending offline): a ghost after every graceful restart.
+    while (this.#disconnecting.size) await Promise.allSettled([...this.#disconnecting]);
     await this.#store.deleteIsolate(this.isolateId);
   }
 }

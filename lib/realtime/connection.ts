@@ -15,6 +15,37 @@ import { CLOSE_POLICY } from "../protocol/limits.ts";
 const EPHEMERAL_BUFFER_MAX = 256 * 1024;
 /** Past this many unsent bytes, the socket is closed as a slow consumer. */
 const SEND_BUFFER_MAX = 4 * 1024 * 1024;
+/**
+ * How long a close may take before the connection is torn down without its close
+ * event. Deno writes the close frame behind the unsent data, so for a peer that
+ * stopped reading, `close()` never completes and `onclose` never fires.
+ */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Why {@linkcode Connection.checkPulse} gave up on a socket. */
+export type PulseVerdict = "stalled" | "close_timeout";
+
+// Fan-out hands the same frame text to every subscriber in a row: remember the last.
+let lastText = "";
+let lastBytes = 0;
+
+/** UTF-8 size of a string, as Deno counts it in `bufferedAmount`. */
+export function utf8Bytes(text: string): number {
+  if (text === lastText) return lastBytes;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+      i++;
+    } else bytes += 2; // 3 bytes (a lone surrogate becomes U+FFFD, 3 bytes too)
+  }
+  lastText = text;
+  lastBytes = bytes;
+  return bytes;
+}
 
 export class Connection implements FeedTarget {
   readonly id: string = newId();
@@ -32,12 +63,21 @@ export class Connection implements FeedTarget {
   floodWindowAt = 0;
   readonly typingAt = new Map<string, number>();
   #closing = false;
+  /** Bytes handed to the socket so far; minus `bufferedAmount`, what left it. */
+  #queuedBytes = 0;
+  #drainedBytes = 0;
+  #progressAt: number;
+  #closingSince?: number;
+  #gone = false;
+  /** Set by the socket handler: releases the connection (hub, presence) once. */
+  onGone?: () => void;
 
   constructor(socket: WebSocket, auth: { user: User; sessionId: string; tokenHash: string }) {
     this.socket = socket;
     this.user = auth.user;
     this.sessionId = auth.sessionId;
     this.tokenHash = auth.tokenHash;
+    this.#progressAt = Date.now();
   }
 
   isOpen(): boolean {
@@ -52,6 +92,7 @@ export class Connection implements FeedTarget {
     }
     try {
       this.socket.send(text);
+      this.#queuedBytes += utf8Bytes(text);
       return true;
     } catch {
       return false;
@@ -71,10 +112,52 @@ export class Connection implements FeedTarget {
   close(code: number, reason: string): void {
     if (this.#closing) return;
     this.#closing = true;
+    this.#closingSince = Date.now();
     try {
       this.socket.close(code, reason);
     } catch {
       // already closed
     }
+  }
+
+  /**
+   * Liveness check, run every few seconds by the hub. Deno's `idleTimeout` pings a
+   * silent peer and closes it, but both the ping and the close frame queue behind
+   * unsent data: a peer that stopped reading while its room is busy is never closed
+   * that way, and a close that cannot be written never fires `onclose`. So:
+   * - open, with unsent data, and not one byte drained for `stallMs`: closed as too
+   *   slow, and given up on at once;
+   * - closing (by us or by Deno's idle timeout) for longer than CLOSE_GRACE_MS
+   *   without a close event: given up on.
+   * Giving up runs `onGone` (the user's presence and the hub forget this socket);
+   * what Deno still holds for the peer (the unsent data, at most about
+   * SEND_BUFFER_MAX, and the TCP connection) goes when the peer reads or goes away.
+   */
+  checkPulse(now: number, stallMs: number): PulseVerdict | undefined {
+    if (this.#gone) return undefined;
+    if (this.#closing || this.socket.readyState !== WebSocket.OPEN) {
+      this.#closingSince ??= now;
+      if (now - this.#closingSince < CLOSE_GRACE_MS) return undefined;
+      this.gone();
+      return "close_timeout";
+    }
+    const buffered = this.socket.bufferedAmount;
+    const drained = this.#queuedBytes - buffered;
+    if (buffered === 0 || drained > this.#drainedBytes) {
+      this.#drainedBytes = drained;
+      this.#progressAt = now;
+      return undefined;
+    }
+    if (stallMs <= 0 || now - this.#progressAt < stallMs) return undefined;
+    this.close(CLOSE_POLICY, "Too slow: the connection could not keep up");
+    this.gone();
+    return "stalled";
+  }
+
+  /** Releases the connection once, whether its close event came or not. */
+  gone(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.onGone?.();
   }
 }

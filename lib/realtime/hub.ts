@@ -6,6 +6,7 @@ import { CLOSE_SESSION_ENDED } from "../protocol/limits.ts";
 import type { BusEvent, MessagesHint } from "./events.ts";
 import type { Connection } from "./connection.ts";
 import type { Feeds } from "./feeds.ts";
+import { log } from "../log.ts";
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   let set = map.get(key);
@@ -29,14 +30,27 @@ export class Hub {
   #feeds: Feeds;
   /** Told when a user left a room anywhere (membership caches forget it). */
   #onLeft: (roomId: string, userId: string) => void;
+  /** A socket whose unsent data does not move for this long is dropped (0: never). */
+  #stallMs: number;
+  #pulseTimer?: ReturnType<typeof setInterval>;
 
-  constructor(feeds: Feeds, onLeft: (roomId: string, userId: string) => void) {
+  constructor(
+    feeds: Feeds,
+    onLeft: (roomId: string, userId: string) => void,
+    options: { stallMs?: number } = {},
+  ) {
     this.#feeds = feeds;
     this.#onLeft = onLeft;
+    this.#stallMs = options.stallMs ?? 20_000;
   }
 
   add(conn: Connection, roomIds: string[]): void {
     this.connections.set(conn.id, conn);
+    // Liveness checks run while this isolate holds sockets (see Connection.checkPulse).
+    this.#pulseTimer ??= setInterval(
+      () => this.#checkPulses(),
+      Math.max(250, Math.min(5_000, this.#stallMs / 4 || 5_000)),
+    );
     addTo(this.#byUser, conn.user.id, conn);
     addTo(this.#bySession, conn.sessionId, conn);
     for (const roomId of roomIds) this.#join(conn, roomId);
@@ -49,6 +63,18 @@ export class Hub {
     for (const roomId of conn.rooms) removeFrom(this.#byRoom, roomId, conn);
     for (const roomId of conn.subscriptions) this.#feeds.unsubscribe(conn.id, roomId);
     conn.subscriptions.clear();
+  }
+
+  #checkPulses(): void {
+    const now = Date.now();
+    for (const conn of [...this.connections.values()]) {
+      const verdict = conn.checkPulse(now, this.#stallMs);
+      if (verdict) log.info("socket_dropped", { user: conn.user.id, conn: conn.id, verdict });
+    }
+    if (this.connections.size === 0) {
+      clearInterval(this.#pulseTimer);
+      this.#pulseTimer = undefined;
+    }
   }
 
   socketsOf(userId: string): number {

@@ -32,8 +32,6 @@ const FLOOD_WINDOW_MS = 10_000;
 const TYPING_EVERY_MS = 2_000;
 /** How often an open socket re-checks that its session is still valid. */
 const SESSION_CHECK_MS = 30_000;
-/** Server pings; a client silent for about this long is dropped. */
-const IDLE_TIMEOUT_S = 20;
 
 export interface RealtimeDeps {
   auth: AuthService;
@@ -44,11 +42,18 @@ export interface RealtimeDeps {
   feeds: Feeds;
   events: EventSink;
   clock: Clock;
+  /**
+   * `idleTimeoutS` (IDLE_TIMEOUT_S, default 20): Deno pings a socket silent for half
+   * of it and closes it after all of it; see also Connection.checkPulse.
+   */
+  config: { idleTimeoutS: number };
 }
 
 /** Upgrades an authenticated request; the caller checked Origin and the socket cap. */
 export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDeps): Response {
-  const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: IDLE_TIMEOUT_S });
+  const { socket, response } = Deno.upgradeWebSocket(req, {
+    idleTimeout: deps.config.idleTimeoutS,
+  });
   const conn = new Connection(socket, {
     user: auth.user,
     sessionId: auth.session.id,
@@ -90,13 +95,16 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
     void setup.then(() => onData(conn, event.data, deps));
   };
 
-  socket.onclose = () => {
+  // Runs once per connection: Deno may fire `close` twice (after an idle timeout),
+  // and the hub's liveness check calls it when a close never completes.
+  conn.onGone = () => {
     clearTimeout(sessionTimer);
     void setup.then(async () => {
       deps.hub.remove(conn);
       await deps.presence.disconnect(conn.user, conn.id);
     }).catch((err) => log.warn("socket_teardown_failed", errorFields(err)));
   };
+  socket.onclose = () => conn.gone();
   socket.onerror = () => {};
   return response;
 }

@@ -1,0 +1,805 @@
+/**
+ * @module A fuzzer for the chat server, on fast-check: random and mutated-valid
+ * WebSocket frames (JSON, text and binary, through a real WebSocket client), frames
+ * that break the WebSocket protocol itself (through a raw TCP socket), and random
+ * and mutated-valid HTTP requests. Everything is generated from one seed, so a
+ * failure can be replayed (FUZZ_SEED). It records what the server answered;
+ * anything that looks like a server fault (a 5xx, an `internal` error frame, a
+ * 1011 close) lands in `report.faults`.
+ */
+
+import fc from "fast-check";
+import {
+  encodeFrame,
+  OP_BINARY,
+  OP_CLOSE,
+  OP_CONTINUATION,
+  OP_PING,
+  OP_TEXT,
+  RawSocket,
+} from "./_raw_ws.ts";
+
+export interface FuzzUser {
+  id: string;
+  username: string;
+  token: string;
+}
+
+/** What the fuzzer aims at: ids that exist (and some that do not), and users. */
+export interface FuzzTargets {
+  url: string;
+  port: number;
+  users: FuzzUser[];
+  /** Rooms the fuzzing users belong to or can see. */
+  rooms: string[];
+  /** Rooms none of them may enter (private rooms of others, direct rooms of others). */
+  foreignRooms: string[];
+  /** Valid credentials, so a few mutated logins succeed (their sessions are counted). */
+  password: string;
+  /** Tokens of throwaway sessions the HTTP fuzzer may log out. */
+  spareTokens: { userId: string; token: string }[];
+}
+
+export interface FuzzReport {
+  /** Generated WebSocket frames sent (random or mutated-valid). */
+  wsFrames: number;
+  /** Valid pings sent in between (they keep a socket from being closed for garbage). */
+  wsPings: number;
+  rawFrames: number;
+  httpRequests: number;
+  /** HTTP status → count. */
+  statuses: Record<number, number>;
+  /** Error frame code → count. */
+  errorCodes: Record<string, number>;
+  /** Close code → count (sockets the server closed). */
+  closes: Record<number, number>;
+  /** Anything that looks like a server fault, described. */
+  faults: string[];
+  /** Sessions each user gained (logins) or lost (logouts) during the run. */
+  sessionDelta: Map<string, number>;
+  /** Users the fuzzer managed to register: they hold one session each. */
+  registered: Set<string>;
+  /** Rooms the fuzzer managed to create. */
+  createdRooms: Set<string>;
+}
+
+export function newReport(): FuzzReport {
+  return {
+    wsFrames: 0,
+    wsPings: 0,
+    rawFrames: 0,
+    httpRequests: 0,
+    statuses: {},
+    errorCodes: {},
+    closes: {},
+    faults: [],
+    sessionDelta: new Map(),
+    registered: new Set(),
+    createdRooms: new Set(),
+  };
+}
+
+function count<K extends string | number>(table: Record<K, number>, key: K): void {
+  table[key] = (table[key] ?? 0) + 1;
+}
+
+function fault(report: FuzzReport, text: string): void {
+  if (report.faults.length < 100) report.faults.push(text);
+}
+
+// ---------------------------------------------------------------------------
+// Values: what goes into a field when a valid frame or body is mutated.
+
+const WEIRD_STRINGS = [
+  "",
+  " ",
+  "\u0000",
+  "a\u0000b",
+  "\u202Eevil\u202C",
+  "zero\u200Bwidth",
+  "\uFEFFbom",
+  "\ud800",
+  "x\udc00",
+  "😀",
+  "../../etc/passwd",
+  "%2e%2e%2f",
+  "<script>alert(1)</script>",
+  "' OR 1=1 --",
+  "${7*7}",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "x".repeat(5000),
+  "\r\nSet-Cookie: evil=1",
+  "line\nbreak",
+  "null",
+  "NaN",
+  "-1",
+  "ａｄｍｉｎ",
+];
+const WEIRD_NUMBERS = [0, -1, 1.5, 1e308, -1e308, 2 ** 53, 2 ** 53 + 2, 2 ** 31, 2 ** 64, 1e-9];
+
+const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+  { weight: 3, arbitrary: fc.constantFrom(...WEIRD_STRINGS) },
+  { weight: 2, arbitrary: fc.constantFrom(...WEIRD_NUMBERS) },
+  { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.constantFrom(null, true, false, [], {}) },
+  {
+    weight: 1,
+    arbitrary: fc.integer({ min: 1, max: 200 }).map((depth) =>
+      JSON.parse("[".repeat(depth) + "]".repeat(depth))
+    ),
+  },
+);
+
+/** An id: a real one most of the time, else something that is not one. */
+function idArb(real: string[]): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...real) },
+    { weight: 1, arbitrary: fc.constantFrom(...real).map((id) => id.toUpperCase()) },
+    { weight: 1, arbitrary: fc.constantFrom(...real).map((id) => id + "\u0000") },
+    { weight: 1, arbitrary: fc.stringMatching(/^[0-9a-v]{20}$/) },
+    { weight: 1, arbitrary: weirdValue },
+  );
+}
+
+/** Applies one mutation to an object: a field replaced, removed or added. */
+function mutateObject(base: fc.Arbitrary<Record<string, unknown>>, fields: string[]) {
+  return fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.tuple(base, fc.constantFrom(...fields), weirdValue).map(
+        ([object, key, value]) => ({ ...object, [key]: value }),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(base, fc.constantFrom(...fields)).map(([object, key]) => {
+        const copy = { ...object };
+        delete copy[key];
+        return copy;
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(base, fc.string({ maxLength: 12 }), weirdValue).map(
+        ([object, key, value]) => ({ ...object, [key]: value }),
+      ),
+    },
+  );
+}
+
+/** Text-level mutations of a JSON text: insert, delete, overwrite, truncate. */
+function mutateText(text: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return fc.tuple(
+    text,
+    fc.nat(),
+    fc.nat({ max: 6 }),
+    fc.string({ unit: "binary", maxLength: 6 }),
+    fc.constantFrom("insert", "delete", "overwrite", "truncate", "proto", "duplicate"),
+  ).map(([json, at, len, junk, how]) => {
+    const pos = json.length ? at % json.length : 0;
+    switch (how) {
+      case "insert":
+        return json.slice(0, pos) + junk + json.slice(pos);
+      case "delete":
+        return json.slice(0, pos) + json.slice(pos + len);
+      case "overwrite":
+        return json.slice(0, pos) + junk + json.slice(pos + junk.length);
+      case "truncate":
+        return json.slice(0, pos);
+      case "proto":
+        // Keys that would pollute prototypes if copied naively into objects.
+        return json.replace(
+          /^\{/,
+          '{"__proto__":{"type":"send","polluted":true,"isAdmin":true},' +
+            '"constructor":{"prototype":{"polluted":true}},',
+        );
+      default:
+        // A duplicated key: JSON.parse keeps the last one.
+        return json.replace(/^\{("[^"]+":[^,}]+)/, "{$1,$1");
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// WebSocket frames.
+
+/** One WebSocket message: text (usually JSON) or binary. */
+export function wsFrameArb(t: FuzzTargets): fc.Arbitrary<string | Uint8Array> {
+  const room = idArb([...t.rooms, ...t.foreignRooms]);
+  const text = fc.oneof(
+    fc.string({ maxLength: 100 }),
+    fc.string({ unit: "binary", maxLength: 100 }),
+    fc.constantFrom(...WEIRD_STRINGS),
+  );
+  const seq = fc.oneof(fc.nat({ max: 5000 }), fc.constantFrom(...WEIRD_NUMBERS));
+  const ref = fc.option(fc.string({ maxLength: 70 }), { nil: undefined });
+  const valid: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+    fc.record({
+      type: fc.constant("subscribe"),
+      roomId: room,
+      since: fc.option(seq, { nil: undefined }),
+      ref,
+    }),
+    fc.record({ type: fc.constant("unsubscribe"), roomId: room, ref }),
+    fc.record({
+      type: fc.constant("send"),
+      roomId: room,
+      text,
+      clientId: fc.option(fc.string({ unit: "binary-ascii", maxLength: 70 }), { nil: undefined }),
+      ref,
+    }),
+    fc.record({ type: fc.constant("typing"), roomId: room, ref }),
+    fc.record({ type: fc.constant("read"), roomId: room, seq, ref }),
+    fc.record({ type: fc.constant("ping"), ref }),
+  );
+  const fields = ["type", "roomId", "since", "text", "clientId", "seq", "ref"];
+  const validText = valid.map((frame) => JSON.stringify(frame));
+  return fc.oneof(
+    { weight: 3, arbitrary: validText },
+    { weight: 6, arbitrary: mutateObject(valid, fields).map((frame) => JSON.stringify(frame)) },
+    { weight: 4, arbitrary: mutateText(validText) },
+    { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)) },
+    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 200 }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(...WEIRD_STRINGS).map((type) => JSON.stringify({ type })),
+    },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }) },
+  );
+}
+
+/** Opens a WebSocket with a bearer token and waits for `ready`. */
+function openSocket(url: string, token: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(
+      url.replace(/^http/, "ws") + "/api/ws",
+      { headers: { authorization: `Bearer ${token}` } } as unknown as string[],
+    );
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error("WebSocket did not open"));
+    }, 10_000);
+    ws.onmessage = (event) => {
+      if (typeof event.data === "string" && event.data.includes('"ready"')) {
+        clearTimeout(timer);
+        resolve(ws);
+      }
+    };
+    ws.onclose = (event) => {
+      clearTimeout(timer);
+      reject(new Error(`WebSocket closed before ready: ${event.code}`));
+    };
+  });
+}
+
+/**
+ * Sends `frames` over one user's sockets, in batches answered by a ping (so the
+ * server keeps up), with a valid ping every few frames so that a socket is not
+ * closed for sending garbage (which is tested elsewhere). A socket the server
+ * closes anyway is recorded and replaced.
+ */
+async function fuzzOneSocket(
+  t: FuzzTargets,
+  user: FuzzUser,
+  frames: (string | Uint8Array)[],
+  report: FuzzReport,
+): Promise<void> {
+  let next = 0;
+  let batch = 0;
+  while (next < frames.length) {
+    const ws = await openSocket(t.url, user.token);
+    let pong: (() => void) | undefined;
+    const closed = new Promise<number>((resolve) => {
+      ws.onclose = (event) => resolve(event.code);
+    });
+    ws.onmessage = (event) => {
+      if (typeof event.data !== "string") return fault(report, "a binary frame from the server");
+      let frame: { type?: string; code?: string; ref?: string; message?: string };
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return fault(report, `an invalid JSON frame from the server: ${event.data.slice(0, 100)}`);
+      }
+      if (frame.type === "error") {
+        count(report.errorCodes, String(frame.code));
+        if (frame.code === "internal") {
+          fault(report, `internal error frame: ${event.data.slice(0, 200)}`);
+        }
+      }
+      if (frame.type === "pong" && frame.ref === `batch-${batch}`) pong?.();
+    };
+    let closedCode: number | undefined;
+    void closed.then((code) => closedCode = code);
+    while (next < frames.length && closedCode === undefined) {
+      batch++;
+      const end = Math.min(next + 200, frames.length);
+      try {
+        for (; next < end; next++) {
+          ws.send(frames[next] as string | Uint8Array<ArrayBuffer>);
+          report.wsFrames++;
+          if (next % 8 === 7) {
+            ws.send('{"type":"ping"}');
+            report.wsPings++;
+          }
+        }
+        ws.send(JSON.stringify({ type: "ping", ref: `batch-${batch}` }));
+        report.wsPings++;
+      } catch {
+        break; // closed under us
+      }
+      const answered = new Promise<void>((resolve) => pong = resolve);
+      const timeout = new Promise<"timeout">((resolve) =>
+        setTimeout(() => resolve("timeout"), 15_000)
+      );
+      const result = await Promise.race([answered, closed, timeout]);
+      if (result === "timeout") fault(report, "the server stopped answering a socket's pings");
+      if (result === "timeout") break;
+    }
+    if (closedCode === undefined) {
+      ws.close();
+      await closed;
+    } else {
+      count(report.closes, closedCode);
+      if (closedCode === 1011) fault(report, "a socket was closed with 1011 (server error)");
+    }
+  }
+}
+
+export async function fuzzWebSockets(
+  t: FuzzTargets,
+  options: { frames: number; seed: number; socketsPerUser?: number },
+  report: FuzzReport,
+): Promise<void> {
+  const perSocket = Math.ceil(
+    options.frames / (t.users.length * (options.socketsPerUser ?? 2)),
+  );
+  const jobs: Promise<void>[] = [];
+  let n = 0;
+  for (const user of t.users) {
+    for (let s = 0; s < (options.socketsPerUser ?? 2); s++) {
+      const frames = fc.sample(wsFrameArb(t), { numRuns: perSocket, seed: options.seed + n++ });
+      jobs.push(fuzzOneSocket(t, user, frames, report));
+    }
+  }
+  await Promise.all(jobs);
+}
+
+// ---------------------------------------------------------------------------
+// Frames that break the WebSocket protocol (RFC 6455) itself.
+
+type RawFrame = { bytes: Uint8Array; label: string };
+
+export function rawFrameArb(): fc.Arbitrary<RawFrame> {
+  const payload = fc.uint8Array({ maxLength: 300 });
+  return fc.oneof(
+    payload.map((p) => ({ bytes: encodeFrame(OP_TEXT, p), label: "text, maybe invalid UTF-8" })),
+    payload.map((p) => ({ bytes: encodeFrame(OP_TEXT, p, { mask: false }), label: "unmasked" })),
+    fc.tuple(fc.integer({ min: 3, max: 15 }).filter((op) => op < 8 || op > 10), payload).map(
+      ([op, p]) => ({ bytes: encodeFrame(op, p), label: `reserved opcode ${op}` }),
+    ),
+    fc.tuple(fc.integer({ min: 1, max: 7 }), payload).map(([rsv, p]) => ({
+      bytes: encodeFrame(OP_TEXT, p, { rsv }),
+      label: "RSV bits",
+    })),
+    fc.uint8Array({ minLength: 126, maxLength: 400 }).map((p) => ({
+      bytes: encodeFrame(OP_PING, p),
+      label: "control frame over 125 bytes",
+    })),
+    payload.map((p) => ({ bytes: encodeFrame(OP_PING, p.slice(0, 125)), label: "ping" })),
+    fc.integer({ min: 0, max: 65535 }).map((code) => ({
+      bytes: encodeFrame(OP_CLOSE, new Uint8Array([code >> 8, code & 255])),
+      label: "close with any code",
+    })),
+    fc.array(fc.string({ maxLength: 40 }), { minLength: 1, maxLength: 6 }).map((parts) => {
+      // A fragmented text message: valid, reassembled by the server.
+      const frames = parts.map((part, i) =>
+        encodeFrame(i === 0 ? OP_TEXT : OP_CONTINUATION, part, { fin: i === parts.length - 1 })
+      );
+      return { bytes: concat(frames), label: "fragmented text" };
+    }),
+    fc.integer({ min: 17, max: 40 }).map((kb) => {
+      // 17–40 KiB reassembled from 1 KiB fragments: over the limit (1009).
+      const part = "x".repeat(1024);
+      const frames = Array.from(
+        { length: kb },
+        (_, i) => encodeFrame(i === 0 ? OP_TEXT : OP_CONTINUATION, part, { fin: i === kb - 1 }),
+      );
+      return { bytes: concat(frames), label: "oversized fragmented message" };
+    }),
+    payload.map((p) => ({ bytes: encodeFrame(OP_CONTINUATION, p), label: "stray continuation" })),
+    payload.map((p) => ({ bytes: encodeFrame(OP_BINARY, p, { fin: false }), label: "unfinished" })),
+    fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => ({
+      bytes,
+      label: "random bytes",
+    })),
+    fc.constant({
+      // A header announcing 2^62 bytes that never come.
+      bytes: new Uint8Array([0x81, 0xff, 0x40, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]),
+      label: "huge length",
+    }),
+  );
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Opens `connections` raw sockets and writes a few protocol-breaking frames on each. */
+export async function fuzzRawFrames(
+  t: FuzzTargets,
+  options: { connections: number; seed: number },
+  report: FuzzReport,
+): Promise<void> {
+  const plans = fc.sample(fc.array(rawFrameArb(), { minLength: 1, maxLength: 4 }), {
+    numRuns: options.connections,
+    seed: options.seed,
+  });
+  const workers = Array.from({ length: 8 }, async (_, w) => {
+    for (let i = w; i < plans.length; i += 8) {
+      const user = t.users[i % t.users.length];
+      const raw = await RawSocket.open(t.port, { authorization: `Bearer ${user.token}` });
+      try {
+        for (const frame of plans[i]) {
+          await raw.write(frame.bytes);
+          report.rawFrames++;
+        }
+        // A ping last: answered if the socket is still fine, else the server closed it.
+        await raw.write(encodeFrame(OP_TEXT, '{"type":"ping","ref":"raw"}'));
+        const deadline = Date.now() + 300;
+        while (Date.now() < deadline && !raw.eof) {
+          const read = raw.readOnce();
+          const done = await Promise.race([
+            read,
+            new Promise((r) => setTimeout(() => r("wait"), 50)),
+          ]);
+          if (done === "wait") continue;
+          if (raw.closeCode() !== undefined || raw.json().some((f) => f.ref === "raw")) break;
+        }
+        const code = raw.closeCode();
+        if (code !== undefined) {
+          count(report.closes, code);
+          if (code === 1011) fault(report, "a raw socket was closed with 1011");
+        }
+        for (const frame of raw.json()) {
+          if (frame.type === "error" && frame.code === "internal") {
+            fault(report, "internal error frame");
+          }
+        }
+      } catch {
+        // the server hung up: that is its right
+      } finally {
+        raw.close();
+      }
+    }
+  });
+  await Promise.all(workers);
+}
+
+// ---------------------------------------------------------------------------
+// HTTP requests.
+
+export interface FuzzRequest {
+  method: string;
+  path: string;
+  /** Index of the fuzz user whose token is sent; -1: none; -2: a bogus one. */
+  as: number;
+  body?: string | Uint8Array;
+  contentType?: string;
+  /** What the fuzzer should note when the request succeeds. */
+  note?: "login" | "register" | "logout" | "room";
+  spare?: number;
+}
+
+/** encodeURIComponent that survives lone surrogates (sent as U+FFFD). */
+function encodePath(value: unknown): string {
+  return encodeURIComponent(String(value).toWellFormed());
+}
+
+export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
+  const users = t.users.length;
+  const as = fc.oneof(
+    { weight: 10, arbitrary: fc.integer({ min: 0, max: users - 1 }) },
+    { weight: 1, arbitrary: fc.constantFrom(-1, -2) },
+  );
+  const pathId = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...t.rooms, ...t.foreignRooms) },
+    { weight: 1, arbitrary: fc.constantFrom(...WEIRD_STRINGS).map(encodePath) },
+    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 30 }).map(encodePath) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom("..%2f..%2fetc", "%00", "a/b", "%ZZ", "x".repeat(300)),
+    },
+  );
+  const name = fc.oneof(
+    fc.constantFrom(...t.users.map((u) => u.username)),
+    fc.stringMatching(/^[A-Za-z0-9_.-]{3,32}$/),
+    weirdValue,
+  );
+  const body = (
+    base: fc.Arbitrary<Record<string, unknown>>,
+    fields: string[],
+  ): fc.Arbitrary<string | Uint8Array> =>
+    fc.oneof(
+      { weight: 3, arbitrary: base.map((b) => JSON.stringify(b)) },
+      { weight: 6, arbitrary: mutateObject(base, fields).map((b) => JSON.stringify(b)) },
+      { weight: 3, arbitrary: mutateText(base.map((b) => JSON.stringify(b))) },
+      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+    );
+  const room = fc.record({
+    name: fc.oneof(fc.string({ minLength: 1, maxLength: 70 }), weirdValue),
+    topic: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }),
+    kind: fc.constantFrom("public", "private", "direct", "PUBLIC", undefined),
+  });
+  const message = fc.record({
+    text: fc.oneof(fc.string({ minLength: 1, maxLength: 200 }), weirdValue),
+    clientId: fc.option(fc.string({ unit: "binary-ascii", maxLength: 70 }), { nil: undefined }),
+  });
+  const query = fc.tuple(
+    fc.option(fc.oneof(fc.nat({ max: 3000 }).map(String), fc.constantFrom(...WEIRD_STRINGS)), {
+      nil: undefined,
+    }),
+    fc.constantFrom("before", "after", "limit", "since", "__proto__"),
+    fc.option(fc.oneof(fc.nat({ max: 200 }).map(String), fc.constantFrom("-1", "1e3", "0x10")), {
+      nil: undefined,
+    }),
+  ).map(([a, key, b]) => {
+    const params = new URLSearchParams();
+    if (a !== undefined) params.set(key, a);
+    if (b !== undefined) params.set("limit", b);
+    return params.size ? `?${params}` : "";
+  });
+  // Credentials: almost always malformed, so that few of them cost a password hash.
+  const credentials = fc.oneof(
+    {
+      weight: 30,
+      arbitrary: mutateObject(fc.record({ username: name, password: weirdValue }), [
+        "username",
+        "password",
+      ]),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        username: fc.constantFrom(...t.users.map((u) => u.username)),
+        password: fc.constant(t.password),
+      }),
+    },
+  );
+  const registration = fc.oneof(
+    {
+      weight: 30,
+      arbitrary: mutateObject(fc.record({ username: name, password: weirdValue }), [
+        "username",
+        "password",
+      ]),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        username: fc.stringMatching(/^fz[a-z0-9]{8}$/),
+        password: fc.constant(t.password),
+      }),
+    },
+  );
+  const contentType = fc.option(
+    fc.constantFrom(
+      "application/json",
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/json; charset=utf-16",
+    ),
+    { nil: undefined },
+  );
+  return fc.oneof(
+    {
+      weight: 15,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.constant("/api/rooms"),
+        as,
+        body: body(room, ["name", "topic", "kind"]),
+        contentType,
+        note: fc.constant("room" as const),
+      }),
+    },
+    {
+      weight: 25,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: pathId.map((id) => `/api/rooms/${id}/messages`),
+        as,
+        body: body(message, ["text", "clientId"]),
+        contentType,
+      }),
+    },
+    {
+      weight: 12,
+      arbitrary: fc.record({
+        method: fc.constant("GET"),
+        path: fc.tuple(pathId, query).map(([id, q]) => `/api/rooms/${id}/messages${q}`),
+        as,
+      }),
+    },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: pathId.map((id) => `/api/rooms/${id}/invites`),
+        as,
+        body: body(fc.record({ username: name }), ["username"]),
+        contentType,
+      }),
+    },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.constant("/api/dms"),
+        as,
+        body: body(fc.record({ username: name }), ["username"]),
+        contentType,
+      }),
+    },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.tuple(pathId, fc.constantFrom("join", "leave", "join", "nope")).map(([id, what]) =>
+          `/api/rooms/${id}/${what}`
+        ),
+        as,
+      }),
+    },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        method: fc.constantFrom("GET", "DELETE", "PUT", "PATCH", "OPTIONS"),
+        path: pathId.map((id) => `/api/rooms/${id}`),
+        as,
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        method: fc.constant("GET"),
+        path: name.map((n) => `/api/users/${encodePath(n)}`),
+        as,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constantFrom("GET", "POST"),
+        path: fc.constantFrom("/api/rooms", "/api/directory", "/api/me", "/api/ws", "/api"),
+        as,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.constant("/api/auth/login"),
+        as: fc.constant(-1),
+        body: body(credentials, ["username", "password"]),
+        contentType,
+        note: fc.constant("login" as const),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.constant("/api/auth/register"),
+        as: fc.constant(-1),
+        body: body(registration, ["username", "password"]),
+        contentType,
+        note: fc.constant("register" as const),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.constant("/api/auth/logout"),
+        as: fc.constant(-1),
+        note: fc.constant("logout" as const),
+        spare: fc.nat({ max: Math.max(0, t.spareTokens.length - 1) }),
+      }),
+    },
+  );
+}
+
+/** Sends `count` generated requests, 16 at a time, and checks every answer. */
+export async function fuzzHttp(
+  t: FuzzTargets,
+  options: { requests: number; seed: number },
+  report: FuzzReport,
+): Promise<void> {
+  const requests = fc.sample(httpRequestArb(t), { numRuns: options.requests, seed: options.seed });
+  const loggedOut = new Set<number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const req = requests[next++];
+      const headers: Record<string, string> = {};
+      let spare: { userId: string; token: string } | undefined;
+      if (req.note === "logout" && t.spareTokens.length) {
+        spare = t.spareTokens[req.spare ?? 0];
+        headers.authorization = `Bearer ${spare.token}`;
+      } else if (req.as >= 0) {
+        headers.authorization = `Bearer ${t.users[req.as].token}`;
+      } else if (req.as === -2) {
+        headers.authorization = "Bearer bogus-token";
+      }
+      if (req.body !== undefined) headers["content-type"] = req.contentType ?? "application/json";
+      let status: number;
+      let text: string;
+      let setCookie: string | null;
+      try {
+        const res = await fetch(t.url + req.path, {
+          method: req.method,
+          headers,
+          body: req.body as BodyInit | undefined,
+          signal: AbortSignal.timeout(15_000),
+        });
+        status = res.status;
+        setCookie = res.headers.get("set-cookie");
+        text = await res.text();
+      } catch (err) {
+        fault(report, `${req.method} ${req.path.slice(0, 60)}: no answer (${err})`);
+        continue;
+      }
+      report.httpRequests++;
+      count(report.statuses, status);
+      if (status >= 500) {
+        fault(
+          report,
+          `${req.method} ${req.path.slice(0, 60)} answered ${status}: ${text.slice(0, 200)}`,
+        );
+        continue;
+      }
+      if (setCookie && /[\r\n]/.test(setCookie)) fault(report, "a Set-Cookie with a line break");
+      if (status >= 400) {
+        try {
+          const code = JSON.parse(text).error.code;
+          if (typeof code !== "string") throw new Error("no code");
+        } catch {
+          fault(
+            report,
+            `${req.method} ${req.path.slice(0, 60)} answered ${status} without the error body`,
+          );
+        }
+        continue;
+      }
+      // Bookkeeping of what succeeded, for the invariants checked afterwards.
+      try {
+        if (req.note === "login" && status === 200) {
+          const { user } = JSON.parse(text);
+          report.sessionDelta.set(user.id, (report.sessionDelta.get(user.id) ?? 0) + 1);
+        } else if (req.note === "register" && status === 201) {
+          report.registered.add(JSON.parse(text).user.id);
+        } else if (req.note === "logout" && status === 204 && spare) {
+          if (loggedOut.has(req.spare ?? 0)) fault(report, "a session was logged out twice");
+          loggedOut.add(req.spare ?? 0);
+          report.sessionDelta.set(spare.userId, (report.sessionDelta.get(spare.userId) ?? 0) - 1);
+        } else if (req.note === "room" && status === 201) {
+          report.createdRooms.add(JSON.parse(text).room.id);
+        }
+      } catch {
+        fault(report, `${req.method} ${req.path}: a success without the expected body`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
