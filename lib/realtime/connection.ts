@@ -84,7 +84,8 @@ export class Connection implements FeedTarget {
     return !this.#closing && this.socket.readyState === WebSocket.OPEN;
   }
 
-  sendText(text: string): boolean {
+  /** `bytes`, when the caller knows it (fan-out computes it once per message), saves a count. */
+  sendText(text: string, bytes?: number): boolean {
     if (!this.isOpen()) return false;
     if (this.socket.bufferedAmount > SEND_BUFFER_MAX) {
       this.close(CLOSE_POLICY, "Too slow: the connection could not keep up");
@@ -92,7 +93,7 @@ export class Connection implements FeedTarget {
     }
     try {
       this.socket.send(text);
-      this.#queuedBytes += utf8Bytes(text);
+      this.#queuedBytes += bytes ?? utf8Bytes(text);
       return true;
     } catch {
       return false;

@@ -21,6 +21,7 @@
 import { REPLAY_MAX } from "../protocol/limits.ts";
 import type { Member, Message } from "../protocol/types.ts";
 import { errorFields, log } from "../log.ts";
+import { utf8Bytes } from "./connection.ts";
 
 const BUFFER_MAX = 2000;
 const IDLE_FEED_MS = 60_000;
@@ -30,7 +31,7 @@ const WATCH_CHUNK = 10;
 export interface FeedTarget {
   readonly id: string;
   /** Sends an already serialized frame; false when the socket is gone. */
-  sendText(text: string): boolean;
+  sendText(text: string, bytes?: number): boolean;
   isOpen(): boolean;
 }
 
@@ -55,17 +56,29 @@ class Subscription {
   }
 }
 
-/** A message's frame, serialized once however many sockets receive it. */
-const FRAME_TEXT = new WeakMap<Message, string>();
-function frameText(message: Message): string {
-  let text = FRAME_TEXT.get(message);
-  if (text === undefined) {
-    text = `{"type":"message","roomId":${JSON.stringify(message.roomId)},"message":${
+interface Frame {
+  text: string;
+  /** Its UTF-8 size. */
+  bytes: number;
+}
+
+/** A message's frame, serialized (and measured) once however many sockets receive it. */
+const FRAMES = new WeakMap<Message, Frame>();
+function frameOf(message: Message): Frame {
+  let frame = FRAMES.get(message);
+  if (frame === undefined) {
+    const text = `{"type":"message","roomId":${JSON.stringify(message.roomId)},"message":${
       JSON.stringify(message)
     }}`;
-    FRAME_TEXT.set(message, text);
+    frame = { text, bytes: utf8Bytes(text) };
+    FRAMES.set(message, frame);
   }
-  return text;
+  return frame;
+}
+
+function sendFrame(target: FeedTarget, message: Message): boolean {
+  const frame = frameOf(message);
+  return target.sendText(frame.text, frame.bytes);
 }
 
 class RoomFeed {
@@ -222,7 +235,7 @@ export class Feeds {
           if (next >= feed.bufferStart && next <= feed.bufferEnd) {
             const end = Math.min(limit, feed.bufferEnd);
             for (let seq = next; seq <= end; seq++) {
-              if (!sub.target.sendText(frameText(feed.buffer[seq - feed.bufferStart]))) return;
+              if (!sendFrame(sub.target, feed.buffer[seq - feed.bufferStart])) return;
               sub.sent = seq;
             }
             continue;
@@ -236,7 +249,7 @@ export class Feeds {
           }
           for (const message of older) {
             if (sub.closed || message.seq !== sub.sent + 1) break;
-            if (!sub.target.sendText(frameText(message))) return;
+            if (!sendFrame(sub.target, message)) return;
             sub.sent = message.seq;
           }
         }
