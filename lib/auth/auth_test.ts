@@ -119,3 +119,15 @@ Deno.test("a megabyte password is refused before hashing", async () => {
   assert.ok(performance.now() - started < 50);
   done();
 });
+
+Deno.test("a burst of sign-ins beyond the hash queue is told to retry, not queued", async () => {
+  const { auth, done } = await setup();
+  const attempts = Array.from(
+    { length: 60 },
+    (_, i) => codeOf(auth.login(`nobody${i}`, "password1")),
+  );
+  const codes = await Promise.all(attempts);
+  assert.ok(codes.filter((c) => c === "rate_limited").length >= 60 - 32 - 1);
+  assert.ok(codes.filter((c) => c === "invalid_credentials").length >= 1);
+  done();
+});

@@ -5,6 +5,14 @@
  */
 
 import { hashPassword, verifyPassword } from "./_argon2.ts";
+import { RateLimitedError } from "../errors.ts";
+
+/**
+ * Hashes waiting at most. Each costs ~100 ms of the worker and 19 MiB while it runs:
+ * past this queue a login would wait seconds anyway, so it is told to retry instead,
+ * which bounds both the wait and the memory a burst of logins can take.
+ */
+export const MAX_PENDING_HASHES = 32;
 
 interface Waiter {
   resolve(value: string | boolean): void;
@@ -40,6 +48,11 @@ export class PasswordHasher {
   #run(op: "hash" | "verify", password: string, hash?: string): Promise<string | boolean> {
     if (this.#workers.length === 0) {
       return op === "hash" ? hashPassword(password) : verifyPassword(password, hash!);
+    }
+    if (this.#waiters.size >= MAX_PENDING_HASHES) {
+      return Promise.reject(
+        new RateLimitedError("Too many sign-ins in progress: try again in a moment", 1000),
+      );
     }
     const id = this.#next++;
     const worker = this.#workers[id % this.#workers.length];
