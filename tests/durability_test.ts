@@ -55,10 +55,18 @@ for (const { how, parallel, name } of CASES) {
       let killed = false;
       let stop = false;
       const ackedBeforeKill: Message[] = [];
+      const sendErrors: string[] = [];
       const loops = sockets.map(async (s, n) => {
         for (let i = 0; !stop; i++) {
-          const message = await s.socket.send(room.id, `s${n}-${i}`);
-          if (!killed) ackedBeforeKill.push(message);
+          try {
+            const message = await s.socket.send(room.id, `s${n}-${i}`);
+            if (!killed) ackedBeforeKill.push(message);
+          } catch (err) {
+            // Every send is retried across the restart by the client library: none
+            // may end in an error.
+            sendErrors.push((err as Error).message);
+            return;
+          }
         }
       });
       await sleep(700);

@@ -26,6 +26,8 @@ import {
 import type { RoomService } from "./rooms.ts";
 import type { RateLimiter } from "./_rate_limit.ts";
 
+const COMMIT_TRIES = 60;
+
 interface Queued {
   item: NewMessage;
   bytes: number;
@@ -115,6 +117,9 @@ export class MessageService {
             batch.map((q) => q.item),
             this.#options.clock.now(),
           ),
+        // Isolates writing one busy room keep moving its head under each other: give
+        // the loser more (backed-off) tries before an error, about 3 s at the most.
+        COMMIT_TRIES,
       );
     } catch (err) {
       this.#store.forgetHead(roomId);

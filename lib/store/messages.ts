@@ -89,9 +89,13 @@ export class MessageStore {
       const results = await this.#commit(roomId, batch, now, cached, NO_EXISTING, true);
       if (results) return results;
     }
-    const entry = await this.#kv.get<RoomHead>(headKey);
+    // Both reads at once: the shorter the time between reading the head and
+    // committing over it, the better the odds against another isolate's writes.
+    const [entry, existing] = await Promise.all([
+      this.#kv.get<RoomHead>(headKey),
+      this.#existingByClientId(roomId, batch, now),
+    ]);
     if (entry.versionstamp === null) throw new Error(`Room has no head: ${roomId}`);
-    const existing = await this.#existingByClientId(roomId, batch, now);
     return await this.#commit(roomId, batch, now, entry as Deno.KvEntry<RoomHead>, existing, false);
   }
 
