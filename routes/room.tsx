@@ -14,7 +14,7 @@ import { ChatError, ForbiddenError } from "../lib/errors.ts";
 import type { AppEnv } from "../lib/http/env.ts";
 import { readFormBody } from "../lib/http/request.ts";
 import type { Message, Room } from "../lib/protocol/types.ts";
-import { parseSeqParam } from "../lib/protocol/validate.ts";
+import { isUsername, parseSeqParam } from "../lib/protocol/validate.ts";
 import { BackLink } from "../components/app_layout.tsx";
 import { Button } from "../components/button.tsx";
 import { continuesRun, MessageRow } from "../components/message_row.tsx";
@@ -155,7 +155,7 @@ async function roomPage(
   }
   const invited = c.req.query("invited");
   const notice = options.notice ??
-    (invited && /^[A-Za-z0-9_.-]{3,32}$/.test(invited)
+    (isUsername(invited)
       ? { tone: "info" as const, text: `Invitation sent to ${invited}` }
       : undefined);
   const body = (

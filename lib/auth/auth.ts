@@ -14,7 +14,12 @@ import {
   UnauthorizedError,
 } from "../errors.ts";
 import type { User } from "../protocol/types.ts";
-import { charLength, validatePassword, validateUsername } from "../protocol/validate.ts";
+import {
+  charLength,
+  isUsername,
+  validatePassword,
+  validateUsername,
+} from "../protocol/validate.ts";
 import { PASSWORD_MAX } from "../protocol/limits.ts";
 import type { Clock } from "../clock.ts";
 import { newId } from "../store/kv.ts";
@@ -107,9 +112,7 @@ export class AuthService {
     }
     const key = username.slice(0, 64);
     await this.#checkThrottle(key);
-    const user = /^[A-Za-z0-9_.-]{3,32}$/.test(username)
-      ? await this.#users.byName(username)
-      : null;
+    const user = isUsername(username) ? await this.#users.byName(username) : null;
     const ok = user
       ? await this.#hasher.verify(pass, user.passwordHash)
       : await this.#hasher.verifyNobody(pass);

@@ -28,6 +28,10 @@ import { MembershipCache } from "./_membership_cache.ts";
 /** Usernames kept in memory (about 100 bytes each) before the cache starts over. */
 const USERNAMES_KEPT = 100_000;
 
+function peerOf(pair: [string, string], readerId: string): string {
+  return pair[0] === readerId ? pair[1] : pair[0];
+}
+
 export class RoomService {
   #rooms: RoomStore;
   #users: UserStore;
@@ -91,11 +95,11 @@ export class RoomService {
       lastActivityAt: Math.max(at, room.createdAt),
     };
     if (room.pair) {
-      const peerId = room.pair[0] === readerId ? room.pair[1] : room.pair[0];
-      const peer = await this.#users.byId(peerId);
-      if (peer) {
-        view.peer = { id: peer.id, username: peer.username };
-        view.name = peer.username;
+      const peerId = peerOf(room.pair, readerId);
+      const username = (await this.#usernamesOf([peerId])).get(peerId);
+      if (username) {
+        view.peer = { id: peerId, username };
+        view.name = username;
       }
     }
     return view;
@@ -138,6 +142,8 @@ export class RoomService {
       this.#rooms.heads(ids),
       this.#rooms.readMarkers(userId, ids),
     ]);
+    // One batched read for every direct-room peer; view() then finds them cached.
+    await this.#usernamesOf(records.flatMap((r) => r?.pair ? [peerOf(r.pair, userId)] : []));
     const rooms: MyRoom[] = [];
     for (let i = 0; i < ids.length; i++) {
       const record = records[i];

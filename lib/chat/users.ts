@@ -3,6 +3,7 @@
  */
 
 import type { UserProfile } from "../protocol/types.ts";
+import { isUsername } from "../protocol/validate.ts";
 import type { UserStore } from "../store/users.ts";
 import type { PresenceService } from "../presence/presence.ts";
 
@@ -16,7 +17,7 @@ export class UserService {
   }
 
   async profile(username: string): Promise<UserProfile | null> {
-    if (!/^[A-Za-z0-9_.-]{3,32}$/.test(username)) return null;
+    if (!isUsername(username)) return null;
     const user = await this.#users.byName(username);
     if (!user) return null;
     const state = (await this.#presence.states([user.id])).get(user.id)!;

@@ -45,6 +45,12 @@ export function hasLoneSurrogate(text: string): boolean {
   return LONE_SURROGATE_RE.test(text);
 }
 
+/** True when `value` follows the username rules (no message: for lookups, not input). */
+export function isUsername(value: unknown): value is string {
+  return typeof value === "string" && value.length >= USERNAME_MIN &&
+    value.length <= USERNAME_MAX && USERNAME_RE.test(value);
+}
+
 export function validateUsername(value: unknown): string {
   const name = requireString(value, "username");
   const len = name.length;

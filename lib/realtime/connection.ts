@@ -25,13 +25,8 @@ const CLOSE_GRACE_MS = 5_000;
 /** Why {@linkcode Connection.checkPulse} gave up on a socket. */
 export type PulseVerdict = "stalled" | "close_timeout";
 
-// Fan-out hands the same frame text to every subscriber in a row: remember the last.
-let lastText = "";
-let lastBytes = 0;
-
 /** UTF-8 size of a string, as Deno counts it in `bufferedAmount`. */
 export function utf8Bytes(text: string): number {
-  if (text === lastText) return lastBytes;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -42,8 +37,6 @@ export function utf8Bytes(text: string): number {
       i++;
     } else bytes += 2; // 3 bytes (a lone surrogate becomes U+FFFD, 3 bytes too)
   }
-  lastText = text;
-  lastBytes = bytes;
   return bytes;
 }
 
