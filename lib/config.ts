@@ -31,6 +31,11 @@ export interface Config {
    * as long is dropped too. 0 turns both checks off.
    */
   idleTimeoutS: number;
+  /**
+   * The share of one core, in percent, that password hashing may take while sign-ins
+   * queue up (HASH_CPU_PERCENT, default 50): the rest stays with message delivery.
+   */
+  hashCpuPercent: number;
 }
 
 function int(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -49,6 +54,13 @@ function bool(env: Record<string, string | undefined>, name: string, fallback: b
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   if (["0", "false", "no", "off"].includes(raw)) return false;
   throw new Error(`Invalid configuration: ${name} must be true or false, got "${raw}"`);
+}
+
+function percent(value: number, name: string): number {
+  if (value < 1 || value > 100) {
+    throw new Error(`Invalid configuration: ${name} must be 1–100, got ${value}`);
+  }
+  return value;
 }
 
 /** Reads the configuration; throws with a clear message on a malformed value. */
@@ -88,5 +100,6 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     maxSocketsPerUser: int(env, "MAX_SOCKETS_PER_USER", 20),
     presenceGraceMs: int(env, "PRESENCE_GRACE_MS", 5_000),
     idleTimeoutS: int(env, "IDLE_TIMEOUT_S", 20),
+    hashCpuPercent: percent(int(env, "HASH_CPU_PERCENT", 50), "HASH_CPU_PERCENT"),
   };
 }

@@ -54,14 +54,17 @@ export async function createServices(
   const isolateId = newId();
   const userStore = new UserStore(kv);
   const roomStore = new RoomStore(kv);
-  const bus = new KvBus(kv, isolateId, { fastPath: config.busFastPath });
+  const bus = new KvBus(kv, isolateId, {
+    fastPath: config.busFastPath,
+    onRegistrant: (id) => presence.noteIsolate(id),
+  });
   const presence = new PresenceService(new PresenceStore(kv), roomStore, bus, {
     clock,
     isolateId,
     graceMs: config.presenceGraceMs,
     ...options.presence,
   });
-  const hasher = new PasswordHasher(1);
+  const hasher = new PasswordHasher(1, { cpuShare: config.hashCpuPercent / 100 });
   const auth = new AuthService(userStore, hasher, {
     clock,
     idleMs: config.sessionIdleMs,
@@ -93,6 +96,8 @@ export async function createServices(
   bus.subscribe((event) => hub.route(event));
   await bus.start();
   await presence.start();
+  // Room heads are watched only while another isolate shares the KV (see Feeds).
+  presence.onPeers((others) => feeds.setWatching(others > 0));
   return {
     config,
     kv,

@@ -25,12 +25,14 @@ export class PasswordHasher {
   #next = 1;
   #dummyHash?: Promise<string>;
 
-  constructor(size = 1) {
+  /** `cpuShare`: the share of a core each worker may hash at under a burst (0–1]. */
+  constructor(size = 1, options: { cpuShare?: number } = {}) {
     try {
       for (let i = 0; i < size; i++) {
         const worker = new Worker(new URL("./password_worker.ts", import.meta.url), {
           type: "module",
         });
+        worker.postMessage({ share: options.cpuShare ?? 1 });
         worker.onmessage = (event) => {
           const { id, result, error } = event.data;
           const waiter = this.#waiters.get(id);

@@ -38,7 +38,7 @@ interface Queued {
 export interface MessageServiceOptions {
   clock: Clock;
   limiter: RateLimiter;
-  /** Told of newly stored messages, in seq order, right after their commit. */
+  /** Told of the messages a commit stored or found again, in seq order, right after it. */
   onCommitted(roomId: string, messages: Message[]): void;
 }
 
@@ -134,10 +134,15 @@ export class MessageService {
       for (const q of batch) q.reject(failure);
       return;
     }
-    const fresh = results.filter((r) => !r.duplicate).map((r) => r.message);
-    if (fresh.length) {
+    // Duplicates are told too: one found again after a commit that reported failure
+    // but was applied has never been announced (feeds skip what they already have).
+    const stored = results.length === 1 || results.every((r) => !r.duplicate)
+      ? results.map((r) => r.message)
+      : [...new Map(results.map((r) => [r.message.seq, r.message])).values()]
+        .sort((a, b) => a.seq - b.seq);
+    if (stored.length) {
       try {
-        this.#options.onCommitted(roomId, fresh);
+        this.#options.onCommitted(roomId, stored);
       } catch (err) {
         log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
       }

@@ -48,6 +48,10 @@ export class PresenceService {
   readonly heartbeatMs: number;
   readonly isolateTtlMs: number;
   #liveIsolates = new Set<string>();
+  /** Isolates that announced themselves (see noteIsolate) and count as live until when. */
+  #newcomers = new Map<string, number>();
+  #onPeers?: (others: number) => void;
+  #peersTold = -1;
   #timer?: number;
   #settleTimers = new Map<string, number>();
   #stopped = false;
@@ -95,6 +99,35 @@ export class PresenceService {
       startedAt: this.#startedAt,
       expiresAt: this.#clock.now() + this.isolateTtlMs,
     });
+  }
+
+  /**
+   * Told how many other live isolates share this KV, now and whenever that number
+   * changes. While it is 0, nobody but this isolate writes messages, so room feeds
+   * need not watch KV for other writers (see Feeds.setWatching).
+   */
+  onPeers(callback: (others: number) => void): void {
+    this.#onPeers = callback;
+    this.#peersTold = -1;
+    this.#tellPeers();
+  }
+
+  /**
+   * Another isolate just registered (the bus saw it): it counts as live at once, and
+   * for one isolate TTL even if no sweep lists its heartbeat yet.
+   */
+  noteIsolate(id: string): void {
+    if (id === this.isolateId || this.#stopped) return;
+    this.#newcomers.set(id, this.#clock.now() + this.isolateTtlMs);
+    this.#liveIsolates.add(id);
+    this.#tellPeers();
+  }
+
+  #tellPeers(): void {
+    const others = this.#liveIsolates.size - 1;
+    if (others === this.#peersTold || !this.#onPeers) return;
+    this.#peersTold = others;
+    this.#onPeers(others);
   }
 
   async connect(user: User, connId: string): Promise<void> {
@@ -200,7 +233,12 @@ export class PresenceService {
       if (!gone) live.add(isolate.id);
       return gone;
     });
+    for (const [id, until] of this.#newcomers) {
+      if (until <= now || live.has(id)) this.#newcomers.delete(id);
+      else live.add(id);
+    }
     this.#liveIsolates = live;
+    this.#tellPeers();
     for (const isolate of dead) {
       const conns = await this.#store.connsOfIsolate(isolate.id);
       for (const [userId, connId] of conns) {

@@ -15,6 +15,8 @@ import { CLOSE_POLICY } from "../protocol/limits.ts";
 const EPHEMERAL_BUFFER_MAX = 256 * 1024;
 /** Past this many unsent bytes, the socket is closed as a slow consumer. */
 const SEND_BUFFER_MAX = 4 * 1024 * 1024;
+/** How many bytes may be handed to the socket between two looks at its unsent bytes. */
+const CHECK_EVERY = 64 * 1024;
 /**
  * How long a close may take before the connection is torn down without its close
  * event. Deno writes the close frame behind the unsent data, so for a peer that
@@ -25,8 +27,12 @@ const CLOSE_GRACE_MS = 5_000;
 /** Why {@linkcode Connection.checkPulse} gave up on a socket. */
 export type PulseVerdict = "stalled" | "close_timeout";
 
+/** Anything but printable ASCII (and tabs and newlines): then count byte by byte. */
+const NOT_PLAIN = /[^\t\n\r\x20-\x7e]/;
+
 /** UTF-8 size of a string, as Deno counts it in `bufferedAmount`. */
 export function utf8Bytes(text: string): number {
+  if (!NOT_PLAIN.test(text)) return text.length;
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -59,6 +65,8 @@ export class Connection implements FeedTarget {
   /** Bytes handed to the socket so far; minus `bufferedAmount`, what left it. */
   #queuedBytes = 0;
   #drainedBytes = 0;
+  /** `#queuedBytes` when `bufferedAmount` was last looked at (see sendText). */
+  #checkedAt = -Infinity;
   #progressAt: number;
   #closingSince?: number;
   #gone = false;
@@ -80,9 +88,14 @@ export class Connection implements FeedTarget {
   /** `bytes`, when the caller knows it (fan-out computes it once per message), saves a count. */
   sendText(text: string, bytes?: number): boolean {
     if (!this.isOpen()) return false;
-    if (this.socket.bufferedAmount > SEND_BUFFER_MAX) {
-      this.close(CLOSE_POLICY, "Too slow: the connection could not keep up");
-      return false;
+    // Asking the socket for its unsent bytes is a call into the runtime: do it once
+    // per CHECK_EVERY bytes handed over rather than for every frame.
+    if (this.#queuedBytes - this.#checkedAt >= CHECK_EVERY) {
+      this.#checkedAt = this.#queuedBytes;
+      if (this.socket.bufferedAmount > SEND_BUFFER_MAX) {
+        this.close(CLOSE_POLICY, "Too slow: the connection could not keep up");
+        return false;
+      }
     }
     try {
       this.socket.send(text);

@@ -7,7 +7,10 @@
  * contiguous buffer. It hears of new messages three ways, all treated alike: a
  * commit on this isolate (with the messages), a fast-path hint from another isolate
  * (with the messages), and the KV watch on the head (a doorbell: the feed reads the
- * missing range itself, because a watch may skip values).
+ * missing range itself, because a watch may skip values). The watch is only needed
+ * while other isolates write to the same KV: a lone isolate hears of every message
+ * from its own commits, so it turns the watches off (setWatching) and saves the
+ * re-read of every watched head that each commit would otherwise cost.
  *
  * Each subscription remembers the last seq it sent (`sent`) and is pumped: it is
  * sent exactly the messages after `sent`, in order, from the buffer when they are
@@ -103,6 +106,8 @@ export class Feeds {
   #starting = new Map<string, Promise<RoomFeed>>();
   #chunks: Array<{ rooms: Set<string>; controller: AbortController }> = [];
   #kv: Deno.Kv;
+  /** Whether room heads are watched (other writers may exist); on until told otherwise. */
+  #watching = true;
 
   constructor(kv: Deno.Kv, source: FeedSource) {
     this.#kv = kv;
@@ -152,19 +157,48 @@ export class Feeds {
     }
   }
 
-  /** New messages stored (here, or hinted from another isolate), in seq order. */
+  /**
+   * Stored messages (committed here, or hinted from another isolate), in seq order.
+   * Ones the feed already has are ignored; a gap before them is fetched from KV.
+   */
   committed(roomId: string, messages: Message[]): void {
     const feed = this.#feeds.get(roomId);
     if (!feed || messages.length === 0) return;
-    const first = messages[0].seq;
-    if (first === feed.bufferEnd + 1 && !feed.fetching) {
-      feed.buffer.push(...messages);
+    const last = messages[messages.length - 1].seq;
+    if (last <= feed.bufferEnd) return;
+    const next = messages.findIndex((m) => m.seq > feed.bufferEnd);
+    const fresh = next === 0 ? messages : messages.slice(next);
+    const contiguous = fresh[0].seq === feed.bufferEnd + 1 &&
+      fresh.every((m, i) => m.seq === fresh[0].seq + i);
+    if (contiguous && !feed.fetching) {
+      feed.buffer.push(...fresh);
       this.#trim(feed);
       feed.head = Math.max(feed.head, feed.bufferEnd);
       this.#pumpAll(feed);
     } else {
-      this.#advance(feed, messages[messages.length - 1].seq);
+      this.#advance(feed, last);
     }
+  }
+
+  /**
+   * Turns the head watches on (another isolate shares the KV and may write) or off
+   * (this isolate is the only writer). Turned on, each watch first reports the
+   * current heads, so whatever the others stored meanwhile is fetched then.
+   */
+  setWatching(on: boolean): void {
+    if (on === this.#watching) return;
+    this.#watching = on;
+    if (on) {
+      this.#watchRooms([...this.#feeds.keys()]);
+    } else {
+      for (const chunk of this.#chunks) chunk.controller.abort();
+      this.#chunks = [];
+    }
+  }
+
+  /** Whether the heads are watched (see setWatching). */
+  get watching(): boolean {
+    return this.#watching;
   }
 
   /** The room head is at least `seq`: fetch what the buffer lacks. */
@@ -216,54 +250,77 @@ export class Feeds {
     for (const sub of feed.subs.values()) this.#pump(feed, sub);
   }
 
-  /** Sends a subscription everything after `sent` it may have; one pump at a time. */
+  /**
+   * Sends a subscription everything after `sent` it may have; one pump at a time.
+   * What the buffer holds is sent at once; only older messages (a replay) need a
+   * KV read, and only then does the pump go asynchronous.
+   */
   #pump(feed: RoomFeed, sub: Subscription): void {
     if (sub.pumping || sub.closed) return;
+    const step = this.#sendBuffered(feed, sub);
+    if (step === "done") return;
     sub.pumping = true;
-    void (async () => {
-      try {
-        while (!sub.closed && sub.target.isOpen()) {
-          const limit = sub.replayUntil ?? feed.bufferEnd;
-          if (sub.sent >= limit) {
-            if (sub.replayUntil === null) break;
-            sub.replayUntil = null;
-            sub.onLive?.();
-            sub.onLive = null;
-            continue;
-          }
-          const next = sub.sent + 1;
-          if (next >= feed.bufferStart && next <= feed.bufferEnd) {
-            const end = Math.min(limit, feed.bufferEnd);
-            for (let seq = next; seq <= end; seq++) {
-              if (!sendFrame(sub.target, feed.buffer[seq - feed.bufferStart])) return;
-              sub.sent = seq;
-            }
-            continue;
-          }
-          if (next > feed.bufferEnd) break; // not fetched yet: #fetch pumps again
-          const to = Math.min(limit, feed.bufferStart - 1);
-          const older = await this.#source.range(feed.roomId, next, to, 500);
-          if (older.length === 0 || older[0].seq !== next) {
-            log.warn("replay_gap", { room: feed.roomId, next });
-            break;
-          }
-          for (const message of older) {
-            if (sub.closed || message.seq !== sub.sent + 1) break;
-            if (!sendFrame(sub.target, message)) return;
-            sub.sent = message.seq;
-          }
-        }
-      } catch (err) {
-        log.warn("feed_pump_failed", { room: feed.roomId, ...errorFields(err) });
-      } finally {
-        sub.pumping = false;
-      }
-      // Something may have arrived while the last step was finishing.
+    void this.#pumpOlder(feed, sub);
+  }
+
+  /**
+   * Sends from the buffer (and goes live when the replay is done) as far as it can
+   * without reading KV: "done" when nothing is left to send for now, "older" when
+   * the next message is older than the buffer.
+   */
+  #sendBuffered(feed: RoomFeed, sub: Subscription): "done" | "older" {
+    while (!sub.closed && sub.target.isOpen()) {
       const limit = sub.replayUntil ?? feed.bufferEnd;
-      if (!sub.closed && sub.target.isOpen() && sub.sent < limit && limit <= feed.bufferEnd) {
-        this.#pump(feed, sub);
+      if (sub.sent >= limit) {
+        if (sub.replayUntil === null) return "done";
+        sub.replayUntil = null;
+        sub.onLive?.();
+        sub.onLive = null;
+        continue;
       }
-    })();
+      const next = sub.sent + 1;
+      if (next > feed.bufferEnd) return "done"; // not fetched yet: #fetch pumps again
+      if (next < feed.bufferStart) return "older";
+      const end = Math.min(limit, feed.bufferEnd);
+      for (let seq = next; seq <= end; seq++) {
+        if (!sendFrame(sub.target, feed.buffer[seq - feed.bufferStart])) return "done";
+        sub.sent = seq;
+      }
+    }
+    return "done";
+  }
+
+  /** The slow part of a pump: reads what is older than the buffer, then carries on. */
+  async #pumpOlder(feed: RoomFeed, sub: Subscription): Promise<void> {
+    try {
+      while (!sub.closed && sub.target.isOpen()) {
+        const limit = sub.replayUntil ?? feed.bufferEnd;
+        const next = sub.sent + 1;
+        const to = Math.min(limit, feed.bufferStart - 1);
+        const older = await this.#source.range(feed.roomId, next, to, 500);
+        if (older.length === 0 || older[0].seq !== next) {
+          log.warn("replay_gap", { room: feed.roomId, next });
+          return; // tried again when the room's next message comes
+        }
+        for (const message of older) {
+          if (sub.closed || message.seq !== sub.sent + 1) break;
+          if (!sendFrame(sub.target, message)) return;
+          sub.sent = message.seq;
+        }
+        if (this.#sendBuffered(feed, sub) === "done") break;
+      }
+    } catch (err) {
+      log.warn("feed_pump_failed", { room: feed.roomId, ...errorFields(err) });
+      setTimeout(() => this.#pump(feed, sub), 500);
+      return;
+    } finally {
+      sub.pumping = false;
+    }
+    // Something may have arrived while the last step was finishing.
+    const limit = sub.replayUntil ?? feed.bufferEnd;
+    if (!sub.closed && sub.target.isOpen() && sub.sent < limit && limit <= feed.bufferEnd) {
+      this.#pump(feed, sub);
+    }
   }
 
   async #feed(roomId: string): Promise<RoomFeed> {
@@ -276,7 +333,7 @@ export class Feeds {
         feed.head = await this.#source.head(roomId);
         feed.bufferStart = feed.head + 1;
         this.#feeds.set(roomId, feed);
-        this.#watchRoom(roomId);
+        if (this.#watching) this.#watchRooms([roomId]);
         return feed;
       })().finally(() => this.#starting.delete(roomId));
       this.#starting.set(roomId, starting);
@@ -295,15 +352,19 @@ export class Feeds {
     }
   }
 
-  /** Watches the room's head, ten rooms per KV watch. */
-  #watchRoom(roomId: string): void {
-    let chunk = this.#chunks.find((c) => c.rooms.size < WATCH_CHUNK);
-    if (!chunk) {
-      chunk = { rooms: new Set(), controller: new AbortController() };
-      this.#chunks.push(chunk);
+  /** Watches the rooms' heads, ten rooms per KV watch; each changed watch restarts once. */
+  #watchRooms(roomIds: string[]): void {
+    const changed = new Set<{ rooms: Set<string>; controller: AbortController }>();
+    for (const roomId of roomIds) {
+      let chunk = this.#chunks.find((c) => c.rooms.size < WATCH_CHUNK);
+      if (!chunk) {
+        chunk = { rooms: new Set(), controller: new AbortController() };
+        this.#chunks.push(chunk);
+      }
+      chunk.rooms.add(roomId);
+      changed.add(chunk);
     }
-    chunk.rooms.add(roomId);
-    this.#restartChunk(chunk);
+    for (const chunk of changed) this.#restartChunk(chunk);
   }
 
   #restartChunk(chunk: { rooms: Set<string>; controller: AbortController }): void {

@@ -51,9 +51,17 @@ export class KvBus implements Bus {
   /** The registry version the last listing of outboxes saw. */
   #registryVersion: string | null = null;
 
-  constructor(kv: Deno.Kv, isolateId: string, options: { fastPath: boolean }) {
+  /** Told when another isolate registers (starts) while this one runs. */
+  #onRegistrant?: (isolateId: string) => void;
+
+  constructor(
+    kv: Deno.Kv,
+    isolateId: string,
+    options: { fastPath: boolean; onRegistrant?: (isolateId: string) => void },
+  ) {
     this.#kv = kv;
     this.#id = isolateId;
+    this.#onRegistrant = options.onRegistrant;
     if (options.fastPath && typeof BroadcastChannel === "function") {
       this.#channel = new BroadcastChannel("chat-bus");
       this.#channel.onmessage = (e: MessageEvent<Posted>) => this.#onPosted(e.data);
@@ -135,6 +143,7 @@ export class KvBus implements Bus {
     if (this.#closed || posted.src === this.#id) return;
     if (!this.#peers.has(posted.src)) {
       this.#peers.add(posted.src);
+      this.#onRegistrant?.(posted.src);
       if (posted.hello) this.#channel?.postMessage({ src: this.#id, hello: true } satisfies Posted);
     }
     if (posted.hello) return;
@@ -230,7 +239,12 @@ export class KvBus implements Bus {
       signal.addEventListener("abort", () => stream.cancel().catch(() => {}), { once: true });
       for await (const entries of stream) {
         if (signal.aborted) return;
-        if (entries[0].versionstamp !== this.#registryVersion) void this.#refresh(false);
+        const registry = entries[0] as Deno.KvEntryMaybe<{ id?: string }>;
+        if (registry.versionstamp !== this.#registryVersion) {
+          const id = registry.value?.id;
+          if (typeof id === "string" && id !== this.#id) this.#onRegistrant?.(id);
+          void this.#refresh(false);
+        }
         entries.slice(1).forEach((entry, i) => {
           if (typeof entry.value === "number") this.#catchUp(chunk[i], entry.value);
         });

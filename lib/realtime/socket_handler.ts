@@ -78,6 +78,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
     );
   };
 
+  let ready = false;
   socket.onopen = () => {
     setup = (async () => {
       const roomIds = await deps.rooms.roomIdsOf(conn.user.id);
@@ -85,6 +86,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
       conn.send({ type: "ready", user: conn.user, isolate: deps.presence.isolateId });
       await deps.presence.connect(conn.user, conn.id);
       sessionTimer = setTimeout(checkSession, SESSION_CHECK_MS);
+      ready = true;
     })().catch((err) => {
       log.error("socket_setup_failed", errorFields(err));
       conn.close(1011, "Server error");
@@ -92,7 +94,9 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
   };
 
   socket.onmessage = (event) => {
-    void setup.then(() => onData(conn, event.data, deps));
+    // Frames wait for the setup (the hub must know the socket); after it, no detour.
+    if (ready) void onData(conn, event.data, deps);
+    else void setup.then(() => onData(conn, event.data, deps));
   };
 
   // Runs once per connection: Deno may fire `close` twice (after an idle timeout),
