@@ -69,6 +69,19 @@ export async function pool<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** Users 0…users−1 in consecutive rooms of `roomSize` (the last may be smaller). */
+function planRooms(plan: SeedPlan): SeededRoom[] {
+  const rooms: SeededRoom[] = [];
+  for (let start = 0; start < plan.users; start += plan.roomSize) {
+    const members = Array.from(
+      { length: Math.min(plan.roomSize, plan.users - start) },
+      (_, j) => start + j,
+    );
+    rooms.push({ id: newId(), members });
+  }
+  return rooms;
+}
+
 function base64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
     /=+$/,
@@ -103,14 +116,7 @@ export async function seed(plan: SeedPlan, kvPath?: string): Promise<Seeded> {
       await userStore.createSession(await hashToken(token), session);
       users[i] = { id: user.id, username: user.username, token };
     });
-    const rooms: SeededRoom[] = [];
-    for (let start = 0; start < plan.users; start += plan.roomSize) {
-      const members = Array.from(
-        { length: Math.min(plan.roomSize, plan.users - start) },
-        (_, j) => start + j,
-      );
-      rooms.push({ id: newId(), members });
-    }
+    const rooms = planRooms(plan);
     await pool(rooms, 16, async (room, r) => {
       await roomStore.create({
         id: room.id,
@@ -159,13 +165,6 @@ export function fakeSeed(plan: SeedPlan): Seeded {
     username: `user_${i}`,
     token: "",
   }));
-  const rooms: SeededRoom[] = [];
-  for (let start = 0; start < plan.users; start += plan.roomSize) {
-    const members = Array.from(
-      { length: Math.min(plan.roomSize, plan.users - start) },
-      (_, j) => start + j,
-    );
-    rooms.push({ id: newId(), members });
-  }
+  const rooms = planRooms(plan);
   return { kvPath: "", users, rooms };
 }

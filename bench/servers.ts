@@ -9,6 +9,8 @@
  * - `ceiling`: bare `Deno.serve` WebSockets relaying frames (bench/peers/ceiling.ts).
  */
 
+import { SERVER_PERMISSIONS } from "../lib/config.ts";
+
 const ROOT = new URL("../", import.meta.url);
 const ROOT_PATH = ROOT.pathname;
 const SOCKETIO_DIR = new URL("peers/socketio/", import.meta.url).pathname;
@@ -27,16 +29,6 @@ export const OUR_BENCH_ENV: Record<string, string> = {
   SEND_RATE_PER_SEC: "1000000",
   LOG_LEVEL: "warn",
 };
-
-const DENO_RUN_PERMISSIONS = [
-  "--unstable-kv",
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-sys",
-];
 
 export interface ServerOptions {
   /** KV file for our servers (seeded beforehand). */
@@ -98,7 +90,7 @@ export function commandFor(
     case "ours":
       return {
         cmd: Deno.execPath(),
-        args: ["run", ...DENO_RUN_PERMISSIONS, ...prof, "main.ts"],
+        args: ["run", ...SERVER_PERMISSIONS, ...prof, "main.ts"],
         cwd: ROOT_PATH,
         env: ours,
       };
@@ -108,7 +100,7 @@ export function commandFor(
         args: [
           "serve",
           "--parallel",
-          ...DENO_RUN_PERMISSIONS,
+          ...SERVER_PERMISSIONS,
           ...prof,
           "--host",
           "127.0.0.1",

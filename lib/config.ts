@@ -38,6 +38,17 @@ export interface Config {
   hashCpuPercent: number;
 }
 
+/** The permissions the server runs with (`deno task start`); supervisors pass them on. */
+export const SERVER_PERMISSIONS = [
+  "--unstable-kv",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-sys",
+];
+
 function int(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;

@@ -4,13 +4,13 @@
  */
 
 import type { Config } from "./config.ts";
-import { createServices, type ServiceOptions, type Services } from "./services.ts";
+import { createServices, type ServiceOptions, type Services, stopServices } from "./services.ts";
 import { createApp } from "./http/app.ts";
 import { errorResponse } from "./http/errors.ts";
 import { BadRequestError } from "./errors.ts";
 import { loadIslands } from "./islands/assets.ts";
 import { CLOSE_RESTARTING } from "./protocol/limits.ts";
-import { errorFields, log, setLogLevel } from "./log.ts";
+import { setLogLevel } from "./log.ts";
 
 export interface ChatServer {
   fetch(req: Request, info?: Deno.ServeHandlerInfo): Response | Promise<Response>;
@@ -56,16 +56,7 @@ export async function createChatServer(
       stopping = true;
       stopped ??= (async () => {
         services.hub.closeAll(CLOSE_RESTARTING, "Server restarting");
-        await services.messages.flush();
-        try {
-          await services.presence.stop();
-        } catch (err) {
-          log.warn("presence_stop_failed", errorFields(err));
-        }
-        services.feeds.close();
-        await services.bus.close();
-        services.hasher.close();
-        services.kv.close();
+        await stopServices(services);
       })();
       return stopped;
     },

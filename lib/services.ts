@@ -20,6 +20,7 @@ import { PresenceService } from "./presence/presence.ts";
 import { KvBus } from "./realtime/kv_bus.ts";
 import { Feeds } from "./realtime/feeds.ts";
 import { Hub } from "./realtime/hub.ts";
+import { errorFields, log } from "./log.ts";
 
 export interface Services {
   config: Config;
@@ -43,6 +44,24 @@ export interface ServiceOptions {
   kv?: Deno.Kv;
   /** Presence timings (tests shorten them). */
   presence?: { graceMs?: number; heartbeatMs?: number; isolateTtlMs?: number };
+}
+
+/**
+ * Stops what createServices started, after the sockets were told to go: waits for
+ * commits in flight, hands presence over (pending offline), stops watches, the bus
+ * and the hasher, and closes KV.
+ */
+export async function stopServices(services: Services): Promise<void> {
+  await services.messages.flush();
+  try {
+    await services.presence.stop();
+  } catch (err) {
+    log.warn("presence_stop_failed", errorFields(err));
+  }
+  services.feeds.close();
+  await services.bus.close();
+  services.hasher.close();
+  services.kv.close();
 }
 
 export async function createServices(

@@ -12,20 +12,10 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_PERMISSIONS } from "../config.ts";
 
 /** Set to "1" in the child's environment: the entry then runs the server. */
 export const DEV_CHILD_ENV = "CHAT_DEV_CHILD";
-
-/** The permissions of `deno task dev`, passed on to the child. */
-const CHILD_FLAGS = [
-  "--unstable-kv",
-  "--allow-net",
-  "--allow-env",
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-sys",
-];
 
 export interface SuperviseOptions {
   /** The entry module (file URL), run again as the child. */
@@ -51,7 +41,7 @@ export async function superviseDevServer(options: SuperviseOptions): Promise<voi
 
   function start(): void {
     child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...CHILD_FLAGS, entry],
+      args: ["run", ...SERVER_PERMISSIONS, entry],
       env: { [DEV_CHILD_ENV]: "1" },
       stdin: "null",
     }).spawn();

@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { loadConfig } from "../config.ts";
-import { createServices, type Services } from "../services.ts";
+import { MessageStore } from "../store/messages.ts";
+import { createServices, type Services, stopServices } from "../services.ts";
 import type { FeedTarget } from "./feeds.ts";
 
 async function waitFor(what: string, check: () => boolean, ms = 10_000): Promise<void> {
@@ -29,15 +30,6 @@ function recorder(): FeedTarget & { seqs: number[] } {
       return true;
     },
   };
-}
-
-async function stop(services: Services): Promise<void> {
-  await services.messages.flush();
-  await services.presence.stop();
-  services.feeds.close();
-  await services.bus.close();
-  services.hasher.close();
-  services.kv.close();
 }
 
 Deno.test("feeds watch KV only while another isolate shares it, and miss nothing either way", async () => {
@@ -64,15 +56,15 @@ Deno.test("feeds watch KV only while another isolate shares it, and miss nothing
     await waitFor("the other isolate's messages", () => seen.seqs.length === 3);
 
     // It stops (its heartbeat record goes): the first turns the watches off again.
-    await stop(b);
+    await stopServices(b);
     b = undefined;
     await waitFor("watching turned off", () => !a.feeds.watching);
     await a.messages.send(alice, room.id, { text: "four" });
     await waitFor("own commit after the peer left", () => seen.seqs.length === 4);
     assert.deepEqual(seen.seqs, [1, 2, 3, 4]);
   } finally {
-    if (b) await stop(b);
-    await stop(a);
+    if (b) await stopServices(b);
+    await stopServices(a);
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -88,7 +80,7 @@ Deno.test("a message found again by clientId reaches feeds the commit never told
     await a.feeds.subscribe(seen, room.id, undefined, () => {});
     // Stored behind the service's back, as a commit that reported failure but was
     // applied would leave it: nobody announced it, and no watch runs.
-    const messageStore = new (await import("../store/messages.ts")).MessageStore(a.kv);
+    const messageStore = new MessageStore(a.kv);
     await messageStore.tryCommit(room.id, [{
       userId: alice.id,
       username: alice.username,
@@ -101,7 +93,7 @@ Deno.test("a message found again by clientId reaches feeds the commit never told
     await waitFor("the found-again message delivered", () => seen.seqs.length === 1);
     assert.deepEqual(seen.seqs, [1]);
   } finally {
-    await stop(a);
+    await stopServices(a);
     await Deno.remove(dir, { recursive: true });
   }
 });
