@@ -160,6 +160,20 @@ export async function checkKv(
       problem(`clientId ${clientId} points to no matching message (${roomId}/${seq})`);
     }
   }
+  for (const e of await list(kv, ["sent"])) {
+    const [, roomId, userId] = e.key as [string, string, string];
+    const row = e.value as { seq: number; ids: Array<[string, number, number]> };
+    const newest = await get<Message>(["msg", roomId, row.seq]);
+    if (!newest || newest.userId !== userId) {
+      problem(`sender row ${roomId}/${userId}: seq ${row.seq}`);
+    }
+    for (const [clientId, seq] of row.ids) {
+      const message = await get<Message>(["msg", roomId, seq]);
+      if (!message || message.userId !== userId || message.clientId !== clientId) {
+        problem(`sender row ${roomId}/${userId}: clientId ${clientId} points to no match (${seq})`);
+      }
+    }
+  }
   for (const e of await list(kv, ["read"])) {
     const [, userId, roomId] = e.key as [string, string, string];
     if ((e.value as number) > (heads.get(roomId) ?? 0)) problem(`read marker past the head`);

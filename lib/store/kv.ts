@@ -18,7 +18,10 @@
  * | ["dm", userIdLow, userIdHigh]               | roomId (one direct room per pair)      |
  * | ["read", userId, roomId]                    | seq of my read marker                  |
  * | ["msg", roomId, seq]                        | Message                                |
- * | ["msg_client", roomId, userId, clientId]    | {seq, expiresAt} (24 h idempotency)    |
+ * | ["sent", roomId, userId]                    | SenderRow: my newest seq, my recent    |
+ * |                                             | clientIds (24 h idempotency)           |
+ * | ["msg_client", roomId, userId, clientId]    | {seq, expiresAt}: older clientIds      |
+ * | ["meta", "sender_rows"]                     | {at, legacy}: when rows were adopted   |
  * | ["isolate", isolateId]                      | IsolateRecord {expiresAt, …} heartbeat |
  * | ["presence", userId]                        | PresenceRecord {online, lastSeenAt, …} |
  * | ["presence_conn", userId, connId]           | {isolateId, at}: one open socket       |

@@ -3,16 +3,27 @@
  * 24-hour clientId idempotency, and history pages.
  *
  * A batch reads the room head, then commits every message of the batch, the new
- * head and the clientId keys in one atomic operation guarded by a check on the
+ * head and its senders' rows in one atomic operation guarded by a check on the
  * head's versionstamp. Any concurrent commit to the same room (another isolate)
  * moves the head, fails the check, and the batch is re-read and retried: so seq
  * numbers are never shared or skipped, and a clientId is resolved under the same
  * guard (no duplicate can slip in between the lookup and the commit). Commits of
  * different rooms that queue up while one is being written share the next KV commit.
+ *
+ * Sender rows. Each user who sends to a room has one row there (`SenderRow`): the
+ * seq of their newest message (they have read what they wrote: it is the floor of
+ * their read marker) and the clientIds of their latest messages. A clientId leaves
+ * the row for the `["msg_client"]` index only when it is pushed out by newer ones
+ * while still under 24 hours old, and the row remembers until when the index may
+ * hold one of theirs. So a message costs three KV writes (message, head, row), and
+ * the index is written and consulted only for people who send more than
+ * `RECENT_CLIENT_IDS` messages to one room within 24 hours. Every row of a room
+ * changes only with a commit to that room, so the head check guards rows too.
  */
 
+import { CLIENT_ID_MAX } from "../protocol/limits.ts";
 import type { Message } from "../protocol/types.ts";
-import { getMany } from "./kv.ts";
+import { getMany, listAll } from "./kv.ts";
 import type { RoomHead } from "./rooms.ts";
 
 export const IDEMPOTENCY_MS = 24 * 3600_000;
@@ -33,6 +44,34 @@ export interface Stored {
 interface ClientIdRecord {
   seq: number;
   expiresAt: number;
+}
+
+/** `["sent", roomId, userId]`: what one user stored in one room lately (see the module doc). */
+export interface SenderRow {
+  /** The seq of their newest message in the room: their read marker is at least this. */
+  seq: number;
+  /** Their latest clientIds, oldest first, each [clientId, seq, storedAt], none 24 h old. */
+  ids: Array<[string, number, number]>;
+  /** Until when an older clientId of theirs may be in the `["msg_client"]` index (ms). */
+  indexedUntil: number;
+}
+
+export function senderRowKey(roomId: string, userId: string): Deno.KvKey {
+  return ["sent", roomId, userId];
+}
+
+/** How many clientIds a sender row keeps before the oldest go to the index. */
+export const RECENT_CLIENT_IDS = 64;
+/** Rows cached in memory at most (about 3 KB each when full). */
+const ROW_CACHE_MAX = 20_000;
+/**
+ * Marks a KV file whose clientIds are kept in sender rows: when the key was first
+ * written, and whether an older version's `["msg_client"]` records existed then.
+ */
+const ROWS_SINCE_KEY = ["meta", "sender_rows"];
+interface RowsSince {
+  at: number;
+  legacy: boolean;
 }
 
 /** Keeps a batch within KV's per-commit limits (1000 mutations, 800 KB). */
@@ -69,6 +108,19 @@ export class MessageStore {
   #contended = new Map<string, number>();
   /** The head this isolate last committed per room: saves a read when uncontended. */
   #heads = new Map<string, Deno.KvEntry<RoomHead>>();
+  /**
+   * Sender rows as stored, per room, kept only while that room's head is cached
+   * (nobody else has written the room since): then they are current.
+   */
+  #rows = new Map<string, Map<string, SenderRow>>();
+  #rowCount = 0;
+  /**
+   * Until when any clientId may be in the index, whatever its sender's row says:
+   * a day after this version first opened a KV file an older version wrote (which
+   * kept every clientId there, and may still run on other isolates for a while).
+   */
+  #legacyUntil = 0;
+  #legacyKnown: Promise<void> | undefined;
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
@@ -79,35 +131,132 @@ export class MessageStore {
    * (retry), otherwise one result per input, in order.
    */
   async tryCommit(roomId: string, batch: NewMessage[], now: number): Promise<Stored[] | null> {
+    if (!this.#legacyKnown) this.#legacyKnown = this.#learnLegacy(now);
+    await this.#legacyKnown;
     const headKey = ["room_seq", roomId];
-    // Fast path, the common case: this isolate holds the head it last committed.
-    // Rather than read every clientId key before committing (a KV read per batch),
-    // the commit itself checks that none of them exists. A failed check means the
+    // Fast path, the common case: this isolate holds the head it last committed, and
+    // so current sender rows. Rather than read clientId keys before committing, the
+    // commit checks that none of the indexed ones exists. A failed check means the
     // head moved or a clientId was seen before (a retry): then read, as below.
     const cached = this.#heads.get(roomId);
     if (cached && batch.length < MAX_KV_CHECKS) {
-      const results = await this.#commit(roomId, batch, now, cached, NO_EXISTING, true);
-      if (results) return results;
+      const rows = await this.#cachedRows(roomId, batch);
+      if (rows && this.#heads.get(roomId) === cached) {
+        const results = await this.#commit(roomId, batch, now, cached, rows, NO_EXISTING, true);
+        if (results) return results;
+      }
     }
-    // Both reads at once: the shorter the time between reading the head and
+    // Every read at once: the shorter the time between reading the head and
     // committing over it, the better the odds against another isolate's writes.
-    const [entry, existing] = await Promise.all([
+    this.#forget(roomId);
+    const senders = [...new Set(batch.map((item) => item.userId))];
+    const [entry, stored] = await Promise.all([
       this.#kv.get<RoomHead>(headKey),
-      this.#existingByClientId(roomId, batch, now),
+      getMany<SenderRow>(this.#kv, senders.map((userId) => senderRowKey(roomId, userId))),
     ]);
     if (entry.versionstamp === null) throw new Error(`Room has no head: ${roomId}`);
-    return await this.#commit(roomId, batch, now, entry as Deno.KvEntry<RoomHead>, existing, false);
+    const rows = new Map<string, SenderRow>();
+    senders.forEach((userId, i) => rows.set(userId, stored[i].value ?? emptyRow()));
+    const existing = await this.#existingByClientId(roomId, batch, rows, now);
+    return await this.#commit(
+      roomId,
+      batch,
+      now,
+      entry as Deno.KvEntry<RoomHead>,
+      rows,
+      existing,
+      false,
+    );
   }
 
   /**
-   * Commits a batch over `head`, answering the `existing` clientIds as duplicates;
-   * with `absent`, the commit also checks that no other clientId of it is stored.
+   * The rows of a batch's senders while the room's head is cached: from memory, or
+   * read (current too: no other isolate wrote the room since the cached head). Null
+   * when a clientId of the batch is in a row: a retry, answered by the slow path.
+   */
+  async #cachedRows(
+    roomId: string,
+    batch: NewMessage[],
+  ): Promise<Map<string, SenderRow> | null> {
+    let cache = this.#rows.get(roomId);
+    const missing = [...new Set(batch.map((item) => item.userId))].filter((u) => !cache?.has(u));
+    if (missing.length) {
+      const stored = await getMany<SenderRow>(
+        this.#kv,
+        missing.map((userId) => senderRowKey(roomId, userId)),
+      );
+      cache = this.#rows.get(roomId) ?? new Map();
+      missing.forEach((userId, i) => {
+        if (!cache!.has(userId)) this.#rowCount++;
+        cache!.set(userId, stored[i].value ?? emptyRow());
+      });
+      this.#rows.delete(roomId); // re-inserted: the least recently used rooms go first
+      this.#rows.set(roomId, cache);
+      this.#trimRows(roomId);
+    }
+    for (const item of batch) {
+      if (item.clientId && findId(cache!.get(item.userId)!, item.clientId)) return null;
+    }
+    return cache!;
+  }
+
+  #trimRows(keep: string): void {
+    for (const [roomId, rows] of this.#rows) {
+      if (this.#rowCount <= ROW_CACHE_MAX) return;
+      if (roomId === keep) continue;
+      this.#rows.delete(roomId);
+      this.#rowCount -= rows.size;
+    }
+  }
+
+  #forget(roomId: string): void {
+    this.#heads.delete(roomId);
+    const rows = this.#rows.get(roomId);
+    if (rows) {
+      this.#rows.delete(roomId);
+      this.#rowCount -= rows.size;
+    }
+  }
+
+  /** Whether a clientId of this sender that is not in their row may be in the index. */
+  #mayBeIndexed(row: SenderRow, now: number): boolean {
+    return row.indexedUntil > now || this.#legacyUntil > now;
+  }
+
+  /**
+   * Learns `#legacyUntil` from the KV file's mark, written the first time a version
+   * with sender rows commits to it (with whether older clientId records existed).
+   * A failure is thrown to the commit that asked and asked again by the next one.
+   */
+  async #learnLegacy(now: number): Promise<void> {
+    try {
+      const key = ROWS_SINCE_KEY;
+      let since = (await this.#kv.get<RowsSince>(key)).value;
+      if (!since) {
+        const older = await listAll(this.#kv, ["msg_client"], 1);
+        const mark: RowsSince = { at: now, legacy: older.length > 0 };
+        const won = await this.#kv.atomic().check({ key, versionstamp: null }).set(key, mark)
+          .commit();
+        since = won.ok ? mark : (await this.#kv.get<RowsSince>(key)).value ?? mark;
+      }
+      this.#legacyUntil = since.legacy ? since.at + IDEMPOTENCY_MS : 0;
+    } catch (err) {
+      this.#legacyKnown = undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Commits a batch over `head` and the senders' `rows`, answering the `existing`
+   * clientIds as duplicates; with `absent`, the commit also checks that no clientId
+   * of it that may be in the index is there.
    */
   async #commit(
     roomId: string,
     batch: NewMessage[],
     now: number,
     head: Deno.KvEntry<RoomHead>,
+    rows: Map<string, SenderRow>,
     existing: Map<string, Message>,
     absent: boolean,
   ): Promise<Stored[] | null> {
@@ -118,7 +267,7 @@ export class MessageStore {
     let bytes = 0;
     let seq = head.value.seq;
     const seen = new Map<string, Message>();
-    const readBy = new Map<string, number>();
+    const changed = new Map<string, SenderRow>();
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       const idKey = item.clientId ? `${item.userId}\u0000${item.clientId}` : undefined;
@@ -140,30 +289,63 @@ export class MessageStore {
       };
       sets.push([["msg", roomId, seq], message]);
       bytes += item.text.length * 3 + 300;
+      let row = changed.get(item.userId);
+      if (!row) {
+        const stored = rows.get(item.userId)!;
+        row = {
+          seq,
+          ids: stored.ids.filter(([, , at]) => at + IDEMPOTENCY_MS > now),
+          indexedUntil: stored.indexedUntil,
+        };
+        changed.set(item.userId, row);
+      }
+      row.seq = seq;
       if (idKey) {
         seen.set(idKey, message);
-        const clientKey = ["msg_client", roomId, item.userId, item.clientId!];
-        if (absent) checks.push({ key: clientKey, versionstamp: null });
-        sets.push([
-          clientKey,
-          { seq, expiresAt: now + IDEMPOTENCY_MS } satisfies ClientIdRecord,
-          { expireIn: IDEMPOTENCY_MS },
-        ]);
+        if (absent && this.#mayBeIndexed(row, now)) {
+          checks.push({
+            key: clientIdKey(roomId, item.userId, item.clientId!),
+            versionstamp: null,
+          });
+        }
+        if (row.ids.length >= RECENT_CLIENT_IDS) {
+          // Pushed out while it still counts: into the index, for the rest of its day.
+          const [clientId, oldSeq, at] = row.ids.shift()!;
+          const expiresAt = at + IDEMPOTENCY_MS;
+          sets.push([
+            clientIdKey(roomId, item.userId, clientId),
+            { seq: oldSeq, expiresAt } satisfies ClientIdRecord,
+            { expireIn: expiresAt - now },
+          ]);
+          row.indexedUntil = Math.max(row.indexedUntil, expiresAt);
+        }
+        row.ids.push([item.clientId!, seq, now]);
       }
-      readBy.set(item.userId, seq);
       results[i] = { message, duplicate: false };
     }
     if (seq === head.value.seq) return results; // only duplicates: nothing to write
     const newHead: RoomHead = { seq, at: now };
     sets.push([headKey, newHead]);
-    // A sender has read what they wrote.
-    for (const [userId, last] of readBy) sets.push([["read", userId, roomId], last]);
+    for (const [userId, row] of changed) {
+      sets.push([senderRowKey(roomId, userId), row]);
+      bytes += 100 + row.ids.length * (CLIENT_ID_MAX + 30);
+    }
     const versionstamp = await this.#write({ roomId, checks, sets, bytes });
     if (versionstamp === null) {
-      this.#heads.delete(roomId);
+      this.#forget(roomId);
       return null;
     }
     this.#heads.set(roomId, { key: headKey, value: newHead, versionstamp });
+    // The rows committed over were current (the head check says nobody wrote the
+    // room meanwhile): with the changed ones, they are the room's rows now.
+    let cache = this.#rows.get(roomId);
+    if (!cache) this.#rows.set(roomId, cache = new Map());
+    for (const [userId, row] of rows) {
+      const current = changed.get(userId) ?? row;
+      if (!cache.has(userId)) this.#rowCount++;
+      cache.set(userId, current);
+    }
+    this.#trimRows(roomId);
     return results;
   }
 
@@ -267,21 +449,32 @@ export class MessageStore {
     return group;
   }
 
+  /** The messages a batch's clientIds already stored: found in the rows or the index. */
   async #existingByClientId(
     roomId: string,
     batch: NewMessage[],
+    rows: Map<string, SenderRow>,
     now: number,
   ): Promise<Map<string, Message>> {
-    const withId = batch.filter((item) => item.clientId);
     const found = new Map<string, Message>();
-    if (withId.length === 0) return found;
+    const hits: Array<{ item: NewMessage; seq: number }> = [];
+    const indexed: NewMessage[] = [];
+    for (const item of batch) {
+      if (!item.clientId) continue;
+      const row = rows.get(item.userId)!;
+      const recent = findId(row, item.clientId);
+      if (recent && recent[2] + IDEMPOTENCY_MS > now) hits.push({ item, seq: recent[1] });
+      else if (!recent && this.#mayBeIndexed(row, now)) indexed.push(item);
+    }
     const entries = await getMany<ClientIdRecord>(
       this.#kv,
-      withId.map((item) => ["msg_client", roomId, item.userId, item.clientId!]),
+      indexed.map((item) => clientIdKey(roomId, item.userId, item.clientId!)),
     );
-    const hits = entries.flatMap((entry, i) =>
-      entry.value && entry.value.expiresAt > now ? [{ item: withId[i], seq: entry.value.seq }] : []
-    );
+    entries.forEach((entry, i) => {
+      if (entry.value && entry.value.expiresAt > now) {
+        hits.push({ item: indexed[i], seq: entry.value.seq });
+      }
+    });
     const messages = await getMany<Message>(
       this.#kv,
       hits.map((hit) => ["msg", roomId, hit.seq]),
@@ -316,8 +509,23 @@ export class MessageStore {
     return messages.reverse();
   }
 
-  /** Forgets the cached head (after a failure the store cannot vouch for). */
+  /** Forgets the cached head and rows (after a failure the store cannot vouch for). */
   forgetHead(roomId: string): void {
-    this.#heads.delete(roomId);
+    this.#forget(roomId);
   }
+}
+
+function emptyRow(): SenderRow {
+  return { seq: 0, ids: [], indexedUntil: 0 };
+}
+
+function findId(row: SenderRow, clientId: string): [string, number, number] | undefined {
+  for (let i = row.ids.length - 1; i >= 0; i--) {
+    if (row.ids[i][0] === clientId) return row.ids[i];
+  }
+  return undefined;
+}
+
+function clientIdKey(roomId: string, userId: string, clientId: string): Deno.KvKey {
+  return ["msg_client", roomId, userId, clientId];
 }

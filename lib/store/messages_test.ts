@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MessageStore } from "./messages.ts";
+import { MessageStore, RECENT_CLIENT_IDS } from "./messages.ts";
 import { RoomStore } from "./rooms.ts";
 import { retryAtomic } from "./kv.ts";
 
@@ -143,5 +143,107 @@ Deno.test("a stale head or a repeated clientId in one room does not fail another
   assert.equal(c?.[0].message.text, "x");
   assert.deepEqual((await store.range("b", 1, 10)).map((m) => m.seq), [1, 2, 3]);
   assert.deepEqual((await store.range("c", 1, 10)).map((m) => m.seq), [1]);
+  kv.close();
+});
+
+async function keysUnder(kv: Deno.Kv, prefix: Deno.KvKey): Promise<Deno.KvKey[]> {
+  const keys: Deno.KvKey[] = [];
+  for await (const entry of kv.list({ prefix })) keys.push(entry.key);
+  return keys;
+}
+
+Deno.test("clientIds pushed out of a sender's row still deduplicate for their 24 hours, from the index", async () => {
+  const { kv } = await setup();
+  const store = new MessageStore(kv);
+  const extra = 5;
+  for (let i = 0; i < RECENT_CLIENT_IDS + extra; i++) {
+    await store.tryCommit("room1", [msg("u1", `m${i}`, `c${i}`)], 1000 + i);
+  }
+  // A light sender writes no index records at all; the heavy one only its oldest.
+  for (let i = 0; i < 3; i++) await store.tryCommit("room1", [msg("u2", `n${i}`, `d${i}`)], 2000);
+  const indexed = await keysUnder(kv, ["msg_client"]);
+  assert.deepEqual(indexed.map((key) => key[3]), ["c0", "c1", "c2", "c3", "c4"]);
+  // Retries: the oldest (indexed), the newest (in the row), in this and in a fresh store.
+  for (const isolate of [store, new MessageStore(kv)]) {
+    const retried = (await isolate.tryCommit("room1", [
+      msg("u1", "again", "c0"),
+      msg("u1", "again", `c${RECENT_CLIENT_IDS + extra - 1}`),
+      msg("u2", "again", "d0"),
+    ], 3000))!;
+    assert.deepEqual(retried.map((r) => [r.duplicate, r.message.seq]), [
+      [true, 1],
+      [true, RECENT_CLIENT_IDS + extra],
+      [true, RECENT_CLIENT_IDS + extra + 1],
+    ]);
+  }
+  // A day after it was stored, a clientId is free again.
+  const [late] = (await store.tryCommit("room1", [msg("u1", "late", "c0")], 1000 + 24 * 3600_000))!;
+  assert.equal(late.duplicate, false);
+  assert.equal(late.message.seq, RECENT_CLIENT_IDS + extra + 4);
+  kv.close();
+});
+
+Deno.test("a sender's row answers a retry sent through another isolate", async () => {
+  const { kv } = await setup();
+  const a = new MessageStore(kv);
+  const b = new MessageStore(kv);
+  const [first] = (await a.tryCommit("room1", [msg("u1", "hello", "c1")], 10))!;
+  const [retry] = (await b.tryCommit("room1", [msg("u1", "hello", "c1")], 11))!;
+  assert.equal(retry.duplicate, true);
+  assert.deepEqual(retry.message, first.message);
+  // b moves the head; a's cached head and rows are stale and must be re-read.
+  await b.tryCommit("room1", [msg("u1", "from b", "c2")], 12);
+  const [fromA] = (await a.tryCommit("room1", [msg("u1", "from b", "c2")], 13))!;
+  assert.equal(fromA.duplicate, true);
+  assert.equal(fromA.message.seq, 2);
+  const [next] = (await a.tryCommit("room1", [msg("u1", "from a", "c3")], 14))!;
+  assert.equal(next.message.seq, 3);
+  kv.close();
+});
+
+Deno.test("clientId records written before sender rows existed still deduplicate", async () => {
+  const { kv, rooms } = await setup();
+  // What an older version left: a message, its head and its 24-hour clientId record.
+  const old = {
+    id: "room1-1",
+    roomId: "room1",
+    seq: 1,
+    userId: "u1",
+    username: "u1",
+    text: "old",
+    createdAt: 50,
+    clientId: "c-old",
+  };
+  await kv.atomic()
+    .set(["msg", "room1", 1], old)
+    .set(["room_seq", "room1"], { seq: 1, at: 50 })
+    .set(["msg_client", "room1", "u1", "c-old"], { seq: 1, expiresAt: 50 + 24 * 3600_000 })
+    .commit();
+  const store = new MessageStore(kv);
+  const [retry, fresh] = (await store.tryCommit("room1", [
+    msg("u1", "old", "c-old"),
+    msg("u1", "new", "c-new"),
+  ], 100))!;
+  assert.equal(retry.duplicate, true);
+  assert.deepEqual(retry.message, old);
+  assert.equal(fresh.message.seq, 2);
+  assert.equal((await kv.get<{ legacy: boolean }>(["meta", "sender_rows"])).value?.legacy, true);
+  assert.equal((await rooms.head("room1")).seq, 2);
+  kv.close();
+});
+
+Deno.test("a sender's newest message is the floor of their read marker", async () => {
+  const { kv, rooms } = await setup();
+  const store = new MessageStore(kv);
+  await store.tryCommit("room1", [msg("u2", "a"), msg("u1", "b"), msg("u2", "c")], 10);
+  assert.deepEqual(await rooms.readMarkers("u1", ["room1"]), [2]);
+  assert.deepEqual(await rooms.readMarkers("u2", ["room1"]), [3]);
+  assert.deepEqual(await rooms.readMarkers("u3", ["room1"]), [0]);
+  // Reading up to less than what I wrote changes nothing; further moves on.
+  assert.equal(await rooms.moveReadMarker("u1", "room1", 1), 2);
+  assert.equal(await rooms.moveReadMarker("u1", "room1", 3), 3);
+  assert.deepEqual(await rooms.readMarkers("u1", ["room1"]), [3]);
+  // A fresh KV file records that no older clientId records exist.
+  assert.equal((await kv.get<{ legacy: boolean }>(["meta", "sender_rows"])).value?.legacy, false);
   kv.close();
 });

@@ -1,10 +1,13 @@
 /**
  * @module Rooms, memberships, invites, direct-room pairs and read markers in KV.
  * Every index and counter is written in the same atomic commit as what it indexes.
+ * (A sender's rows in a room, kept by the message store, outlive their membership:
+ * they hold the clientIds that answer a retry for 24 hours.)
  */
 
 import type { Role, RoomKind } from "../protocol/types.ts";
 import { getMany, listAll, MINUS_ONE, ONE } from "./kv.ts";
+import { type SenderRow, senderRowKey } from "./messages.ts";
 
 export interface RoomRecord {
   id: string;
@@ -171,17 +174,27 @@ export class RoomStore {
     throw new Error("Direct room creation kept conflicting");
   }
 
+  /**
+   * My read markers: where I said I read up to, or my newest message in the room
+   * if that is further (a sender has read what they wrote; see `SenderRow`).
+   */
   async readMarkers(userId: string, roomIds: string[]): Promise<number[]> {
-    const keys = roomIds.map((id) => ["read", userId, id]);
-    return (await getMany<number>(this.#kv, keys)).map((e) => e.value ?? 0);
+    const [marks, rows] = await Promise.all([
+      getMany<number>(this.#kv, roomIds.map((id) => ["read", userId, id])),
+      getMany<SenderRow>(this.#kv, roomIds.map((id) => senderRowKey(id, userId))),
+    ]);
+    return marks.map((e, i) => Math.max(e.value ?? 0, rows[i].value?.seq ?? 0));
   }
 
   /** Moves a read marker forward (never back); answers the marker now in force. */
   async moveReadMarker(userId: string, roomId: string, seq: number): Promise<number> {
     const key = ["read", userId, roomId];
     for (let attempt = 0; attempt < 10; attempt++) {
-      const entry = await this.#kv.get<number>(key);
-      const current = entry.value ?? 0;
+      const [entry, row] = await getMany<number | SenderRow>(this.#kv, [
+        key,
+        senderRowKey(roomId, userId),
+      ]) as [Deno.KvEntryMaybe<number>, Deno.KvEntryMaybe<SenderRow>];
+      const current = Math.max(entry.value ?? 0, row.value?.seq ?? 0);
       if (seq <= current) return current;
       if ((await this.#kv.atomic().check(entry).set(key, seq).commit()).ok) return seq;
     }
