@@ -270,7 +270,7 @@ export class MessageStore {
     const changed = new Map<string, SenderRow>();
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
-      const idKey = item.clientId ? `${item.userId}\u0000${item.clientId}` : undefined;
+      const idKey = item.clientId ? sentId(item) : undefined;
       const earlier = idKey ? existing.get(idKey) ?? seen.get(idKey) : undefined;
       if (earlier) {
         results[i] = { message: earlier, duplicate: true };
@@ -481,7 +481,7 @@ export class MessageStore {
     );
     hits.forEach((hit, i) => {
       const message = messages[i].value;
-      if (message) found.set(`${hit.item.userId}\u0000${hit.item.clientId}`, message);
+      if (message) found.set(sentId(hit.item), message);
     });
     return found;
   }
@@ -513,6 +513,11 @@ export class MessageStore {
   forgetHead(roomId: string): void {
     this.#forget(roomId);
   }
+}
+
+/** One sender's clientId, as the key of the maps that find a batch's earlier messages. */
+function sentId(item: NewMessage): string {
+  return `${item.userId}\u0000${item.clientId}`;
 }
 
 function emptyRow(): SenderRow {
