@@ -7,6 +7,7 @@
  */
 
 import type { Message } from "../lib/protocol/types.ts";
+import { rowIds, type SenderRow } from "../lib/store/messages.ts";
 
 type Entry = Deno.KvEntry<unknown>;
 
@@ -162,12 +163,12 @@ export async function checkKv(
   }
   for (const e of await list(kv, ["sent"])) {
     const [, roomId, userId] = e.key as [string, string, string];
-    const row = e.value as { seq: number; ids: Array<[string, number, number]> };
+    const row = e.value as SenderRow;
     const newest = await get<Message>(["msg", roomId, row.seq]);
     if (!newest || newest.userId !== userId) {
       problem(`sender row ${roomId}/${userId}: seq ${row.seq}`);
     }
-    for (const [clientId, seq] of row.ids) {
+    for (const [clientId, seq] of rowIds(row)) {
       const message = await get<Message>(["msg", roomId, seq]);
       if (!message || message.userId !== userId || message.clientId !== clientId) {
         problem(`sender row ${roomId}/${userId}: clientId ${clientId} points to no match (${seq})`);

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { MessageStore, RECENT_CLIENT_IDS } from "./messages.ts";
+import {
+  MessageStore,
+  RECENT_CLIENT_IDS,
+  rowIds,
+  type SenderRow,
+  senderRowKey,
+} from "./messages.ts";
 import { RoomStore } from "./rooms.ts";
 import { retryAtomic } from "./kv.ts";
 
@@ -201,32 +207,43 @@ Deno.test("a sender's row answers a retry sent through another isolate", async (
   kv.close();
 });
 
-Deno.test("clientId records written before sender rows existed still deduplicate", async () => {
-  const { kv, rooms } = await setup();
-  // What an older version left: a message, its head and its 24-hour clientId record.
-  const old = {
-    id: "room1-1",
-    roomId: "room1",
-    seq: 1,
-    userId: "u1",
-    username: "u1",
-    text: "old",
-    createdAt: 50,
-    clientId: "c-old",
-  };
+/** A message an older version stored, with clientId "c-old". */
+const OLD_MESSAGE = {
+  id: "room1-1",
+  roomId: "room1",
+  seq: 1,
+  userId: "u1",
+  username: "u1",
+  text: "old",
+  createdAt: 50,
+  clientId: "c-old",
+};
+
+/**
+ * Stores OLD_MESSAGE, its head and `record` (how that version kept the clientId),
+ * then checks that a fresh store answers a retry of it and stores a new one after.
+ */
+async function retryOverOlderRecord(kv: Deno.Kv, record: [Deno.KvKey, unknown]) {
   await kv.atomic()
-    .set(["msg", "room1", 1], old)
+    .set(["msg", "room1", 1], OLD_MESSAGE)
     .set(["room_seq", "room1"], { seq: 1, at: 50 })
-    .set(["msg_client", "room1", "u1", "c-old"], { seq: 1, expiresAt: 50 + 24 * 3600_000 })
+    .set(...record)
     .commit();
-  const store = new MessageStore(kv);
-  const [retry, fresh] = (await store.tryCommit("room1", [
+  const [retry, fresh] = (await new MessageStore(kv).tryCommit("room1", [
     msg("u1", "old", "c-old"),
     msg("u1", "new", "c-new"),
   ], 100))!;
   assert.equal(retry.duplicate, true);
-  assert.deepEqual(retry.message, old);
+  assert.deepEqual(retry.message, OLD_MESSAGE);
   assert.equal(fresh.message.seq, 2);
+}
+
+Deno.test("clientId records written before sender rows existed still deduplicate", async () => {
+  const { kv, rooms } = await setup();
+  await retryOverOlderRecord(kv, [
+    ["msg_client", "room1", "u1", "c-old"],
+    { seq: 1, expiresAt: 50 + 24 * 3600_000 },
+  ]);
   assert.equal((await kv.get<{ legacy: boolean }>(["meta", "sender_rows"])).value?.legacy, true);
   assert.equal((await rooms.head("room1")).seq, 2);
   kv.close();
@@ -245,5 +262,56 @@ Deno.test("a sender's newest message is the floor of their read marker", async (
   assert.deepEqual(await rooms.readMarkers("u1", ["room1"]), [3]);
   // A fresh KV file records that no older clientId records exist.
   assert.equal((await kv.get<{ legacy: boolean }>(["meta", "sender_rows"])).value?.legacy, false);
+  kv.close();
+});
+
+Deno.test("a clientId matches only itself in a row, not part of another or a number", async () => {
+  const { kv } = await setup();
+  const store = new MessageStore(kv);
+  await store.tryCommit("room1", [msg("u1", "one", "x ab"), msg("u1", "two", "12")], 10);
+  const batch = [
+    msg("u1", "a", "ab"), // the tail of "x ab"
+    msg("u1", "b", "2"), // the tail of "12", and the seq of the second message
+    msg("u1", "c", "10"), // when both were stored
+    msg("u1", "d", "12"), // a real retry
+  ];
+  const results = (await store.tryCommit("room1", batch, 20))!;
+  assert.deepEqual(results.map((r) => [r.duplicate, r.message.seq]), [
+    [false, 3],
+    [false, 4],
+    [false, 5],
+    [true, 2],
+  ]);
+  // Sent again, through this isolate and a fresh one: all four are retries now.
+  for (const isolate of [store, new MessageStore(kv)]) {
+    const again = (await isolate.tryCommit("room1", batch, 30))!;
+    assert.deepEqual(again.map((r) => [r.duplicate, r.message.seq]), [
+      [true, 3],
+      [true, 4],
+      [true, 5],
+      [true, 2],
+    ]);
+  }
+  const row = (await kv.get<SenderRow>(senderRowKey("room1", "u1"))).value!;
+  assert.deepEqual(rowIds(row), [
+    ["x ab", 1, 10],
+    ["12", 2, 10],
+    ["ab", 3, 20],
+    ["2", 4, 20],
+    ["10", 5, 20],
+  ]);
+  kv.close();
+});
+
+Deno.test("rows stored with clientIds as tuples (the previous encoding) still answer retries", async () => {
+  const { kv } = await setup();
+  await retryOverOlderRecord(kv, [
+    senderRowKey("room1", "u1"),
+    { seq: 1, ids: [["c-old", 1, 50]], indexedUntil: 0 },
+  ]);
+  // Rewritten in the current encoding, the older clientId kept.
+  const row = (await kv.get<SenderRow>(senderRowKey("room1", "u1"))).value!;
+  assert.equal(typeof row.ids, "string");
+  assert.deepEqual(rowIds(row), [["c-old", 1, 50], ["c-new", 2, 100]]);
   kv.close();
 });
