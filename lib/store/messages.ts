@@ -540,7 +540,11 @@ function sentId(item: NewMessage): string {
 /** A stored row (either encoding) as this version keeps it; no row: an empty one. */
 function asRow(value: SenderRow | TupleRow | null): SenderRow {
   if (!value) return { seq: 0, ids: "", indexedUntil: 0 };
-  if (typeof value.ids === "string") return value as SenderRow;
+  if (typeof value.ids === "string") {
+    // Every line ends with a newline; a row written otherwise is mended, not misread.
+    if (value.ids === "" || value.ids.endsWith("\n")) return value as SenderRow;
+    return { ...value, ids: `${value.ids}\n` };
+  }
   const ids = value.ids.map(([clientId, seq, at]) => `${clientId}\t${seq}\t${at}\n`).join("");
   return { ...value, ids };
 }

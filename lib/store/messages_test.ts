@@ -315,3 +315,14 @@ Deno.test("rows stored with clientIds as tuples (the previous encoding) still an
   assert.deepEqual(rowIds(row), [["c-old", 1, 50], ["c-new", 2, 100]]);
   kv.close();
 });
+
+Deno.test("a row whose last clientId line lacks its newline is mended, not misread", async () => {
+  const { kv } = await setup();
+  await retryOverOlderRecord(kv, [
+    senderRowKey("room1", "u1"),
+    { seq: 1, ids: "c-old\t1\t50", indexedUntil: 0 },
+  ]);
+  const row = (await kv.get<SenderRow>(senderRowKey("room1", "u1"))).value!;
+  assert.deepEqual(rowIds(row), [["c-old", 1, 50], ["c-new", 2, 100]]);
+  kv.close();
+});
