@@ -18,33 +18,44 @@
 import { setPriority } from "node:os";
 import { hashPassword, verifyPassword } from "./_argon2.ts";
 
+/** The nice value hashing threads take, which also tells IDLE_SCRIPT which they are. */
+const HASH_NICE = 19;
+
+/**
+ * A shell script that moves the process's hashing threads into SCHED_IDLE: its
+ * worker threads (named `worker-N` by Deno) whose nice value is HASH_NICE, which
+ * only hashing threads set (below). It runs as a child process because Deno does not
+ * let a program read its own `/proc` entries (so a thread cannot learn its id)
+ * without `--allow-all`; the child reads them freely. `$0` is the process id.
+ */
+const IDLE_SCRIPT = `for t in /proc/$0/task/*; do
+  read -r line < "$t/stat" || continue
+  set -- $line
+  case "$2" in "(worker-"*")") [ "\${19}" = ${HASH_NICE} ] && chrt --idle --pid 0 "\${t##*/}" ;; esac
+done`;
+
 /**
  * Puts this thread in Linux's idle scheduling class (SCHED_IDLE), so hashing runs
  * only on CPU time nothing else wants: a thread delivering messages that wakes up
- * takes the core from it at once. A low nice value is not enough (measured: a
- * nice 19 spinner still raised the fan-out p99 7×; a SCHED_IDLE one 2×), so the
- * class is set, through util-linux's `chrt` on this thread's id: Deno has no call
- * for it. Where that fails, nice 19 (per thread on Linux); elsewhere nothing, and
- * the rests below still bound hashing.
+ * takes the core from it at once. A low nice value alone is not enough (measured:
+ * a nice 19 busy loop still raised the fan-out p99 7×; a SCHED_IDLE one 2×), and
+ * Deno has no call for the class: so nice 19 first (per thread on Linux; it also
+ * marks the thread), then util-linux's `chrt` through IDLE_SCRIPT. Where either
+ * fails, what succeeded stays; outside Linux nothing changes, and the rests below
+ * still bound hashing.
  */
 async function lowerPriority(): Promise<void> {
   if (Deno.build.os !== "linux") return;
   try {
-    const tid = Deno.readLinkSync("/proc/thread-self").split("/").pop()!;
-    const { success } = await new Deno.Command("chrt", {
-      args: ["--idle", "--pid", "0", tid],
+    setPriority(HASH_NICE);
+    await new Deno.Command("sh", {
+      args: ["-c", IDLE_SCRIPT, String(Deno.pid)],
       stdin: "null",
       stdout: "null",
       stderr: "null",
     }).output();
-    if (success) return;
   } catch {
-    // No /proc, no chrt, or no permission to run it: try the nice value.
-  }
-  try {
-    setPriority(19);
-  } catch {
-    // Not permitted here either.
+    // Not permitted, or no sh/chrt here: the nice value, if set, stays.
   }
 }
 
