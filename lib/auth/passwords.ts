@@ -20,19 +20,30 @@ interface Waiter {
 }
 
 export class PasswordHasher {
-  #workers: Worker[] = [];
+  /** Started by the first hash (not at start-up: a worker costs a cold start ~25–50 ms). */
+  #workers: Worker[] | undefined;
+  #size: number;
+  #cpuShare: number;
   #waiters = new Map<number, Waiter>();
   #next = 1;
   #dummyHash?: Promise<string>;
 
   /** `cpuShare`: the share of a core each worker may hash at under a burst (0–1]. */
   constructor(size = 1, options: { cpuShare?: number } = {}) {
+    this.#size = size;
+    this.#cpuShare = options.cpuShare ?? 1;
+  }
+
+  /** The worker pool, started on first use; empty where workers are unavailable. */
+  #pool(): Worker[] {
+    if (this.#workers) return this.#workers;
+    this.#workers = [];
     try {
-      for (let i = 0; i < size; i++) {
+      for (let i = 0; i < this.#size; i++) {
         const worker = new Worker(new URL("./password_worker.ts", import.meta.url), {
           type: "module",
         });
-        worker.postMessage({ share: options.cpuShare ?? 1 });
+        worker.postMessage({ share: this.#cpuShare });
         worker.onmessage = (event) => {
           const { id, result, error } = event.data;
           const waiter = this.#waiters.get(id);
@@ -43,12 +54,15 @@ export class PasswordHasher {
         this.#workers.push(worker);
       }
     } catch {
+      for (const worker of this.#workers) worker.terminate();
       this.#workers = [];
     }
+    return this.#workers;
   }
 
   #run(op: "hash" | "verify", password: string, hash?: string): Promise<string | boolean> {
-    if (this.#workers.length === 0) {
+    const workers = this.#pool();
+    if (workers.length === 0) {
       return op === "hash" ? hashPassword(password) : verifyPassword(password, hash!);
     }
     if (this.#waiters.size >= MAX_PENDING_HASHES) {
@@ -57,7 +71,7 @@ export class PasswordHasher {
       );
     }
     const id = this.#next++;
-    const worker = this.#workers[id % this.#workers.length];
+    const worker = workers[id % workers.length];
     return new Promise((resolve, reject) => {
       this.#waiters.set(id, { resolve, reject });
       worker.postMessage({ id, op, password, hash });
@@ -83,7 +97,7 @@ export class PasswordHasher {
   }
 
   close(): void {
-    for (const worker of this.#workers) worker.terminate();
+    for (const worker of this.#workers ?? []) worker.terminate();
     this.#workers = [];
     for (const waiter of this.#waiters.values()) waiter.reject(new Error("Hasher closed"));
     this.#waiters.clear();

@@ -7,14 +7,7 @@
 
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import {
-  type Build,
-  buildIslands,
-  findIslands,
-  hashSources,
-  type Manifest,
-  PROJECT_ROOT,
-} from "./build.ts";
+import { type Build, findIslands, hashSources, type Manifest, PROJECT_ROOT } from "./manifest.ts";
 import { gzip } from "./_gzip.ts";
 import { registerIsland } from "./registry.ts";
 
@@ -88,7 +81,8 @@ export async function loadIslands(options: LoadIslandsOptions = {}): Promise<Isl
     build = null;
   }
   const source = build ? "_build" : "memory";
-  build ??= await buildIslands({ root, dev });
+  // The bundler (esbuild) is loaded only to bundle: a fresh `_build/` starts faster.
+  build ??= await (await import("./build.ts")).buildIslands({ root, dev });
   if (dev) {
     // Each restart of the dev server is a new build: open pages reload on it
     // even when only server code changed.

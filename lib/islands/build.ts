@@ -7,72 +7,23 @@
 
 import * as esbuild from "esbuild";
 import { join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { denoNpmPlugin } from "./_esbuild_deno.ts";
 import { gzip } from "./_gzip.ts";
 import { knownClasses } from "./styles.ts";
-
-/** URL path prefix of the bundled files. */
-export const ASSET_PREFIX = "/_islands/";
-
-/** The project root (this file is `lib/islands/build.ts`). */
-export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-/** One bundled entry: its file and the chunks it imports (to `modulepreload`). */
-export interface BundleEntry {
-  file: string;
-  imports: string[];
-}
-
-/** An island's entry plus the class names its source may render in the browser. */
-export interface IslandEntry extends BundleEntry {
-  classes: string[];
-}
-
-/** The boot entry; `signals` are the chunks it loads when a page's props hold signals. */
-export interface BootEntry extends BundleEntry {
-  signals: string[];
-}
-
-/** Describes a build; stored as `_build/manifest.json`. */
-export interface Manifest {
-  version: 1;
-  buildId: string;
-  boot: BootEntry;
-  islands: Record<string, IslandEntry>;
-  /** The project files bundled (relative to the root), to detect a stale build. */
-  inputs: string[];
-  /** {@linkcode hashSources} of `inputs` at build time. */
-  sourceHash: string;
-}
-
-/** A build in memory: the manifest and every file by name (no prefix). */
-export interface Build {
-  manifest: Manifest;
-  files: Map<string, Uint8Array>;
-}
+import {
+  type Build,
+  findIslands,
+  hashSources,
+  type Manifest,
+  PROJECT_ROOT,
+  sha256,
+} from "./manifest.ts";
 
 export interface BuildOptions {
   /** Project folder holding `islands/`; defaults to this project. */
   root?: string;
   /** Adds inline source maps and skips minifying identifiers. */
   dev?: boolean;
-}
-
-/** The island files in `root/islands`, as island name → absolute path. */
-export async function findIslands(root: string): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
-  const dir = join(root, "islands");
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      const match = /^([a-z][a-z0-9_]*)\.(tsx|ts|jsx|js)$/.exec(entry.name);
-      if (!entry.isFile || !match || match[1].endsWith("_test")) continue;
-      found.set(match[1], join(dir, entry.name));
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** Bundles the boot script and every island. */
@@ -172,22 +123,6 @@ async function describe(
   manifest.sourceHash = await hashSources(root, manifest.inputs);
   manifest.buildId = (await sha256(Object.keys(outputs).map(name).sort().join("\n"))).slice(0, 16);
   return manifest;
-}
-
-async function sha256(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-/**
- * A hash of the given project files and of deno.lock (npm versions): when it
- * differs from the manifest's, `_build/` is stale. Throws if a file is gone.
- */
-export async function hashSources(root: string, inputs: string[]): Promise<string> {
-  const parts = [await Deno.readTextFile(join(PROJECT_ROOT, "deno.lock"))];
-  for (const input of inputs) parts.push(input, await Deno.readTextFile(join(root, input)));
-  return await sha256(parts.join("\0"));
 }
 
 /** Writes a build to `outDir` (`islands/*.js` and `manifest.json`), replacing the old one. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildIslands, findIslands, writeBuild } from "./build.ts";
+import { buildIslands, writeBuild } from "./build.ts";
+import { findIslands } from "./manifest.ts";
 import { loadIslands } from "./assets.ts";
 import { isIsland } from "./registry.ts";
 

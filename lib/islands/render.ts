@@ -9,7 +9,7 @@
 import { type ComponentChildren, Fragment, h } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { IslandAssets } from "./assets.ts";
-import { ASSET_PREFIX } from "./build.ts";
+import { ASSET_PREFIX } from "./manifest.ts";
 import { collectIslands, type RenderedIsland } from "./registry.ts";
 import { serialize, SerializeError } from "./serialize.ts";
 import { pageStyles } from "./styles.ts";

@@ -8,7 +8,7 @@
 import type { Context, Hono } from "hono";
 import { extname, join, normalize, sep } from "node:path";
 import type { IslandAssets } from "./assets.ts";
-import { ASSET_PREFIX } from "./build.ts";
+import { ASSET_PREFIX } from "./manifest.ts";
 import { DEV_RELOAD_PATH } from "./_markers.ts";
 
 /** Cache-Control of content-hashed files. */
