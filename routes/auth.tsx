@@ -16,6 +16,7 @@ import {
   publicError,
   RateLimitedError,
   STATUS_BY_CODE,
+  UnauthorizedError,
 } from "../lib/errors.ts";
 import type { AppEnv } from "../lib/http/env.ts";
 import { readFormBody } from "../lib/http/request.ts";
@@ -203,7 +204,12 @@ authPages.post("/login", sameOrigin, async (c) => {
 
 authPages.post("/logout", sameOrigin, async (c) => {
   const auth = await sessionOf(c);
-  if (auth) await c.get("services").auth.logout(auth);
+  // Already ended (another tab logged out first): the outcome the user asked for.
+  if (auth) {
+    await c.get("services").auth.logout(auth).catch((err) => {
+      if (!(err instanceof UnauthorizedError)) throw err;
+    });
+  }
   clearSessionCookie(c);
   return c.redirect("/login", 303);
 });

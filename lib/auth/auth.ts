@@ -124,10 +124,14 @@ export class AuthService {
     return await this.#startSession(user);
   }
 
-  /** Ends the session behind `tokenHash`; its sockets everywhere close with 4001. */
+  /**
+   * Ends the session behind `tokenHash`; its sockets everywhere close with 4001.
+   * UnauthorizedError when it had ended already (a concurrent logout won).
+   */
   async logout(auth: Authenticated): Promise<void> {
-    await this.#users.deleteSession(auth.tokenHash, auth.session);
-    await this.#options.onSessionEnded(auth.session.id, auth.session.userId);
+    const ended = await this.#users.endSession(auth.tokenHash);
+    if (!ended) throw new UnauthorizedError("The session has already ended");
+    await this.#options.onSessionEnded(ended.id, ended.userId);
   }
 
   /** The user behind a token, or UnauthorizedError when missing, expired or revoked. */
@@ -139,8 +143,8 @@ export class AuthService {
     const now = this.#options.clock.now();
     if (!session) throw new UnauthorizedError();
     if (now >= session.expiresAt || now >= session.idleExpiresAt) {
-      await this.#users.deleteSession(tokenHash, session);
-      await this.#options.onSessionEnded(session.id, session.userId);
+      const ended = await this.#users.endSession(tokenHash);
+      if (ended) await this.#options.onSessionEnded(ended.id, ended.userId);
       throw new UnauthorizedError("Session expired");
     }
     const user = await this.#users.byId(session.userId);

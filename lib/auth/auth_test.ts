@@ -93,6 +93,23 @@ Deno.test("logout revokes the token at once", async () => {
   done();
 });
 
+Deno.test("of concurrent logouts of one session, one ends it and the others are refused", async () => {
+  const { auth, ended, done } = await setup();
+  const { token } = await auth.register("fay", "correct horse");
+  const who = await auth.authenticate(token);
+  const outcomes = await Promise.all(Array.from({ length: 5 }, () => codeOf(auth.logout(who))));
+  assert.deepEqual(outcomes.sort(), [
+    "ok",
+    "unauthorized",
+    "unauthorized",
+    "unauthorized",
+    "unauthorized",
+  ]);
+  assert.deepEqual(ended, [who.session.id]);
+  assert.equal(await codeOf(auth.authenticate(token)), "unauthorized");
+  done();
+});
+
 Deno.test("failed logins answer invalid_credentials alike, then throttle the account", async () => {
   const { clock, auth, done } = await setup();
   await auth.register("erin", "correct horse");

@@ -112,6 +112,25 @@ export class UserStore {
       .commit();
   }
 
+  /**
+   * Deletes a session if it still exists, and answers it; null when it was already
+   * gone. Of concurrent calls for one session exactly one gets it (the delete is
+   * checked against the record it read), so its end is announced once.
+   */
+  async endSession(tokenHash: string): Promise<SessionRecord | null> {
+    while (true) {
+      const entry = await this.session(tokenHash);
+      if (!entry.value) return null;
+      const { ok } = await this.#kv.atomic()
+        .check(entry)
+        .delete(["session", tokenHash])
+        .delete(["user_session", entry.value.userId, entry.value.id])
+        .commit();
+      // A failed check: deleted (null next time round) or touched (retried) meanwhile.
+      if (ok) return entry.value;
+    }
+  }
+
   async deleteSession(tokenHash: string, session: SessionRecord): Promise<void> {
     await this.#kv.atomic()
       .delete(["session", tokenHash])
