@@ -164,14 +164,11 @@ export class MessageStore {
     const senders = [...new Set(batch.map((item) => item.userId))];
     const [entry, stored] = await Promise.all([
       this.#kv.get<RoomHead>(headKey),
-      getMany<SenderRow | TupleRow>(
-        this.#kv,
-        senders.map((userId) => senderRowKey(roomId, userId)),
-      ),
+      this.#readRows(roomId, senders),
     ]);
     if (entry.versionstamp === null) throw new Error(`Room has no head: ${roomId}`);
     const rows = new Map<string, SenderRow>();
-    senders.forEach((userId, i) => rows.set(userId, asRow(stored[i].value)));
+    senders.forEach((userId, i) => rows.set(userId, stored[i]));
     const existing = await this.#existingByClientId(roomId, batch, rows, now);
     return await this.#commit(
       roomId,
@@ -196,14 +193,11 @@ export class MessageStore {
     let cache = this.#rows.get(roomId);
     const missing = [...new Set(batch.map((item) => item.userId))].filter((u) => !cache?.has(u));
     if (missing.length) {
-      const stored = await getMany<SenderRow | TupleRow>(
-        this.#kv,
-        missing.map((userId) => senderRowKey(roomId, userId)),
-      );
+      const stored = await this.#readRows(roomId, missing);
       cache = this.#rows.get(roomId) ?? new Map();
       missing.forEach((userId, i) => {
         if (!cache!.has(userId)) this.#rowCount++;
-        cache!.set(userId, asRow(stored[i].value));
+        cache!.set(userId, stored[i]);
       });
       this.#rows.delete(roomId); // re-inserted: the least recently used rooms go first
       this.#rows.set(roomId, cache);
@@ -213,6 +207,12 @@ export class MessageStore {
       if (item.clientId && findId(cache!.get(item.userId)!, item.clientId)) return null;
     }
     return cache!;
+  }
+
+  /** These senders' rows in a room as stored (either encoding), an empty one for none. */
+  async #readRows(roomId: string, userIds: string[]): Promise<SenderRow[]> {
+    const keys = userIds.map((userId) => senderRowKey(roomId, userId));
+    return (await getMany<SenderRow | TupleRow>(this.#kv, keys)).map((e) => asRow(e.value));
   }
 
   #trimRows(keep: string): void {
@@ -282,9 +282,8 @@ export class MessageStore {
     let bytes = 0;
     let seq = head.value.seq;
     const seen = new Map<string, Message>();
-    const changed = new Map<string, SenderRow>();
-    /** How many clientIds each changed row holds. */
-    const counts = new Map<string, number>();
+    /** The senders' rows as this commit leaves them, with how many clientIds each holds. */
+    const changed = new Map<string, { row: SenderRow; count: number }>();
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       const idKey = item.clientId ? sentId(item) : undefined;
@@ -306,13 +305,14 @@ export class MessageStore {
       };
       sets.push([["msg", roomId, seq], message]);
       bytes += item.text.length * 3 + 300;
-      let row = changed.get(item.userId);
-      if (!row) {
+      let change = changed.get(item.userId);
+      if (!change) {
         const stored = rows.get(item.userId)!;
-        row = { ...stored, ids: withoutExpired(stored.ids, now) };
-        changed.set(item.userId, row);
-        counts.set(item.userId, countIds(row.ids));
+        const ids = withoutExpired(stored.ids, now);
+        change = { row: { ...stored, ids }, count: countIds(ids) };
+        changed.set(item.userId, change);
       }
+      const row = change.row;
       row.seq = seq;
       if (idKey) {
         seen.set(idKey, message);
@@ -322,8 +322,7 @@ export class MessageStore {
             versionstamp: null,
           });
         }
-        const count = counts.get(item.userId)!;
-        if (count >= RECENT_CLIENT_IDS) {
+        if (change.count >= RECENT_CLIENT_IDS) {
           // Pushed out while it still counts: into the index, for the rest of its day.
           const end = row.ids.indexOf("\n");
           const [clientId, oldSeq, at] = parseId(row.ids.slice(0, end));
@@ -335,7 +334,7 @@ export class MessageStore {
             { expireIn: expiresAt - now },
           ]);
           row.indexedUntil = Math.max(row.indexedUntil, expiresAt);
-        } else counts.set(item.userId, count + 1);
+        } else change.count++;
         row.ids += `${item.clientId}\t${seq}\t${now}\n`;
       }
       results[i] = { message, duplicate: false };
@@ -343,7 +342,7 @@ export class MessageStore {
     if (seq === head.value.seq) return results; // only duplicates: nothing to write
     const newHead: RoomHead = { seq, at: now };
     sets.push([headKey, newHead]);
-    for (const [userId, row] of changed) {
+    for (const [userId, { row }] of changed) {
       sets.push([senderRowKey(roomId, userId), row]);
       bytes += 100 + row.ids.length;
     }
@@ -358,7 +357,7 @@ export class MessageStore {
     let cache = this.#rows.get(roomId);
     if (!cache) this.#rows.set(roomId, cache = new Map());
     for (const [userId, row] of rows) {
-      const current = changed.get(userId) ?? row;
+      const current = changed.get(userId)?.row ?? row;
       if (!cache.has(userId)) this.#rowCount++;
       cache.set(userId, current);
     }

@@ -85,7 +85,7 @@ export class UserStore {
         .sort((a, b) => (a.entry.value?.createdAt ?? 0) - (b.entry.value?.createdAt ?? 0))
         .slice(0, sessions.length - MAX_SESSIONS_PER_USER);
       for (const { hash, entry } of oldest) {
-        if (entry.value) await this.deleteSession(hash, entry.value);
+        if (entry.value) await this.endSession(hash);
       }
     }
   }
@@ -129,13 +129,6 @@ export class UserStore {
       // A failed check: deleted (null next time round) or touched (retried) meanwhile.
       if (ok) return entry.value;
     }
-  }
-
-  async deleteSession(tokenHash: string, session: SessionRecord): Promise<void> {
-    await this.#kv.atomic()
-      .delete(["session", tokenHash])
-      .delete(["user_session", session.userId, session.id])
-      .commit();
   }
 
   async sessionCount(userId: string): Promise<number> {
