@@ -32,8 +32,9 @@ export interface Config {
    */
   idleTimeoutS: number;
   /**
-   * The share of one core, in percent, that password hashing may take while sign-ins
-   * queue up (HASH_CPU_PERCENT, default 50): the rest stays with message delivery.
+   * The share of one core, in percent, that password hashing may take while the
+   * server is busy delivering messages (HASH_CPU_PERCENT, default 10); while it is
+   * quiet, hashing takes a whole core. See lib/auth/passwords.ts.
    */
   hashCpuPercent: number;
 }
@@ -111,6 +112,6 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     maxSocketsPerUser: int(env, "MAX_SOCKETS_PER_USER", 20),
     presenceGraceMs: int(env, "PRESENCE_GRACE_MS", 5_000),
     idleTimeoutS: int(env, "IDLE_TIMEOUT_S", 20),
-    hashCpuPercent: percent(int(env, "HASH_CPU_PERCENT", 50), "HASH_CPU_PERCENT"),
+    hashCpuPercent: percent(int(env, "HASH_CPU_PERCENT", 10), "HASH_CPU_PERCENT"),
   };
 }

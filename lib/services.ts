@@ -83,7 +83,7 @@ export async function createServices(
     graceMs: config.presenceGraceMs,
     ...options.presence,
   });
-  const hasher = new PasswordHasher(1, { cpuShare: config.hashCpuPercent / 100 });
+  const hasher = new PasswordHasher(1, { busyShare: config.hashCpuPercent / 100 });
   const auth = new AuthService(userStore, hasher, {
     clock,
     idleMs: config.sessionIdleMs,

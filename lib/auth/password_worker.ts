@@ -1,18 +1,14 @@
 /**
  * @module The worker that runs argon2id off the main thread, so a burst of logins
- * never stalls message delivery. It answers `{id, result}` or `{id, error}`.
+ * never stalls message delivery. It answers `{id, result, took}` or `{id, error}`,
+ * one job at a time; `took` is the hash's wall-clock time in ms.
  *
- * Two things keep hashing out of delivery's way. The thread runs in Linux's idle
- * scheduling class (below), so a core wanted by both goes to delivery at once. And
- * jobs run one at a time with a rest after each: a hash of d ms is followed by
- * d × (1 − share) / share ms before the next job starts, so however many sign-ins
- * queue up, hashing takes at most `share` of a core (HASH_CPU_PERCENT, see
- * config.ts). argon2id is memory-hard on purpose (19 MiB per hash, walked at
- * random): running flat out it also slows the core next to it, through the shared
- * caches and memory bus, which no scheduling class prevents. A lone sign-in never
- * waits (the rest comes after it); a burst is answered more slowly, and past the
- * hasher's queue (MAX_PENDING_HASHES) told to retry. On a machine whose CPU is
- * saturated by other work, sign-ins wait for spare time: delivery comes first.
+ * Its thread runs in Linux's idle scheduling class (below), so a core wanted by
+ * both goes to delivery at once. That is not enough on its own: argon2id is
+ * memory-hard on purpose (19 MiB per hash, walked at random), and running flat out
+ * it also slows the core next to it, through the shared caches and memory bus,
+ * which no scheduling class prevents. So the hasher (passwords.ts) paces the jobs
+ * it sends here by how busy the main thread is.
  */
 
 import { setPriority } from "node:os";
@@ -41,8 +37,8 @@ done`;
  * a nice 19 busy loop still raised the fan-out p99 7×; a SCHED_IDLE one 2×), and
  * Deno has no call for the class: so nice 19 first (per thread on Linux; it also
  * marks the thread), then util-linux's `chrt` through IDLE_SCRIPT. Where either
- * fails, what succeeded stays; outside Linux nothing changes, and the rests below
- * still bound hashing.
+ * fails, what succeeded stays; outside Linux nothing changes, and the hasher's
+ * pacing still bounds hashing.
  */
 async function lowerPriority(): Promise<void> {
   if (Deno.build.os !== "linux") return;
@@ -62,9 +58,6 @@ async function lowerPriority(): Promise<void> {
 /** Set by the first job, so a server that never hashes never spawns `chrt`. */
 let lowered: Promise<void> | undefined;
 
-/** The share of one core hashing may take under a burst: set by the first message. */
-let share = 1;
-
 interface Job {
   id: number;
   op: "hash" | "verify";
@@ -74,35 +67,26 @@ interface Job {
 
 const queue: Job[] = [];
 let running = false;
-let restUntil = 0;
 
 async function run(): Promise<void> {
   running = true;
   await (lowered ??= lowerPriority());
   while (queue.length) {
-    const wait = restUntil - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const { id, op, password, hash } = queue.shift()!;
     const started = performance.now();
     try {
       const result = op === "hash"
         ? await hashPassword(password)
         : await verifyPassword(password, hash!);
-      self.postMessage({ id, result });
+      self.postMessage({ id, result, took: performance.now() - started });
     } catch (err) {
       self.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
     }
-    const took = performance.now() - started;
-    restUntil = performance.now() + took * (1 - share) / share;
   }
   running = false;
 }
 
-self.onmessage = (event: MessageEvent<Job | { share: number }>) => {
-  if ("share" in event.data) {
-    share = Math.min(1, Math.max(0.01, event.data.share));
-    return;
-  }
+self.onmessage = (event: MessageEvent<Job>) => {
   queue.push(event.data);
   if (!running) void run();
 };

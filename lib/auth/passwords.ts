@@ -2,79 +2,212 @@
  * @module Password hashing behind a small worker pool. argon2id costs ~100 ms of CPU;
  * run on the main thread it would freeze every socket of the isolate meanwhile.
  * Where workers are unavailable (some hosts), it falls back to hashing inline.
+ *
+ * Off the main thread is not out of delivery's way: on a small machine a hash still
+ * slows delivery through the shared cores, caches and memory bus (see
+ * password_worker.ts). So the hasher paces its workers by how busy the main thread,
+ * where every socket is served, has been lately. While it is over BUSY_ABOVE,
+ * hashing takes at most `busyShare` of a core (HASH_CPU_PERCENT): after a hash of d
+ * ms a worker gets its next job d × (1 − share) / share ms later. While it is
+ * quiet, hashing runs flat out, since nothing waits on the CPU it takes. A lone
+ * sign-in never waits (the rest comes after it). Sign-ins queue here, in order,
+ * each for at most `maxWaitMs`: one that would wait longer is told at once to
+ * retry, and one still queued at its deadline (hashes turned slower than foreseen,
+ * or the server busier) is told then.
  */
 
 import { hashPassword, verifyPassword } from "./_argon2.ts";
+import { ThreadLoad } from "./_thread_load.ts";
 import { RateLimitedError } from "../errors.ts";
 
 /**
- * Hashes waiting at most. Each costs ~100 ms of the worker and 19 MiB while it runs:
- * past this queue a login would wait seconds anyway, so it is told to retry instead,
- * which bounds both the wait and the memory a burst of logins can take.
+ * Hashes waiting at most. Each takes 19 MiB while it runs: this bounds the memory a
+ * burst of sign-ins can take, whatever the hashing rate.
  */
 export const MAX_PENDING_HASHES = 32;
 
-interface Waiter {
+/**
+ * The longest a sign-in waits for its hash to start, in ms (`maxWaitMs`): past
+ * that, it is told to retry rather than left waiting on a spinner.
+ */
+export const MAX_HASH_WAIT_MS = 5_000;
+
+/**
+ * The main thread's utilization (0–1) above which the server counts as busy
+ * delivering and hashing is held to `busyShare`. A team's server idles far below it
+ * (a few percent); a fan-out of thousands of deliveries a second is well above it.
+ */
+export const BUSY_ABOVE = 0.2;
+
+/** A guess at one hash's duration until one has been measured, in ms. */
+const FIRST_HASH_MS = 100;
+
+interface Job {
+  id: number;
+  op: "hash" | "verify";
+  password: string;
+  hash?: string;
+  /** performance.now() past which it is refused rather than started. */
+  deadline: number;
   resolve(value: string | boolean): void;
   reject(err: Error): void;
 }
 
+/** A worker and its pace: one job at a time, the next after a rest. */
+interface Lane {
+  worker: Worker;
+  running: Job | undefined;
+  /** When its last job was answered (performance.now()) and how long that hash took, in ms. */
+  lastEnd: number;
+  lastTook: number;
+}
+
+function tooBusy(retryAfterMs: number): RateLimitedError {
+  return new RateLimitedError(
+    "Too many sign-ins in progress: try again in a moment",
+    Math.max(1000, retryAfterMs),
+  );
+}
+
 export class PasswordHasher {
   /** Started by the first hash (not at start-up: a worker costs a cold start ~25–50 ms). */
-  #workers: Worker[] | undefined;
+  #lanes: Lane[] | undefined;
   #size: number;
-  #cpuShare: number;
-  #waiters = new Map<number, Waiter>();
+  #busyShare: number;
+  #maxWaitMs: number;
+  /** The share of a core each worker may take now: `busyShare` or 1. */
+  #share: number;
+  #load: ThreadLoad | undefined;
+  /** One hash's duration, smoothed over the last few, in ms; undefined until measured. */
+  #hashMs: number | undefined;
+  #queue: Job[] = [];
+  /** Wakes #pump for the next lane to come out of its rest or job to reach its deadline. */
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #next = 1;
   #dummyHash?: Promise<string>;
 
-  /** `cpuShare`: the share of a core each worker may hash at under a burst (0–1]. */
-  constructor(size = 1, options: { cpuShare?: number } = {}) {
+  /**
+   * `busyShare`: the share of a core (0–1] each worker may hash at while the main
+   * thread is busy (see BUSY_ABOVE); 1, the default, never holds hashing back.
+   * Where the runtime cannot tell how busy the thread is, it counts as busy.
+   * `maxWaitMs`: the longest a job may wait to start (MAX_HASH_WAIT_MS).
+   */
+  constructor(size = 1, options: { busyShare?: number; maxWaitMs?: number } = {}) {
     this.#size = size;
-    this.#cpuShare = options.cpuShare ?? 1;
+    this.#busyShare = Math.min(1, Math.max(0.01, options.busyShare ?? 1));
+    this.#maxWaitMs = options.maxWaitMs ?? MAX_HASH_WAIT_MS;
+    this.#share = this.#busyShare;
+  }
+
+  /** The share of a core each worker may hash at just now. */
+  get share(): number {
+    return this.#share;
   }
 
   /** The worker pool, started on first use; empty where workers are unavailable. */
-  #pool(): Worker[] {
-    if (this.#workers) return this.#workers;
-    this.#workers = [];
+  #pool(): Lane[] {
+    if (this.#lanes) return this.#lanes;
+    this.#lanes = [];
     try {
       for (let i = 0; i < this.#size; i++) {
         const worker = new Worker(new URL("./password_worker.ts", import.meta.url), {
           type: "module",
         });
-        worker.postMessage({ share: this.#cpuShare });
-        worker.onmessage = (event) => {
-          const { id, result, error } = event.data;
-          const waiter = this.#waiters.get(id);
-          this.#waiters.delete(id);
-          if (error !== undefined) waiter?.reject(new Error(error));
-          else waiter?.resolve(result);
-        };
-        this.#workers.push(worker);
+        const lane: Lane = { worker, running: undefined, lastEnd: 0, lastTook: 0 };
+        worker.onmessage = (event) => this.#answered(lane, event.data);
+        this.#lanes.push(lane);
       }
     } catch {
-      for (const worker of this.#workers) worker.terminate();
-      this.#workers = [];
+      for (const { worker } of this.#lanes) worker.terminate();
+      this.#lanes = [];
     }
-    return this.#workers;
+    if (this.#lanes.length && this.#busyShare < 1 && ThreadLoad.available) {
+      this.#load = new ThreadLoad((utilization) => {
+        const share = utilization > BUSY_ABOVE ? this.#busyShare : 1;
+        if (share === this.#share) return;
+        this.#share = share;
+        this.#pump(); // rests under way are measured again against the new share
+      });
+    }
+    return this.#lanes;
+  }
+
+  #answered(lane: Lane, data: { result?: string | boolean; error?: string; took?: number }) {
+    const job = lane.running;
+    lane.running = undefined;
+    if (typeof data.took === "number") {
+      this.#hashMs = this.#hashMs === undefined ? data.took : 0.7 * this.#hashMs + 0.3 * data.took;
+      lane.lastEnd = performance.now();
+      lane.lastTook = data.took;
+    }
+    if (data.error !== undefined) job?.reject(new Error(data.error));
+    else job?.resolve(data.result!);
+    this.#pump();
+  }
+
+  /** When `lane` may start its next job: after its job under way and the rest that follows. */
+  #readyAt(lane: Lane): number {
+    const share = this.#share;
+    if (lane.running) {
+      return performance.now() + (this.#hashMs ?? FIRST_HASH_MS) / share;
+    }
+    return lane.lastEnd + lane.lastTook * (1 - share) / share;
+  }
+
+  /**
+   * Starts what may start: refuses jobs past their deadline, gives the next job to
+   * each lane whose rest is over, and sets a timer for the next of either.
+   */
+  #pump(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const now = performance.now();
+    while (this.#queue.length && this.#queue[0].deadline < now) {
+      this.#queue.shift()!.reject(tooBusy(this.#expectedWaitMs()));
+    }
+    let wakeAt = this.#queue[0]?.deadline ?? Infinity;
+    for (const lane of this.#lanes ?? []) {
+      if (!this.#queue.length) break;
+      if (lane.running) continue;
+      const readyAt = this.#readyAt(lane);
+      if (readyAt > now) {
+        wakeAt = Math.min(wakeAt, readyAt);
+        continue;
+      }
+      const job = lane.running = this.#queue.shift()!;
+      lane.worker.postMessage({ id: job.id, op: job.op, password: job.password, hash: job.hash });
+    }
+    if (this.#queue.length && wakeAt < Infinity) {
+      this.#timer = setTimeout(() => this.#pump(), Math.max(0, wakeAt - now));
+    }
+  }
+
+  /**
+   * How long a job queued now would wait to start, in ms, as far as can be foreseen:
+   * until the first lane is ready, then a turn (a hash and its rest) per job ahead.
+   */
+  #expectedWaitMs(): number {
+    const lanes = this.#lanes ?? [];
+    if (!lanes.length) return 0;
+    const now = performance.now();
+    const ready = Math.min(...lanes.map((lane) => this.#readyAt(lane))) - now;
+    const turn = (this.#hashMs ?? FIRST_HASH_MS) / this.#share;
+    return Math.max(0, ready) + this.#queue.length * turn / lanes.length;
   }
 
   #run(op: "hash" | "verify", password: string, hash?: string): Promise<string | boolean> {
-    const workers = this.#pool();
-    if (workers.length === 0) {
+    const lanes = this.#pool();
+    if (lanes.length === 0) {
       return op === "hash" ? hashPassword(password) : verifyPassword(password, hash!);
     }
-    if (this.#waiters.size >= MAX_PENDING_HASHES) {
-      return Promise.reject(
-        new RateLimitedError("Too many sign-ins in progress: try again in a moment", 1000),
-      );
+    const waitMs = this.#expectedWaitMs();
+    if (this.#queue.length >= MAX_PENDING_HASHES || waitMs > this.#maxWaitMs) {
+      return Promise.reject(tooBusy(waitMs - this.#maxWaitMs));
     }
-    const id = this.#next++;
-    const worker = workers[id % workers.length];
     return new Promise((resolve, reject) => {
-      this.#waiters.set(id, { resolve, reject });
-      worker.postMessage({ id, op, password, hash });
+      const deadline = performance.now() + this.#maxWaitMs;
+      this.#queue.push({ id: this.#next++, op, password, hash, deadline, resolve, reject });
+      this.#pump();
     });
   }
 
@@ -91,15 +224,23 @@ export class PasswordHasher {
    * so timing does not tell whether a username is registered.
    */
   async verifyNobody(password: string): Promise<false> {
-    this.#dummyHash ??= this.hash(crypto.randomUUID());
-    await this.verify(password, await this.#dummyHash);
+    const pending = this.#dummyHash ??= this.hash(crypto.randomUUID());
+    // A dummy hash refused under load is made again next time, not kept refused.
+    const dummy = await pending.catch((err) => {
+      if (this.#dummyHash === pending) this.#dummyHash = undefined;
+      throw err;
+    });
+    await this.verify(password, dummy);
     return false;
   }
 
   close(): void {
-    for (const worker of this.#workers ?? []) worker.terminate();
-    this.#workers = [];
-    for (const waiter of this.#waiters.values()) waiter.reject(new Error("Hasher closed"));
-    this.#waiters.clear();
+    this.#load?.stop();
+    clearTimeout(this.#timer);
+    const jobs = [...this.#queue, ...(this.#lanes ?? []).flatMap((lane) => lane.running ?? [])];
+    for (const { worker } of this.#lanes ?? []) worker.terminate();
+    this.#lanes = [];
+    this.#queue = [];
+    for (const job of jobs) job.reject(new Error("Hasher closed"));
   }
 }
