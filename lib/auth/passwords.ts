@@ -21,8 +21,8 @@ import { ThreadLoad } from "./_thread_load.ts";
 import { RateLimitedError } from "../errors.ts";
 
 /**
- * Hashes waiting at most. Each takes 19 MiB while it runs: this bounds the memory a
- * burst of sign-ins can take, whatever the hashing rate.
+ * Sign-ins queued at most, whatever the hashing rate: a backstop to the wait bound
+ * below for when hashes are fast.
  */
 export const MAX_PENDING_HASHES = 32;
 
