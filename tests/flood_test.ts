@@ -198,12 +198,18 @@ Deno.test({
         retryAfter: string | null;
       };
       background.measure(false);
+      const during = background.latencies.splice(0);
+      // And once more after it: a host that slowed down meanwhile shows here too.
+      background.measure(true);
+      await sleep(2500);
+      background.measure(false);
+      const afterP99 = percentile(background.latencies.splice(0), 0.99);
       const backgroundSent = await background.stop();
 
       const stored = (await flooder.room(floodRoom.id)).room.lastSeq;
-      const p50 = percentile(background.latencies, 0.5);
-      const p99 = percentile(background.latencies, 0.99);
-      const max = Math.max(...background.latencies);
+      const p50 = percentile(during, 0.5);
+      const p99 = percentile(during, 0.99);
+      const max = Math.max(...during);
       const closedBy4029 = closes.filter((code) => code === 4029).length;
       console.log(
         `flood: ${frames} send frames on ${
@@ -213,8 +219,8 @@ Deno.test({
             floodMs / 1000
           } s; ${limited} rate_limited, ${closes.length} sockets closed ` +
           `by the server (${closedBy4029} saw the 4029 frame), ${stored} messages stored. ` +
-          `Other rooms: baseline p99 ${baselineP99} ms; during the flood ` +
-          `${background.latencies.length} deliveries, p50 ${p50} ms, p99 ${p99} ms, max ${max} ms ` +
+          `Other rooms: baseline p99 ${baselineP99} ms before, ${afterP99} ms after; during the ` +
+          `flood ${during.length} deliveries, p50 ${p50} ms, p99 ${p99} ms, max ${max} ms ` +
           `(${backgroundSent} sent)`,
       );
 
@@ -232,13 +238,14 @@ Deno.test({
       // What got through is what the token bucket allows: 30 at once, then 10 a second.
       const allowance = 30 + 10 * (floodMs / 1000 + 1);
       assert.ok(stored <= allowance, `${stored} flood messages stored, allowance ${allowance}`);
-      assert.ok(background.latencies.length > 150, "background traffic was measured");
+      assert.ok(during.length > 150, "background traffic was measured");
       // The target is 100 ms. On a machine already loaded by other work (the
-      // baseline shows it) the bound follows the baseline: the flood must not be
-      // what slows the others.
+      // baselines show it) the bound follows the slower baseline: the flood must not
+      // be what slows the others.
+      const baseline = Math.max(baselineP99, afterP99);
       assert.ok(
-        p99 < Math.max(100, 2 * baselineP99 + 50),
-        `other rooms' p99 delivery latency was ${p99} ms (baseline ${baselineP99} ms)`,
+        p99 < Math.max(100, 2 * baseline + 50),
+        `other rooms' p99 delivery latency was ${p99} ms (baselines ${baselineP99} and ${afterP99} ms)`,
       );
     } finally {
       await server.stop();

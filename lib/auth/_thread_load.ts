@@ -37,6 +37,8 @@ export class ThreadLoad {
   }
 
   constructor(onSample: (utilization: number) => void) {
+    const cpu = threadCpuMs();
+    if (cpu !== undefined) this.#last = { at: performance.now(), cpu };
     const timer = setInterval(() => {
       const cpu = threadCpuMs();
       const at = performance.now();

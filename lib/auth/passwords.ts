@@ -89,19 +89,24 @@ export class PasswordHasher {
   /**
    * `busyShare`: the share of a core (0–1] each worker may hash at while the main
    * thread is busy (see BUSY_ABOVE); 1, the default, never holds hashing back.
-   * Where the runtime cannot tell how busy the thread is, it counts as busy.
-   * `maxWaitMs`: the longest a job may wait to start (MAX_HASH_WAIT_MS).
+   * Until the thread has been measured it counts as quiet; where the runtime cannot
+   * tell how busy it is, as busy. `maxWaitMs`: the longest a job may wait to start (MAX_HASH_WAIT_MS).
    */
   constructor(size = 1, options: { busyShare?: number; maxWaitMs?: number } = {}) {
     this.#size = size;
     this.#busyShare = Math.min(1, Math.max(0.01, options.busyShare ?? 1));
     this.#maxWaitMs = options.maxWaitMs ?? MAX_HASH_WAIT_MS;
-    this.#share = this.#busyShare;
+    this.#share = ThreadLoad.available ? 1 : this.#busyShare;
   }
 
   /** The share of a core each worker may hash at just now. */
   get share(): number {
     return this.#share;
+  }
+
+  /** One hash's duration as measured lately, in ms; undefined before the first. */
+  get hashMs(): number | undefined {
+    return this.#hashMs;
   }
 
   /** The worker pool, started on first use; empty where workers are unavailable. */
