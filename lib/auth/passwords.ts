@@ -90,7 +90,8 @@ export class PasswordHasher {
    * `busyShare`: the share of a core (0–1] each worker may hash at while the main
    * thread is busy (see BUSY_ABOVE); 1, the default, never holds hashing back.
    * Until the thread has been measured it counts as quiet; where the runtime cannot
-   * tell how busy it is, as busy. `maxWaitMs`: the longest a job may wait to start (MAX_HASH_WAIT_MS).
+   * tell how busy it is, as busy. `maxWaitMs`: the longest a job may wait to start
+   * (MAX_HASH_WAIT_MS).
    */
   constructor(size = 1, options: { busyShare?: number; maxWaitMs?: number } = {}) {
     this.#size = size;
