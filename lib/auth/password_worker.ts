@@ -65,28 +65,17 @@ interface Job {
   hash?: string;
 }
 
-const queue: Job[] = [];
-let running = false;
-
-async function run(): Promise<void> {
-  running = true;
+/** One job at a time: the hasher sends the next only after this one's answer. */
+self.onmessage = async (event: MessageEvent<Job>) => {
   await (lowered ??= lowerPriority());
-  while (queue.length) {
-    const { id, op, password, hash } = queue.shift()!;
-    const started = performance.now();
-    try {
-      const result = op === "hash"
-        ? await hashPassword(password)
-        : await verifyPassword(password, hash!);
-      self.postMessage({ id, result, took: performance.now() - started });
-    } catch (err) {
-      self.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
-    }
+  const { id, op, password, hash } = event.data;
+  const started = performance.now();
+  try {
+    const result = op === "hash"
+      ? await hashPassword(password)
+      : await verifyPassword(password, hash!);
+    self.postMessage({ id, result, took: performance.now() - started });
+  } catch (err) {
+    self.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   }
-  running = false;
-}
-
-self.onmessage = (event: MessageEvent<Job>) => {
-  queue.push(event.data);
-  if (!running) void run();
 };

@@ -3,7 +3,7 @@
  */
 
 import { ConflictError } from "../errors.ts";
-import { getMany, listAll, newId } from "./kv.ts";
+import { getMany, listAll, newId, retryAtomic } from "./kv.ts";
 
 export interface UserRecord {
   id: string;
@@ -118,17 +118,18 @@ export class UserStore {
    * checked against the record it read), so its end is announced once.
    */
   async endSession(tokenHash: string): Promise<SessionRecord | null> {
-    while (true) {
+    const { ended } = await retryAtomic("Ending a session", async () => {
       const entry = await this.session(tokenHash);
-      if (!entry.value) return null;
+      if (!entry.value) return { ended: null };
       const { ok } = await this.#kv.atomic()
         .check(entry)
         .delete(["session", tokenHash])
         .delete(["user_session", entry.value.userId, entry.value.id])
         .commit();
       // A failed check: deleted (null next time round) or touched (retried) meanwhile.
-      if (ok) return entry.value;
-    }
+      return ok ? { ended: entry.value } : null;
+    });
+    return ended;
   }
 
   async sessionCount(userId: string): Promise<number> {
