@@ -18,14 +18,18 @@ function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
+function socketName(): string {
+  return `chat-test-${crypto.randomUUID().slice(0, 8)}`;
+}
+
 /** One tmux server of our own (`-L`), so nothing of the user's is touched. */
 class Tmux {
-  readonly socket = `chat-test-${crypto.randomUUID().slice(0, 8)}`;
+  #socket = socketName();
   lastScreen = "";
 
   async run(...args: string[]): Promise<string> {
     const out = await new Deno.Command("tmux", {
-      args: ["-L", this.socket, "-f", "/dev/null", ...args],
+      args: ["-L", this.#socket, "-f", "/dev/null", ...args],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -39,6 +43,17 @@ class Tmux {
   start(command: string, size: { columns: number; rows: number }): Promise<string> {
     const args = ["new-session", "-d", "-s", "chat", "-x", String(size.columns)];
     return this.run(...args, "-y", String(size.rows), command);
+  }
+
+  /**
+   * Starts over in a new tmux server. Killing the last session makes a tmux server
+   * exit, and a `new-session` sent while it is exiting reaches the dying server
+   * ("server exited unexpectedly"): a new socket name never meets the old one.
+   */
+  async restart(command: string, size: { columns: number; rows: number }): Promise<string> {
+    await this.kill();
+    this.#socket = socketName();
+    return this.start(command, size);
   }
 
   /** Types text literally (no key names). */
@@ -280,8 +295,7 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
     });
 
     await t.step("the next run reuses the saved session", async () => {
-      await tmux.run("kill-session", "-t", "chat");
-      await tmux.start(`cd ${shellQuote(ROOT)} && ${cli}; echo "[exit $?]"; sleep 600`, {
+      await tmux.restart(`cd ${shellQuote(ROOT)} && ${cli}; echo "[exit $?]"; sleep 600`, {
         columns: 80,
         rows: 24,
       });

@@ -311,7 +311,11 @@ Deno.test({
       const p50 = percentile(latencies, 0.5);
       const p99 = percentile(latencies, 0.99);
       assert.ok(latencies.length > 1000, `the fast reader timed ${latencies.length} messages`);
-      assert.ok(p99 < 500, `the fast reader's p99 latency was ${p99} ms`);
+      // Held back by the slow reader, the fast one would get messages at the slow
+      // one's pace (~20 a second with 24 sends in flight: over a second each). A
+      // stalling host (seen in CI) shows in the p99 of a 10 s run, not in the p50.
+      assert.ok(p50 < 200, `the fast reader's p50 latency was ${p50} ms`);
+      assert.ok(p99 < 1000, `the fast reader's p99 latency was ${p99} ms`);
       console.log(
         `slow reader closed with 1008 after ${(droppedAfterMs / 1000).toFixed(1)} s ` +
           `(${seqs.length} messages delivered, typing stopped ${

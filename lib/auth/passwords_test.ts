@@ -3,7 +3,7 @@ import { SERVER_PERMISSIONS } from "../config.ts";
 import { RateLimitedError } from "../errors.ts";
 import { argon2id } from "hash-wasm";
 import { ARGON2_PARAMS } from "./_argon2.ts";
-import { MAX_HASH_WAIT_MS, PasswordHasher } from "./passwords.ts";
+import { PasswordHasher } from "./passwords.ts";
 import { SAMPLE_MS, threadCpuMs, ThreadLoad } from "./_thread_load.ts";
 
 /** A process's threads: name and scheduling policy (5 is SCHED_IDLE), from /proc. */
