@@ -3,7 +3,7 @@ import { SERVER_PERMISSIONS } from "../config.ts";
 import { RateLimitedError } from "../errors.ts";
 import { argon2id } from "hash-wasm";
 import { ARGON2_PARAMS } from "./_argon2.ts";
-import { PasswordHasher } from "./passwords.ts";
+import { BUSY_ABOVE, PasswordHasher } from "./passwords.ts";
 import { SAMPLE_MS, threadCpuMs, ThreadLoad } from "./_thread_load.ts";
 
 /** A process's threads: name and scheduling policy (5 is SCHED_IDLE), from /proc. */
@@ -73,7 +73,8 @@ Deno.test("a thread's own CPU time: a busy loop counts, a wait does not", async 
   await spin(300);
   const spun = threadCpuMs()! - before - waited;
   assert.ok(waited < 100, `waiting took ${waited} ms of CPU`);
-  assert.ok(spun > 100, `spinning took only ${spun} ms of CPU`);
+  // Not all of 300: other processes, or the hypervisor, may take the core meanwhile.
+  assert.ok(spun > 50 && spun > 3 * waited, `spinning took only ${spun} ms of CPU`);
 });
 
 Deno.test("the thread's load reads low while it waits and high while it works", async () => {
@@ -85,9 +86,11 @@ Deno.test("the thread's load reads low while it waits and high while it works", 
     await spin(SAMPLE_MS * 4);
     const busy = samples.splice(0);
     assert.ok(quiet.length >= 2 && busy.length >= 2, JSON.stringify({ quiet, busy }));
-    assert.ok(Math.max(...quiet) < 0.2, `quiet: ${quiet}`);
+    assert.ok(Math.max(...quiet) < BUSY_ABOVE, `quiet: ${quiet}`);
     // The first busy sample still covers part of the quiet window (two are kept).
-    assert.ok(busy.slice(1).every((u) => u > 0.4), `busy: ${busy}`);
+    // Spinning reads over the busy mark, if not near 1: other processes, or the
+    // hypervisor (seen: 0.3–0.6 while a test suite ran beside), take the core too.
+    assert.ok(busy.slice(1).every((u) => u > BUSY_ABOVE), `busy: ${busy}`);
   } finally {
     load.stop();
   }
