@@ -197,7 +197,7 @@ async function floodRound(
   const floodRoom = await flooder.createRoom("flooded");
   await sleep(300);
   background.measure(true);
-  await sleep(2500);
+  await sleep(FLOOD_MS); // windows as long as the flood's: as likely to meet a stall
   background.measure(false);
   const baselineP99 = percentile(background.latencies.splice(0), 0.99);
   background.measure(true);
@@ -221,7 +221,7 @@ async function floodRound(
   const during = background.latencies.splice(0);
   // And once more after it: a host that slowed down meanwhile shows here too.
   background.measure(true);
-  await sleep(2500);
+  await sleep(FLOOD_MS);
   background.measure(false);
   const afterP99 = percentile(background.latencies.splice(0), 0.99);
   const stored = (await flooder.room(floodRoom.id)).room.lastSeq;
