@@ -566,22 +566,28 @@ Deno.test({
           assert.ok(each[2] < hashMs / 2, `refusing took ${each[2]} ms, a hash ${hashMs} ms`);
           // And twenty at once (a hash costs ~100 ms of a small worker pool, so hashing
           // them would take seconds) are all refused well under a second.
-          started = performance.now();
-          const answers = await Promise.all(
-            Array.from({ length: 20 }, (_, i) => register(`pw_long${i}`, long)),
-          );
-          for (const res of answers) assertError(res, 400, "bad_request");
-          const logins = await Promise.all(
-            Array.from(
-              { length: 20 },
-              () =>
-                req("POST", "/api/auth/login", { body: { username: "pw_max", password: long } }),
-            ),
-          );
-          for (const res of logins) {
-            assertError(res, 400, "bad_request");
+          // Up to three rounds: one stall of the host can cost a second, while hashing
+          // 40 passwords would cost seconds every time.
+          const took: number[] = [];
+          while (took.length < 3 && !took.some((ms) => ms < 1000)) {
+            started = performance.now();
+            const answers = await Promise.all(
+              Array.from({ length: 20 }, (_, i) => register(`pw_long${i}`, long)),
+            );
+            for (const res of answers) assertError(res, 400, "bad_request");
+            const logins = await Promise.all(
+              Array.from(
+                { length: 20 },
+                () =>
+                  req("POST", "/api/auth/login", { body: { username: "pw_max", password: long } }),
+              ),
+            );
+            for (const res of logins) {
+              assertError(res, 400, "bad_request");
+            }
+            took.push(Math.round(performance.now() - started));
           }
-          assert.ok(performance.now() - started < 1000, "long passwords were hashed");
+          assert.ok(took.some((ms) => ms < 1000), `long passwords were hashed: ${took} ms`);
 
           // A 1 MB password exceeds the body limit itself: refused as fast.
           started = performance.now();
