@@ -102,6 +102,22 @@ export const COMMANDS: Record<string, Command> = {
     max: 2,
     run: rooms.invite,
   },
+  invites: {
+    usage: "invites",
+    summary: "the rooms I am invited to, newest first",
+    flags: [],
+    min: 0,
+    max: 0,
+    run: rooms.invites,
+  },
+  decline: {
+    usage: "decline ROOM",
+    summary: "decline an invitation",
+    flags: [],
+    min: 1,
+    max: 1,
+    run: rooms.decline,
+  },
   dm: {
     usage: "dm USER",
     summary: "open the direct conversation with a user",

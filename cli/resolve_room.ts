@@ -1,7 +1,8 @@
 /**
  * @module What a ROOM argument names: a room id, the name of one of my rooms
- * (case-insensitive, a leading `#` allowed), a public room's name, or `@user` for
- * the direct conversation with that user (opened on the server when needed).
+ * (case-insensitive, a leading `#` allowed), a public room's name, the name of a
+ * room I am invited to, or `@user` for the direct conversation with that user
+ * (opened on the server when needed).
  */
 
 import type { ChatApi } from "../lib/client/http.ts";
@@ -59,6 +60,8 @@ export async function resolveRoom(api: ChatApi, arg: string): Promise<ResolvedRo
   if (mine) return { id: mine.id, room: mine, label: roomLabel(mine) };
   const listed = pick(matchRooms(await api.directory(), arg), arg);
   if (listed) return { id: listed.id, room: listed, label: roomLabel(listed) };
+  const invited = pick(matchRooms((await api.invites()).map((i) => i.room), arg), arg);
+  if (invited) return { id: invited.id, room: invited, label: roomLabel(invited) };
   if (!isWellFormedId(arg)) throw new UnknownRoomError(arg);
   try {
     const { room } = await api.room(arg);

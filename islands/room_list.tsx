@@ -32,6 +32,8 @@ export interface SidebarRoom {
   peer?: User;
   /** A private room I was invited to and have not joined yet. */
   invited?: boolean;
+  /** Who invited me, when known. */
+  invitedBy?: string;
 }
 
 export interface RoomListProps {
@@ -44,7 +46,11 @@ export interface RoomListProps {
 }
 
 /** The fields the sidebar keeps of a room from the API. */
-export function sidebarRoom(room: Room & { readSeq?: number }, invited = false): SidebarRoom {
+export function sidebarRoom(
+  room: Room & { readSeq?: number },
+  invited = false,
+  invitedBy?: string,
+): SidebarRoom {
   const entry: SidebarRoom = {
     id: room.id,
     name: room.name,
@@ -55,6 +61,7 @@ export function sidebarRoom(room: Room & { readSeq?: number }, invited = false):
   };
   if (room.peer) entry.peer = { id: room.peer.id, username: room.peer.username };
   if (invited) entry.invited = true;
+  if (invited && invitedBy !== undefined) entry.invitedBy = invitedBy;
   return entry;
 }
 
@@ -93,7 +100,7 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
       socket.on("subscribed", ({ roomId, lastSeq }) => {
         update(roomId, (room) => ({ ...room, lastSeq: Math.max(room.lastSeq, lastSeq) }));
       }),
-      socket.on("room", ({ room }) => {
+      socket.on("room", ({ room, invitation }) => {
         const known = rooms.peek().find((r) => r.id === room.id);
         if (known) {
           update(room.id, (r) => ({ ...r, name: room.name }));
@@ -101,7 +108,8 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
         }
         // A new direct conversation is mine already; a private room is an invitation.
         const invited = room.kind !== "direct";
-        rooms.value = [sidebarRoom(room, invited), ...rooms.peek()].sort(byActivity);
+        const entry = sidebarRoom(room, invited, invitation?.invitedBy.username);
+        rooms.value = [entry, ...rooms.peek()].sort(byActivity);
         if (!invited) watchRoom(room.id, 0);
         if (room.peer) {
           chatApi().user(room.peer.username).then(
@@ -192,9 +200,26 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
             {invites.map((room) => (
               <li key={room.id} class="flex items-center gap-2 rounded-lg px-2 py-1.5">
                 <RoomIcon kind={room.kind} class="text-gray-500 dark:text-gray-400" />
-                <bdi class="min-w-0 flex-1 truncate text-sm">{room.name}</bdi>
+                <span class="min-w-0 flex-1">
+                  <bdi class="block truncate text-sm">{room.name}</bdi>
+                  {room.invitedBy !== undefined && (
+                    <span class="block truncate text-xs text-gray-500 dark:text-gray-400">
+                      from <bdi>{room.invitedBy}</bdi>
+                    </span>
+                  )}
+                </span>
                 <form method="post" action={`/rooms/${room.id}/join`}>
                   <Button type="submit" size="sm" variant="secondary">Join</Button>
+                </form>
+                <form method="post" action={`/rooms/${room.id}/decline`}>
+                  <Button
+                    type="submit"
+                    size="sm"
+                    variant="ghost"
+                    aria-label={`Decline the invitation to ${room.name}`}
+                  >
+                    Decline
+                  </Button>
                 </form>
               </li>
             ))}

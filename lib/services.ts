@@ -73,6 +73,7 @@ export async function createServices(
   const isolateId = newId();
   const userStore = new UserStore(kv);
   const roomStore = new RoomStore(kv);
+  await roomStore.indexInvites();
   const bus = new KvBus(kv, isolateId, {
     fastPath: config.busFastPath,
     onRegistrant: (id) => presence.noteIsolate(id),

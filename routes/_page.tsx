@@ -47,7 +47,10 @@ export async function appShell(
 ) {
   const { rooms, presence } = c.get("services");
   const auth: Authenticated = c.get("auth");
-  const mine = options.mine ?? await rooms.mine(auth.user.id);
+  const [mine, invitations] = await Promise.all([
+    options.mine ?? rooms.mine(auth.user.id),
+    rooms.invitations(auth.user.id),
+  ]);
   const peers = mine.flatMap((room) => room.peer ? [room.peer.id] : []);
   const states = await presence.states(peers);
   const online: Record<string, boolean> = {};
@@ -61,6 +64,9 @@ export async function appShell(
     }
     return entry;
   });
+  for (const { room, invitedBy } of invitations) {
+    list.push(sidebarRoom(room, true, invitedBy.username));
+  }
   return (
     <AppLayout
       phone={options.phone}

@@ -264,6 +264,11 @@ directoryPages.post("/rooms/:id/join", ...guard, async (c) => {
   return c.redirect(`/rooms/${room.id}`, 303);
 });
 
+directoryPages.post("/rooms/:id/decline", ...guard, async (c) => {
+  await c.get("services").rooms.decline(c.get("auth").user, c.req.param("id"));
+  return c.redirect("/", 303);
+});
+
 directoryPages.post("/dms", ...guard, async (c) => {
   const form = await readFormBody(c.req.raw);
   const username = (form.get("username") ?? "").trim();

@@ -642,6 +642,14 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
       }),
     },
     {
+      weight: 4,
+      arbitrary: fc.record({
+        method: fc.constantFrom("DELETE", "DELETE", "GET", "POST"),
+        path: pathId.map((id) => `/api/invites/${id}`),
+        as,
+      }),
+    },
+    {
       weight: 8,
       arbitrary: fc.record({
         method: fc.constant("POST"),
@@ -681,7 +689,14 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
       weight: 3,
       arbitrary: fc.record({
         method: fc.constantFrom("GET", "POST"),
-        path: fc.constantFrom("/api/rooms", "/api/directory", "/api/me", "/api/ws", "/api"),
+        path: fc.constantFrom(
+          "/api/rooms",
+          "/api/directory",
+          "/api/invites",
+          "/api/me",
+          "/api/ws",
+          "/api",
+        ),
         as,
       }),
     },

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { startServer } from "./_server.ts";
 import { ApiError, ChatApi } from "../lib/client/http.ts";
 import { ChatSocket } from "../lib/client/socket.ts";
-import type { Member, Message, Room } from "../lib/protocol/types.ts";
+import type { Invitation, Member, Message, Room } from "../lib/protocol/types.ts";
+import { sleep } from "./_clients.ts";
 
 /** Stack frames, file paths or module URLs in a body would be leaked internals. */
 const LEAK_RE = /\n\s+at |\bat \S+ \(|file:\/\/|\.ts:\d+|\/work\/|\/tmp\//;
@@ -440,6 +441,59 @@ Deno.test({
 
         await rejects(owner.invite(secret.id, "no_such_user_here"), 404, "not_found");
         await rejects(owner.invite("doesnotexist0000", invitee.name), 404, "not_found");
+      });
+
+      await t.step("invitations: listed until joined or declined, newest first", async () => {
+        const owner = await newUser("host");
+        const friend = await newUser("friend");
+        const guest = await newUser("guest");
+        const first = await owner.createRoom("Invited first", { kind: "private" });
+        const second = await owner.createRoom("Invited second", { kind: "private" });
+        assert.deepEqual(await guest.invites(), []);
+        await owner.invite(first.id, guest.name);
+        await sleep(5); // invitation times differ
+        await owner.invite(second.id, guest.name);
+
+        const res = await raw("GET", "/api/invites", { token: guest.token });
+        assert.equal(res.status, 200);
+        const invites = res.body.invites as Invitation[];
+        assert.deepEqual(invites.map((i) => i.room.id), [second.id, first.id]);
+        assert.equal(invites[0].room.name, "Invited second");
+        assert.equal(invites[0].room.kind, "private");
+        assert.deepEqual(invites[0].invitedBy, { id: owner.userId, username: owner.name });
+        assert.ok(invites[0].invitedAt >= invites[1].invitedAt);
+        // Nobody else sees them; an invitation does not make a member.
+        assert.deepEqual(await friend.invites(), []);
+        assert.ok(!(await guest.rooms()).some((r) => r.id === first.id));
+        await rejects(guest.send(first.id, "not yet"), 403, "forbidden");
+
+        // Declining: 204, gone from the list, and the door is shut again.
+        const declined = await raw("DELETE", `/api/invites/${second.id}`, { token: guest.token });
+        assert.equal(declined.status, 204);
+        assert.equal(declined.body, undefined);
+        assert.deepEqual((await guest.invites()).map((i) => i.room.id), [first.id]);
+        await rejects(guest.join(second.id), 403, "forbidden");
+        // Twice is fine (as joining twice is); a room that does not exist is not.
+        await guest.decline(second.id);
+        await rejects(guest.decline("doesnotexist0000"), 404, "not_found");
+        assert.equal(
+          (await raw("DELETE", `/api/invites/${first.id}`, {})).status,
+          401,
+          "signed in only",
+        );
+        // A member may invite again after a decline.
+        await owner.invite(second.id, guest.name);
+        assert.deepEqual((await guest.invites()).map((i) => i.room.id), [second.id, first.id]);
+
+        // Joining uses an invitation up.
+        await guest.join(first.id);
+        assert.deepEqual((await guest.invites()).map((i) => i.room.id), [second.id]);
+        // Inviting a member changes nothing.
+        await owner.invite(first.id, guest.name);
+        assert.deepEqual((await guest.invites()).map((i) => i.room.id), [second.id]);
+        // Declining a room I am in leaves me in it.
+        await guest.decline(first.id);
+        assert.ok((await guest.rooms()).some((r) => r.id === first.id));
       });
 
       await t.step("leave answers 204 and ends the membership", async () => {

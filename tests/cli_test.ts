@@ -151,6 +151,40 @@ Deno.test("the scriptable client does everything a script needs", async (t) => {
       assert.match(rooms.stdout, new RegExp(`@${bobName} +direct`));
     });
 
+    await t.step("invites lists invitations; join and decline take their names", async () => {
+      const kept = await bob.createRoom(uniqueName("Vault"), { kind: "private" });
+      const unwanted = await bob.createRoom(uniqueName("Attic"), { kind: "private" });
+      assert.equal((await cli(["invites"])).stdout, "No invitations\n");
+      await bob.invite(kept.id, alice);
+      await bob.invite(unwanted.id, alice);
+      const list = await cli(["invites"]);
+      assert.equal(list.code, 0, list.stderr);
+      const lines = list.stdout.trim().split("\n");
+      assert.match(lines[0], new RegExp(`^#${unwanted.name} +from @${bobName} +${unwanted.id}$`));
+      assert.match(lines[1], new RegExp(`^#${kept.name} +from @${bobName} +${kept.id}$`));
+      assert.match((await cli(["rooms"])).stdout, /2 invitations waiting: see "chat invites"/);
+      const json = jsonLines<{ room: { id: string }; invitedBy: { username: string } }>(
+        (await cli(["invites", "--json"])).stdout,
+      );
+      assert.deepEqual(json.map((i) => [i.room.id, i.invitedBy.username]), [
+        [unwanted.id, bobName],
+        [kept.id, bobName],
+      ]);
+
+      const declined = await cli(["decline", unwanted.name]);
+      assert.equal(declined.code, 0, declined.stderr);
+      assert.equal(declined.stdout, `Declined the invitation to #${unwanted.name}\n`);
+      const joined = await cli(["join", `#${kept.name.toLowerCase()}`]);
+      assert.equal(joined.code, 0, joined.stderr);
+      assert.match(joined.stdout, new RegExp(`Joined #${kept.name}: ${kept.id}`));
+      assert.equal((await cli(["invites"])).stdout, "No invitations\n");
+      assert.doesNotMatch((await cli(["rooms"])).stdout, /invitation/);
+      // A declined invitation's room is not mine to join, nor known by its name now.
+      const again = await cli(["join", unwanted.name]);
+      assert.equal(again.code, 4, again.stderr);
+      assert.match(again.stderr, /Unknown room/);
+    });
+
     await t.step("tail prints the newest; --follow prints what others send", async () => {
       const last = await cli(["tail", roomId, "-n", "2"]);
       assert.equal(last.code, 0, last.stderr);

@@ -267,6 +267,30 @@ Deno.test({
 });
 
 Deno.test({
+  name: "an invitation appears live for the invitee, saying who invited",
+  ...opts,
+  async fn() {
+    const alice = await newUser(server.url, "alice");
+    const bob = await newUser(server.url, "bob");
+    const [aliceMe, bobMe] = await Promise.all([alice.me(), bob.me()]);
+    const b = await RecordingSocket.open(bob);
+    const room = await alice.createRoom("Back office", { kind: "private" });
+    await alice.invite(room.id, bobMe.username);
+    await waitFor("room frame", () => b.of("room").length === 1);
+    const frame = b.of("room")[0];
+    assert.equal(frame.room.id, room.id);
+    assert.equal(frame.room.kind, "private");
+    assert.deepEqual(frame.invitation?.invitedBy, { id: aliceMe.id, username: aliceMe.username });
+    assert.equal(typeof frame.invitation?.invitedAt, "number");
+    // A new direct conversation is no invitation.
+    await alice.dm(bobMe.username);
+    await waitFor("second room frame", () => b.of("room").length === 2);
+    assert.equal(b.of("room")[1].invitation, undefined);
+    b.close();
+  },
+});
+
+Deno.test({
   name: "logout closes that session's sockets with 4001 and leaves other sessions open",
   ...opts,
   async fn() {

@@ -22,17 +22,47 @@ export async function rooms(ctx: Context): Promise<void> {
     for (const room of list) ctx.out.json(room);
     return;
   }
+  const invited = (await ctx.api.invites()).length;
   if (!list.length) {
     ctx.out.line('No rooms yet: see "chat directory", "chat join ROOM" or "chat create NAME"');
+  } else {
+    const rows = list.map((room) => [
+      roomLabel(room),
+      kindOf(room),
+      room.unread ? `${room.unread} unread` : "",
+      room.id,
+    ]);
+    for (const line of formatTable(rows)) ctx.out.line(line);
+  }
+  if (invited) ctx.out.line(`${plural(invited, "invitation")} waiting: see "chat invites"`);
+}
+
+export async function invites(ctx: Context): Promise<void> {
+  requireLogin(ctx);
+  const list = await ctx.api.invites();
+  if (ctx.flags.json) {
+    for (const invitation of list) ctx.out.json(invitation);
     return;
   }
-  const rows = list.map((room) => [
+  if (!list.length) {
+    ctx.out.line("No invitations");
+    return;
+  }
+  const rows = list.map(({ room, invitedBy }) => [
     roomLabel(room),
-    kindOf(room),
-    room.unread ? `${room.unread} unread` : "",
+    `from @${sanitizeLine(invitedBy.username)}`,
     room.id,
   ]);
   for (const line of formatTable(rows)) ctx.out.line(line);
+  ctx.out.line('Accept with "chat join ROOM", or "chat decline ROOM"');
+}
+
+export async function decline(ctx: Context): Promise<void> {
+  requireLogin(ctx);
+  const target = await resolveRoom(ctx.api, ctx.positionals[0]);
+  await ctx.api.decline(target.id);
+  if (ctx.flags.json) ctx.out.json({ roomId: target.id, declined: true });
+  else ctx.out.line(`Declined the invitation to ${target.label}`);
 }
 
 export async function directory(ctx: Context): Promise<void> {

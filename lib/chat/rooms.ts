@@ -5,7 +5,7 @@
  */
 
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
-import type { DirectoryRoom, Member, MyRoom, Room, User } from "../protocol/types.ts";
+import type { DirectoryRoom, Invitation, Member, MyRoom, Room, User } from "../protocol/types.ts";
 import {
   isWellFormedId,
   validateRoomName,
@@ -278,12 +278,47 @@ export class RoomService {
     const invitee = await this.#users.byName(validateUsername(username));
     if (!invitee) throw new NotFoundError(`User not found: "${String(username)}"`);
     if (await this.#rooms.membership(room.id, invitee.id)) return;
-    await this.#rooms.setInvite(room.id, invitee.id, user.id, this.#clock.now());
+    const invitedAt = this.#clock.now();
+    await this.#rooms.setInvite(room.id, invitee.id, user.id, invitedAt);
     await this.#events.publish({
       kind: "room",
       userId: invitee.id,
       room: await this.view(room, invitee.id),
+      invitation: { invitedBy: { id: user.id, username: user.username }, invitedAt },
     });
+  }
+
+  /** The rooms I am invited to and have not joined, newest invitation first. */
+  async invitations(userId: string): Promise<Invitation[]> {
+    const invites = await this.#rooms.invitesOf(userId);
+    if (!invites.length) return [];
+    const ids = invites.map((i) => i.roomId);
+    const [records, heads, names, mine] = await Promise.all([
+      this.#rooms.getMany(ids),
+      this.#rooms.heads(ids),
+      this.#usernamesOf(invites.map((i) => i.by)),
+      this.#rooms.roomIdsOf(userId),
+    ]);
+    // An invite racing my own join of a public room can outlive the join.
+    const joined = new Set(mine);
+    const list: Invitation[] = [];
+    for (let i = 0; i < invites.length; i++) {
+      const record = records[i];
+      const inviter = names.get(invites[i].by);
+      if (!record || inviter === undefined || joined.has(record.id)) continue;
+      list.push({
+        room: await this.view(record, userId, heads[i]),
+        invitedBy: { id: invites[i].by, username: inviter },
+        invitedAt: invites[i].at,
+      });
+    }
+    return list;
+  }
+
+  /** Declines an invitation; declining one that is gone (or never was) is fine too. */
+  async decline(user: User, roomId: unknown): Promise<void> {
+    const room = await this.record(roomId);
+    await this.#rooms.dropInvite(room.id, user.id);
   }
 
   /** The one direct room of a pair; the other user hears of a new one live. */

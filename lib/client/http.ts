@@ -7,6 +7,7 @@ import { ChatError } from "../errors.ts";
 import type {
   DirectoryRoom,
   ErrorCode,
+  Invitation,
   Member,
   Message,
   MyRoom,
@@ -167,6 +168,15 @@ export class ChatApi {
 
   invite(roomId: string, username: string): Promise<void> {
     return this.request("POST", `/api/rooms/${encodeURIComponent(roomId)}/invites`, { username });
+  }
+
+  /** Rooms I am invited to and have not joined, newest invitation first. */
+  async invites(): Promise<Invitation[]> {
+    return (await this.request<{ invites: Invitation[] }>("GET", "/api/invites")).invites;
+  }
+
+  decline(roomId: string): Promise<void> {
+    return this.request("DELETE", `/api/invites/${encodeURIComponent(roomId)}`);
   }
 
   messages(roomId: string, query: HistoryQuery = {}): Promise<{

@@ -5,7 +5,7 @@
 
 import { BadRequestError } from "../errors.ts";
 import { REF_MAX } from "./limits.ts";
-import type { ErrorCode, Member, Message, Room, User } from "./types.ts";
+import type { ErrorCode, InvitationInfo, Member, Message, Room, User } from "./types.ts";
 import { validateClientId, validateSeq } from "./validate.ts";
 
 export type ClientFrame =
@@ -34,7 +34,7 @@ export type ServerFrame =
   | { type: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
   | { type: "typing"; roomId: string; userId: string; username: string }
   | { type: "read"; roomId: string; seq: number; ref?: string }
-  | { type: "room"; room: Room }
+  | { type: "room"; room: Room; invitation?: InvitationInfo }
   | { type: "error"; ref?: string; code: ErrorCode; message: string; retryAfterMs?: number }
   | { type: "pong"; ref?: string };
 

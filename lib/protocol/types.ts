@@ -31,6 +31,17 @@ export interface Room {
   peer?: User;
 }
 
+/** Extension: who invited me to a room, and when. */
+export interface InvitationInfo {
+  invitedBy: User;
+  invitedAt: number;
+}
+
+/** Extension: a room I am invited to and have not joined (GET /api/invites). */
+export interface Invitation extends InvitationInfo {
+  room: Room;
+}
+
 export interface MyRoom extends Room {
   unread: number;
   /** Extension: my read marker. */

@@ -6,7 +6,7 @@
  * that lets an isolate deliver without waiting for the watch.
  */
 
-import type { Message, Room } from "../protocol/types.ts";
+import type { InvitationInfo, Message, Room } from "../protocol/types.ts";
 
 export type BusEvent =
   | {
@@ -21,7 +21,7 @@ export type BusEvent =
   | { kind: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
   | { kind: "typing"; roomId: string; userId: string; username: string }
   | { kind: "read"; userId: string; roomId: string; seq: number; fromConn?: string }
-  | { kind: "room"; userId: string; room: Room }
+  | { kind: "room"; userId: string; room: Room; invitation?: InvitationInfo }
   | { kind: "session_ended"; sessionId: string; userId: string };
 
 /** A hint that a room has new messages (fast path only; never the truth). */

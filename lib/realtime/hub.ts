@@ -157,7 +157,11 @@ export class Hub {
       case "room":
         for (const conn of this.#byUser.get(event.userId) ?? []) {
           if (event.room.kind === "direct") this.#join(conn, event.room.id);
-          conn.send({ type: "room", room: event.room });
+          conn.send(
+            event.invitation
+              ? { type: "room", room: event.room, invitation: event.invitation }
+              : { type: "room", room: event.room },
+          );
         }
         return;
       case "session_ended":

@@ -15,6 +15,7 @@
  * | ["room_member_count", roomId]               | Deno.KvU64                             |
  * | ["public_room", roomId]                     | createdAt (the directory)              |
  * | ["invite", roomId, userId]                  | Invite {by, at}                        |
+ * | ["user_invite", userId, roomId]             | Invite {by, at} (my invitations)       |
  * | ["dm", userIdLow, userIdHigh]               | roomId (one direct room per pair)      |
  * | ["read", userId, roomId]                    | seq of my read marker                  |
  * | ["msg", roomId, seq]                        | Message                                |
@@ -22,6 +23,7 @@
  * |                                             | clientIds (24 h idempotency)           |
  * | ["msg_client", roomId, userId, clientId]    | {seq, expiresAt}: older clientIds      |
  * | ["meta", "sender_rows"]                     | {at, legacy}: when rows were adopted   |
+ * | ["meta", "invite_index"]                    | {at, indexed}: old invites indexed     |
  * | ["isolate", isolateId]                      | IsolateRecord {expiresAt, …} heartbeat |
  * | ["presence", userId]                        | PresenceRecord {online, lastSeenAt, …} |
  * | ["presence_conn", userId, connId]           | {isolateId, at}: one open socket       |

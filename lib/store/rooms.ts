@@ -30,11 +30,20 @@ export interface Membership {
   joinedAt: number;
 }
 
+/** Who invited, and when: the same value under both invite keys. */
+export interface Invite {
+  by: string;
+  at: number;
+}
+
 /** How many rooms one user may belong to, and so the bound of every per-user list. */
 export const MAX_ROOMS_PER_USER = 1000;
 /** The most members any listing returns. */
 export const MEMBER_LIST_MAX = 1000;
 export const DIRECTORY_MAX = 500;
+/** Pending invitations read per user (anyone may invite anyone), and the newest listed. */
+const MAX_INVITES_READ = 1000;
+export const MAX_INVITES_LISTED = 100;
 
 function pairKey(a: string, b: string): [string, string] {
   return a < b ? [a, b] : [b, a];
@@ -62,7 +71,8 @@ export class RoomStore {
     op.set(["room_member", roomId, userId], { role, joinedAt: at } satisfies Membership)
       .set(["member_room", userId, roomId], at)
       .sum(["room_member_count", roomId], ONE)
-      .delete(["invite", roomId, userId]);
+      .delete(["invite", roomId, userId])
+      .delete(["user_invite", userId, roomId]);
   }
 
   async get(roomId: string): Promise<RoomRecord | null> {
@@ -136,8 +146,56 @@ export class RoomStore {
     return entries.map((e) => e.key[1] as string);
   }
 
+  /** Invites a user (again: the newest inviter and time win), with my-invitations index. */
   async setInvite(roomId: string, userId: string, by: string, at: number): Promise<void> {
-    await this.#kv.set(["invite", roomId, userId], { by, at });
+    const invite: Invite = { by, at };
+    const result = await this.#kv.atomic()
+      .set(["invite", roomId, userId], invite)
+      .set(["user_invite", userId, roomId], invite)
+      .commit();
+    if (!result.ok) throw new Error("Storing an invite failed");
+  }
+
+  /** Withdraws an invitation (the invitee declined); false when there was none. */
+  async dropInvite(roomId: string, userId: string): Promise<boolean> {
+    const key = ["invite", roomId, userId];
+    const entry = await this.#kv.get(key);
+    if (entry.versionstamp === null) return false;
+    const result = await this.#kv.atomic()
+      .check(entry)
+      .delete(key)
+      .delete(["user_invite", userId, roomId])
+      .commit();
+    return result.ok;
+  }
+
+  /** A user's pending invitations, newest first (at most MAX_INVITES_LISTED). */
+  async invitesOf(userId: string): Promise<Array<{ roomId: string } & Invite>> {
+    const entries = await listAll<Invite>(this.#kv, ["user_invite", userId], MAX_INVITES_READ);
+    return entries
+      .map((e) => ({ roomId: e.key[2] as string, ...e.value }))
+      .sort((a, b) => b.at - a.at)
+      .slice(0, MAX_INVITES_LISTED);
+  }
+
+  /**
+   * Indexes invites stored before ["user_invite"] existed, once per store (marked by
+   * ["meta", "invite_index"]); safe to run on several isolates at once.
+   */
+  async indexInvites(): Promise<number> {
+    if ((await this.#kv.get(["meta", "invite_index"])).versionstamp !== null) return 0;
+    let indexed = 0;
+    for await (const entry of this.#kv.list<Invite>({ prefix: ["invite"] })) {
+      const [, roomId, userId] = entry.key as [string, string, string];
+      const result = await this.#kv.atomic()
+        .check(entry)
+        .check({ key: ["user_invite", userId, roomId], versionstamp: null })
+        .set(["user_invite", userId, roomId], entry.value)
+        .commit();
+      if (result.ok) indexed++;
+    }
+    await this.#kv.set(["meta", "invite_index"], { at: Date.now(), indexed });
+    return indexed;
   }
 
   async hasInvite(roomId: string, userId: string): Promise<boolean> {

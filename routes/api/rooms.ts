@@ -50,6 +50,16 @@ roomRoutes.post("/rooms/:id/invites", signedIn, async (c) => {
   return c.body(null, 204);
 });
 
+roomRoutes.get("/invites", signedIn, async (c) => {
+  const invites = await c.get("services").rooms.invitations(c.get("auth").user.id);
+  return c.json({ invites });
+});
+
+roomRoutes.delete("/invites/:id", signedIn, async (c) => {
+  await c.get("services").rooms.decline(c.get("auth").user, c.req.param("id"));
+  return c.body(null, 204);
+});
+
 roomRoutes.get("/rooms/:id/messages", signedIn, async (c) => {
   const limitParam = c.req.query("limit");
   let limit: number | undefined;

@@ -339,6 +339,37 @@ Deno.test({
         await live(b.page);
       });
 
+      await step("invitations sent while I was away wait in the list; decline one", async () => {
+        const api = new ChatApi(url);
+        await api.login(ada, PASSWORD);
+        const kept = await api.createRoom(`kept-${suffix}`, { kind: "private" });
+        const unwanted = await api.createRoom(`unwanted-${suffix}`, { kind: "private" });
+        await api.invite(kept.id, bob);
+        await api.invite(unwanted.id, bob);
+        // A page rendered afterwards lists both, with who invited.
+        await b.page.reload();
+        await live(b.page);
+        const invites = b.page.getByRole("region", { name: "Invitations" });
+        await invites.getByText(`kept-${suffix}`).waitFor();
+        await invites.getByText(`unwanted-${suffix}`).waitFor();
+        assert.equal(await invites.getByText(`from ${ada}`).count(), 2);
+        await invites.getByRole("button", { name: `Decline the invitation to unwanted-${suffix}` })
+          .click();
+        await b.page.waitForURL((u) => !u.pathname.startsWith(`/rooms/${unwanted.id}`));
+        await live(b.page);
+        await invites.getByText(`kept-${suffix}`).waitFor();
+        assert.equal(await invites.getByText(`unwanted-${suffix}`).count(), 0);
+        assert.deepEqual((await api.room(unwanted.id)).members.map((m) => m.username), [ada]);
+        await b.page.goto(roomUrl);
+        await live(b.page);
+        assert.equal(await invites.getByText(`unwanted-${suffix}`).count(), 0, "after a reload");
+        await invites.getByRole("button", { name: "Join" }).click();
+        await b.page.waitForURL(`${url}/rooms/${kept.id}`);
+        await live(b.page);
+        await b.page.goto(roomUrl);
+        await live(b.page);
+      });
+
       await step("scrolling up loads older history", async () => {
         const api = new ChatApi(url);
         await api.login(ada, PASSWORD);
