@@ -42,7 +42,7 @@ export class NotLoggedInError extends Error {
 
 /** A room argument that names none of the rooms it could name. */
 export class UnknownRoomError extends Error {
-  constructor(room: string, detail = "not one of your rooms, nor a public room") {
+  constructor(room: string, detail = "not one of your rooms, a public room or an invitation") {
     super(`Unknown room: "${room}": ${detail}`);
     this.name = "UnknownRoomError";
   }
