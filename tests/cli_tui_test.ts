@@ -295,6 +295,9 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
     });
 
     await t.step("the next run reuses the saved session", async () => {
+      // An invitation that came while the client was closed is told at start.
+      const vault = await bob.createRoom("Vault", { kind: "private" });
+      await bob.invite(vault.id, aliceName);
       await tmux.restart(`cd ${shellQuote(ROOT)} && ${cli}; echo "[exit $?]"; sleep 600`, {
         columns: 80,
         rows: 24,
@@ -304,6 +307,7 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
       assert.ok(!screen.includes("Password"), "no password asked");
       // The room with the latest activity is opened, its history shown.
       await tmux.waitFor("history", (s) => s.includes(`${aliceName}: queued while offline`));
+      await tmux.waitFor("the invitation", (s) => s.includes(`invited to #Vault by @${bobName}`));
       await tmux.press("C-d");
       await tmux.waitFor("exit", (s) => s.includes("[exit 0]"));
     });

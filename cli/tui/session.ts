@@ -230,7 +230,9 @@ export class ChatSession {
       changed();
     });
     socket.on("room", (frame) => {
-      this.#onRoom(frame.room).catch((err) => this.#error(err)).finally(changed);
+      this.#onRoom(frame.room, frame.invitation?.invitedBy.username).catch((err) =>
+        this.#error(err)
+      ).finally(changed);
     });
     socket.on("error", (frame) => {
       // Answers to our requests are handled where they were made.
@@ -298,6 +300,16 @@ export class ChatSession {
     } else if (this.model.view && !this.model.view.loaded) {
       await this.#loadLatest(this.model.current);
     }
+    // Invitations that came while I was away (or in another client), each told once,
+    // in the view now open.
+    const invites = (await this.api.invites()).filter(({ room }) => !ids.has(room.id));
+    const pending = new Set(invites.map(({ room }) => room.id));
+    for (const id of [...this.model.invites.keys()]) {
+      if (!pending.has(id)) this.model.invites.delete(id);
+    }
+    for (const { room, invitedBy } of invites.toReversed()) {
+      if (!this.model.invites.has(room.id)) this.#noteInvite(room, invitedBy.username);
+    }
   }
 
   subscribe(roomId: string, since?: number): void {
@@ -312,7 +324,7 @@ export class ChatSession {
     });
   }
 
-  async #onRoom(room: Room): Promise<void> {
+  async #onRoom(room: Room, invitedBy?: string): Promise<void> {
     if (this.model.rooms.has(room.id)) {
       this.model.upsertRoom(room);
       return;
@@ -326,9 +338,16 @@ export class ChatSession {
       this.subscribe(mine.id, mine.lastSeq <= HISTORY_PAGE ? 0 : mine.lastSeq);
       this.model.notice(`New conversation: ${roomLabel(mine)} (Ctrl-N to switch)`);
     } else {
-      this.model.invites.set(room.id, room);
-      this.model.notice(`You were invited to ${roomLabel(room)}: /join ${sanitizeLine(room.name)}`);
+      this.#noteInvite(room, invitedBy);
     }
+  }
+
+  #noteInvite(room: Room, invitedBy?: string): void {
+    this.model.invites.set(room.id, room);
+    const by = invitedBy === undefined ? "" : ` by @${sanitizeLine(invitedBy)}`;
+    this.model.notice(
+      `You were invited to ${roomLabel(room)}${by}: /join ${sanitizeLine(room.name)}`,
+    );
   }
 
   async #loadLatest(roomId: string): Promise<void> {
