@@ -118,6 +118,9 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
           );
         }
       }),
+      socket.on("invitation_declined", ({ roomId }) => {
+        rooms.value = rooms.peek().filter((r) => !(r.id === roomId && r.invited));
+      }),
       socket.on("member", (frame) => {
         if (frame.userId !== me.id) return;
         if (frame.event === "left") rooms.value = rooms.peek().filter((r) => r.id !== frame.roomId);

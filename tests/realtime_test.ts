@@ -267,7 +267,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "an invitation appears live for the invitee, saying who invited",
+  name: "an invitation appears live for the invitee, saying who invited; so does a decline",
   ...opts,
   async fn() {
     const alice = await newUser(server.url, "alice");
@@ -286,6 +286,19 @@ Deno.test({
     await alice.dm(bobMe.username);
     await waitFor("second room frame", () => b.of("room").length === 2);
     assert.equal(b.of("room")[1].invitation, undefined);
+    // Declining it (here, from another client) tells my sockets, once; not alice's.
+    const a = await RecordingSocket.open(alice);
+    await bob.decline(room.id);
+    await bob.decline(room.id);
+    await waitFor("declined frame", () => b.of("invitation_declined").length === 1);
+    assert.deepEqual(b.of("invitation_declined")[0], {
+      type: "invitation_declined",
+      roomId: room.id,
+    });
+    await sleep(200);
+    assert.equal(b.of("invitation_declined").length, 1, "told once");
+    assert.equal(a.of("invitation_declined").length, 0);
+    a.close();
     b.close();
   },
 });

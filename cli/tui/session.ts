@@ -234,6 +234,10 @@ export class ChatSession {
         this.#error(err)
       ).finally(changed);
     });
+    socket.on("invitation_declined", (frame) => {
+      this.model.invites.delete(frame.roomId);
+      changed();
+    });
     socket.on("error", (frame) => {
       // Answers to our requests are handled where they were made.
       if (frame.ref === undefined) m.notice(sanitizeLine(frame.message), { level: "error" });

@@ -315,10 +315,15 @@ export class RoomService {
     return list;
   }
 
-  /** Declines an invitation; declining one that is gone (or never was) is fine too. */
+  /**
+   * Declines an invitation; declining one that is gone (or never was) is fine too.
+   * My other tabs and clients are told, so they stop offering it.
+   */
   async decline(user: User, roomId: unknown): Promise<void> {
     const room = await this.record(roomId);
-    await this.#rooms.dropInvite(room.id, user.id);
+    if (await this.#rooms.dropInvite(room.id, user.id)) {
+      await this.#events.publish({ kind: "invitation_declined", userId: user.id, roomId: room.id });
+    }
   }
 
   /** The one direct room of a pair; the other user hears of a new one live. */

@@ -35,6 +35,7 @@ export type ServerFrame =
   | { type: "typing"; roomId: string; userId: string; username: string }
   | { type: "read"; roomId: string; seq: number; ref?: string }
   | { type: "room"; room: Room; invitation?: InvitationInfo }
+  | { type: "invitation_declined"; roomId: string }
   | { type: "error"; ref?: string; code: ErrorCode; message: string; retryAfterMs?: number }
   | { type: "pong"; ref?: string };
 

@@ -22,6 +22,7 @@ export type BusEvent =
   | { kind: "typing"; roomId: string; userId: string; username: string }
   | { kind: "read"; userId: string; roomId: string; seq: number; fromConn?: string }
   | { kind: "room"; userId: string; room: Room; invitation?: InvitationInfo }
+  | { kind: "invitation_declined"; userId: string; roomId: string }
   | { kind: "session_ended"; sessionId: string; userId: string };
 
 /** A hint that a room has new messages (fast path only; never the truth). */

@@ -164,6 +164,11 @@ export class Hub {
           );
         }
         return;
+      case "invitation_declined":
+        for (const conn of this.#byUser.get(event.userId) ?? []) {
+          conn.send({ type: "invitation_declined", roomId: event.roomId });
+        }
+        return;
       case "session_ended":
         for (const conn of this.#bySession.get(event.sessionId) ?? []) {
           conn.close(CLOSE_SESSION_ENDED, "Session ended");

@@ -353,8 +353,17 @@ Deno.test({
         await invites.getByText(`kept-${suffix}`).waitFor();
         await invites.getByText(`unwanted-${suffix}`).waitFor();
         assert.equal(await invites.getByText(`from ${ada}`).count(), 2);
+        // A second tab, to see the decline reach it live.
+        const other = await b.page.context().newPage();
+        await other.goto(roomUrl);
+        await live(other);
+        const otherInvites = other.getByRole("region", { name: "Invitations" });
+        await otherInvites.getByText(`unwanted-${suffix}`).waitFor();
         await invites.getByRole("button", { name: `Decline the invitation to unwanted-${suffix}` })
           .click();
+        await otherInvites.getByText(`unwanted-${suffix}`).waitFor({ state: "detached" });
+        await otherInvites.getByText(`kept-${suffix}`).waitFor();
+        await other.close();
         await b.page.waitForURL((u) => !u.pathname.startsWith(`/rooms/${unwanted.id}`));
         await live(b.page);
         await invites.getByText(`kept-${suffix}`).waitFor();
