@@ -54,6 +54,8 @@ export class PresenceService {
   #peersTold = -1;
   #timer?: number;
   #settleTimers = new Map<string, number>();
+  /** Each user's latest announcement still being published (see #announce). */
+  #announcing = new Map<string, Promise<void>>();
   #stopped = false;
   #startedAt: number;
   /** Disconnects under way: stop() waits for them (see there). */
@@ -209,8 +211,10 @@ export class PresenceService {
         return;
       }
       const next = { online: false, lastSeenAt: state.lastSeenAt };
+      // Named before the commit, so that the announcement follows it at once: a user
+      // coming back meanwhile must be announced online after this offline.
+      const user = await this.#usernameOf(userId);
       if (await this.#store.setState(entry, userId, next)) {
-        const user = await this.#usernameOf(userId);
         await this.#announce(userId, user, false, state.lastSeenAt);
         return;
       }
@@ -274,9 +278,32 @@ export class PresenceService {
     return map;
   }
 
-  async #announce(userId: string, username: string, online: boolean, lastSeenAt: number) {
-    const roomIds = await this.#rooms.roomIdsOf(userId);
-    await this.#events.publish({ kind: "presence", userId, username, online, lastSeenAt, roomIds });
+  /**
+   * Publishes a change after any earlier announcement of the same user here. Each
+   * reads the user's rooms first; two reads in flight (an offline settled just as
+   * the user came back) could finish out of order, and everyone would see a ghost
+   * offline. Callers announce right after their commit: calls follow commits.
+   */
+  #announce(userId: string, username: string, online: boolean, lastSeenAt: number): Promise<void> {
+    const previous = this.#announcing.get(userId);
+    const publish = async () => {
+      const roomIds = await this.#rooms.roomIdsOf(userId);
+      await this.#events.publish({
+        kind: "presence",
+        userId,
+        username,
+        online,
+        lastSeenAt,
+        roomIds,
+      });
+    };
+    const next = previous ? previous.then(publish, publish) : publish();
+    this.#announcing.set(userId, next);
+    const forget = () => {
+      if (this.#announcing.get(userId) === next) this.#announcing.delete(userId);
+    };
+    next.then(forget, forget);
+    return next;
   }
 
   #usernameResolver?: (userId: string) => Promise<string>;

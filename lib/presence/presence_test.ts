@@ -119,3 +119,50 @@ Deno.test("a restarted process on the same host sweeps its dead predecessor at o
   await presence.stop();
   kv.close();
 });
+
+/** Rooms whose next lookup of a user's rooms is slow, as a loaded KV can be. */
+class SlowOnceRooms extends RoomStore {
+  slowNextMs = 0;
+  override async roomIdsOf(userId: string): Promise<string[]> {
+    const ms = this.slowNextMs;
+    this.slowNextMs = 0;
+    if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
+    return super.roomIdsOf(userId);
+  }
+}
+
+Deno.test("an offline settled just as the user comes back is announced before the online", async () => {
+  // Each announcement reads the user's rooms before it publishes. The offline's read
+  // is slow here and the online's is not: published as they finish, the online went
+  // out first and everyone saw a ghost offline (found by reconnecting around the
+  // grace period against a real server: 3 in 300 ended offline).
+  const kv = await Deno.openKv(":memory:");
+  const clock = new ManualClock();
+  const events: BusEvent[] = [];
+  const sink = { publish: (e: BusEvent) => Promise.resolve(void events.push(e)) };
+  const rooms = new SlowOnceRooms(kv);
+  const presence = new PresenceService(new PresenceStore(kv), rooms, sink, {
+    clock,
+    isolateId: "iso-a",
+    graceMs: 5_000,
+    heartbeatMs: 5_000,
+    isolateTtlMs: 20_000,
+  });
+  presence.setUsernameResolver(() => Promise.resolve("alice"));
+  const announced = () =>
+    events.map((e) => (e as { online: boolean }).online ? "online" : "offline");
+  await presence.start();
+  await presence.connect(ALICE, "c1");
+  await presence.disconnect(ALICE, "c1");
+  rooms.slowNextMs = 200;
+  await clock.advance(5_001); // the settle commits offline, then reads rooms slowly
+  for (let i = 0; i < 100 && (await presence.states([ALICE.id])).get(ALICE.id)?.online; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.equal((await presence.states([ALICE.id])).get(ALICE.id)?.online, false);
+  await presence.connect(ALICE, "c2");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(announced(), ["online", "offline", "online"]);
+  await presence.stop();
+  kv.close();
+});
