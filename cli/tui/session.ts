@@ -333,6 +333,8 @@ export class ChatSession {
       this.model.upsertRoom(room);
       return;
     }
+    // An invitation says so (and by whom): no need to ask the server for my rooms.
+    if (invitedBy !== undefined) return this.#noteInvite(room, invitedBy);
     const mine = room.kind === "direct"
       ? room
       : (await this.api.rooms()).find((r) => r.id === room.id);
