@@ -3,10 +3,10 @@
  * for it, an API client carrying its token, the parsed flags and the output.
  */
 
-import { ChatApi } from "../lib/client/http.ts";
+import { ChatApi, NetworkError } from "../lib/client/http.ts";
 import { type Flags, normalizeServer, type ParsedArgs } from "./args.ts";
 import { type Credentials, credentialsPath, loadCredentials } from "./config.ts";
-import { NotLoggedInError } from "./errors.ts";
+import { NotLoggedInError, UnreachableNotLoggedInError } from "./errors.ts";
 
 export const DEFAULT_SERVER = "http://localhost:8000";
 
@@ -25,6 +25,8 @@ export interface Context {
   credentialsPath: string;
   /** The saved session, when it is for `server`. */
   credentials?: Credentials;
+  /** The server of the saved session, when it is for another server. */
+  savedServer?: string;
   api: ChatApi;
   out: Output;
 }
@@ -75,6 +77,7 @@ export async function createContext(
     positionals: parsed.positionals,
     credentialsPath: path,
     credentials,
+    savedServer: saved && !credentials ? normalizeServer(saved.server) : undefined,
     api: new ChatApi(server, { token: credentials?.token }),
     out: options.out ?? stdOutput(),
   };
@@ -82,6 +85,27 @@ export async function createContext(
 
 /** The saved session, or {@linkcode NotLoggedInError}. */
 export function requireLogin(ctx: Context): Credentials {
-  if (!ctx.credentials) throw new NotLoggedInError(ctx.server);
+  if (!ctx.credentials) throw new NotLoggedInError(ctx.server, ctx.savedServer);
   return ctx.credentials;
+}
+
+/** How long {@linkcode explainNotLoggedIn} waits for the server to answer. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * "Not logged in" is only half the story when the server is down too (a mistyped
+ * `--server`, a server not started yet): asks the server, and answers an error that
+ * says it cannot be reached (exit 5) when it does not answer, else `err` itself.
+ */
+export async function explainNotLoggedIn(err: NotLoggedInError): Promise<Error> {
+  const api = new ChatApi(err.server, {
+    fetch: (input, init) =>
+      fetch(input, { ...init, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }),
+  });
+  try {
+    await api.me();
+  } catch (probe) {
+    if (probe instanceof NetworkError) return new UnreachableNotLoggedInError(err);
+  }
+  return err;
 }

@@ -32,11 +32,44 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A value the client checks before sending it (a message, a name, a password) is
+ * not acceptable: exit code 2 like a usage error, but the message says all there is
+ * to say (the limit), so no pointer to `--help`, which does not list limits.
+ */
+export class InvalidInputError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidInputError";
+  }
+}
+
 /** No saved session for the server in use. */
 export class NotLoggedInError extends Error {
-  constructor(server: string) {
-    super(`Not logged in to ${server}: run "chat login USERNAME" first`);
+  /**
+   * @param server the server in use
+   * @param savedServer the server of the saved session, when there is one for another
+   */
+  constructor(readonly server: string, readonly savedServer?: string) {
+    const elsewhere = savedServer ? ` (your saved session is for ${savedServer})` : "";
+    super(`Not logged in to ${server}: run "chat login USERNAME" first${elsewhere}`);
     this.name = "NotLoggedInError";
+  }
+}
+
+/**
+ * The server in use cannot be reached and there is no session for it either: the
+ * first is what stops the command (exit 5), the second what to do once it is up.
+ */
+export class UnreachableNotLoggedInError extends NetworkError {
+  constructor(cause: NotLoggedInError) {
+    const elsewhere = cause.savedServer ? `; your saved session is for ${cause.savedServer}` : "";
+    super(
+      `Cannot reach the server: ${cause.server} (and you are not logged in to it: ` +
+        `run "chat login USERNAME" once it is up${elsewhere})`,
+      { cause },
+    );
+    this.name = "UnreachableNotLoggedInError";
   }
 }
 

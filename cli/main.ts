@@ -6,8 +6,15 @@
 
 import { parseArgs } from "./args.ts";
 import { commandFor, helpText } from "./commands.ts";
-import { createContext, writeAll } from "./context.ts";
-import { describeError, EXIT, exitCodeFor, UsageError } from "./errors.ts";
+import { createContext, explainNotLoggedIn, writeAll } from "./context.ts";
+import {
+  describeError,
+  EXIT,
+  exitCodeFor,
+  InvalidInputError,
+  NotLoggedInError,
+  UsageError,
+} from "./errors.ts";
 import { runInteractive } from "./tui/app.ts";
 
 export const VERSION = "0.1.0";
@@ -36,11 +43,14 @@ export async function main(argv: string[]): Promise<number> {
     const command = commandFor(parsed);
     await command.run(await createContext(parsed));
     return EXIT.OK;
-  } catch (err) {
+  } catch (caught) {
     // The reader of our output went away (`chat history x | head -1`): not an error.
-    if (err instanceof Deno.errors.BrokenPipe) return EXIT.OK;
+    if (caught instanceof Deno.errors.BrokenPipe) return EXIT.OK;
+    const err = caught instanceof NotLoggedInError ? await explainNotLoggedIn(caught) : caught;
     const code = exitCodeFor(err);
-    const hint = err instanceof UsageError ? " (see chat --help)" : "";
+    const hint = err instanceof UsageError && !(err instanceof InvalidInputError)
+      ? " (see chat --help)"
+      : "";
     try {
       writeAll(Deno.stderr, `chat: ${describeError(err)}${hint}\n`);
     } catch { /* stderr is gone too */ }

@@ -9,7 +9,7 @@ import type { ChatApi } from "../lib/client/http.ts";
 import { ChatError } from "../lib/errors.ts";
 import type { Room } from "../lib/protocol/types.ts";
 import { isWellFormedId, validateUsername } from "../lib/protocol/validate.ts";
-import { UnknownRoomError, UsageError } from "./errors.ts";
+import { InvalidInputError, UnknownRoomError, UsageError } from "./errors.ts";
 import { roomLabel } from "./format.ts";
 
 export interface ResolvedRoom {
@@ -45,7 +45,7 @@ export function parseDmArg(arg: string): string {
   try {
     return validateUsername(arg.slice(1));
   } catch (err) {
-    throw new UsageError(`Invalid user "${arg}": ${(err as Error).message}`);
+    throw new InvalidInputError(`Invalid user "${arg}": ${(err as Error).message}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * terminal, a password piped in (`--password-stdin`), and lines of messages.
  */
 
-import { InterruptedError, UsageError } from "./errors.ts";
+import { InterruptedError, InvalidInputError, UsageError } from "./errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -80,13 +80,13 @@ export async function readPassword(
 ): Promise<string> {
   if (options.fromStdin) {
     const password = await readStdinSecret();
-    if (!password) throw new UsageError("No password on stdin");
+    if (!password) throw new InvalidInputError("No password on stdin");
     return password;
   }
   const password = await promptHidden("Password: ");
   if (options.confirm) {
     const again = await promptHidden("Repeat password: ");
-    if (again !== password) throw new UsageError("The passwords do not match");
+    if (again !== password) throw new InvalidInputError("The passwords do not match");
   }
   return password;
 }

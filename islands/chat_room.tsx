@@ -33,6 +33,7 @@ import {
   MessageRow,
   type RowMessage,
 } from "../components/message_row.tsx";
+import { inviteNotice } from "../lib/client/notices.ts";
 import { chatApi, chatSocket, connection, markRead, presence, watchRoom } from "./_live.ts";
 import { Composer } from "./_composer.tsx";
 import { MemberList } from "./_members.tsx";
@@ -261,8 +262,8 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   const invite = async (username: string) => {
     try {
-      await chatApi().invite(room.id, username);
-      notice.value = { tone: "info", text: `Invitation sent to ${username}` };
+      const invited = await chatApi().invite(room.id, username);
+      notice.value = { tone: "info", text: inviteNotice(invited, `#${room.name}`) };
     } catch (error) {
       notice.value = { tone: "error", text: (error as Error).message };
     }
@@ -270,7 +271,7 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   useEffect(() => {
     mounted.value = true;
-    // "?invited=bob" is a one-time notice: a reload should not show it again.
+    // "?invite=invited&user=bob" is a one-time notice: a reload should not show it again.
     if (location.search) history.replaceState(null, "", location.pathname);
     const socket = chatSocket();
     watchRoom(room.id, messages.peek().at(-1)?.seq ?? room.lastSeq);

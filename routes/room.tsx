@@ -13,7 +13,8 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, ForbiddenError } from "../lib/errors.ts";
 import type { AppEnv } from "../lib/http/env.ts";
 import { readFormBody } from "../lib/http/request.ts";
-import type { Message, Room } from "../lib/protocol/types.ts";
+import type { InviteOutcome, Message, Room } from "../lib/protocol/types.ts";
+import { inviteNotice } from "../lib/client/notices.ts";
 import { isUsername, parseSeqParam } from "../lib/protocol/validate.ts";
 import { BackLink } from "../components/app_layout.tsx";
 import { Button } from "../components/button.tsx";
@@ -153,11 +154,9 @@ async function roomPage(
     const shell = await appShell(c, body, { activeRoomId: room.id, mine });
     return page(c, shell, { title: room.name, status });
   }
-  const invited = c.req.query("invited");
+  const invited = inviteFromQuery(c, room.id);
   const notice = options.notice ??
-    (isUsername(invited)
-      ? { tone: "info" as const, text: `Invitation sent to ${invited}` }
-      : undefined);
+    (invited ? { tone: "info" as const, text: inviteNotice(invited, `#${room.name}`) } : undefined);
   const body = (
     <ChatRoom
       me={me}
@@ -176,6 +175,16 @@ async function roomPage(
     mine,
   });
   return page(c, shell, { title: room.name, status });
+}
+
+const INVITE_OUTCOMES: readonly string[] = ["invited", "already_member", "self"];
+
+/** The outcome of the invite form, which redirects with `?invite=OUTCOME&user=NAME`. */
+function inviteFromQuery(c: Context<AppEnv>, roomId: string): InviteOutcome | undefined {
+  const outcome = c.req.query("invite");
+  const username = c.req.query("user");
+  if (!outcome || !INVITE_OUTCOMES.includes(outcome) || !isUsername(username)) return undefined;
+  return { roomId, user: { id: "", username }, outcome: outcome as InviteOutcome["outcome"] };
 }
 
 /** Runs a form action; a refusal re-renders the room with the reason on top. */
@@ -206,8 +215,9 @@ roomPages.post("/rooms/:id/invites", ...guard, (c) =>
     const form = await readFormBody(c.req.raw);
     const id = c.req.param("id");
     const username = (form.get("username") ?? "").trim();
-    await c.get("services").rooms.invite(c.get("auth").user, id, username);
-    return `/rooms/${id}?invited=${encodeURIComponent(username)}`;
+    const invited = await c.get("services").rooms.invite(c.get("auth").user, id, username);
+    const query = new URLSearchParams({ invite: invited.outcome, user: invited.user.username });
+    return `/rooms/${id}?${query}`;
   }));
 
 roomPages.post("/rooms/:id/leave", ...guard, async (c) => {

@@ -21,6 +21,11 @@ export interface TestServer {
 export interface StartOptions {
   /** Run `deno serve --parallel` with this many isolates instead of `main.ts`. */
   parallel?: number;
+  /**
+   * With `parallel`: start it as a user does, `deno task serve` with `PORT` and
+   * `HOSTNAME` in the environment, rather than `deno serve --port` directly.
+   */
+  task?: boolean;
   kvPath?: string;
   env?: Record<string, string>;
   port?: number;
@@ -46,12 +51,15 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const kvPath = options.kvPath ?? await tempKvPath();
   const port = options.port ?? 0;
   const common = ["--unstable-kv", "--allow-all"];
-  const args = options.parallel
-    ? ["serve", ...common, "--parallel", "--port", String(port || await freePort()), "serve.ts"]
-    : ["run", ...common, "--quiet", "main.ts"];
+  const servePort = options.parallel ? port || freePort() : port;
+  const args = !options.parallel
+    ? ["run", ...common, "--quiet", "main.ts"]
+    : options.task
+    ? ["task", "--quiet", "serve"]
+    : ["serve", ...common, "--parallel", "--port", String(servePort), "serve.ts"];
   const env: Record<string, string> = {
     KV_PATH: kvPath,
-    PORT: String(port),
+    PORT: String(servePort),
     HOSTNAME: "127.0.0.1",
     LOG_LEVEL: "warn",
     ...options.env,

@@ -439,6 +439,30 @@ Deno.test({
           [owner.userId, invitee.userId, third.userId].sort(),
         );
 
+        // Asked for (Prefer: return=representation), the answer says what happened;
+        // inviting a member or myself changes nothing either way.
+        const prefer = { prefer: "return=representation" };
+        const outcome = async (token: string | undefined, username: string) => {
+          const res = await raw("POST", `/api/rooms/${secret.id}/invites`, {
+            token,
+            body: { username },
+            headers: prefer,
+          });
+          assert.equal(res.status, 200);
+          assert.equal(res.headers.get("preference-applied"), "return=representation");
+          const { invite } = res.body as { invite: Record<string, unknown> };
+          assert.equal(invite.roomId, secret.id);
+          assert.equal((invite.user as { username: string }).username, username);
+          return invite.outcome;
+        };
+        assert.equal(await outcome(owner.token, invitee.name), "already_member");
+        assert.equal(await outcome(owner.token, owner.name), "self");
+        const late = await newUser("late");
+        assert.equal(await outcome(invitee.token, late.name), "invited");
+        assert.equal((await late.invites()).length, 1);
+        assert.equal((await owner.room(secret.id)).members.length, 3);
+        assert.equal((await invitee.invite(secret.id, third.name)).outcome, "already_member");
+
         await rejects(owner.invite(secret.id, "no_such_user_here"), 404, "not_found");
         await rejects(owner.invite("doesnotexist0000", invitee.name), 404, "not_found");
       });

@@ -185,6 +185,30 @@ Deno.test("the scriptable client does everything a script needs", async (t) => {
       assert.match(again.stderr, /Unknown room/);
     });
 
+    await t.step("invite says when the invitee is a member already, or myself", async () => {
+      const plans = await bob.createRoom(uniqueName("Plans"), { kind: "private" });
+      await bob.invite(plans.id, alice);
+      assert.equal((await cli(["join", plans.name])).code, 0);
+      const member = await cli(["invite", plans.name, bobName]);
+      assert.equal(member.code, 0, member.stderr);
+      assert.equal(member.stdout, `${bobName} is already in #${plans.name}\n`);
+      const self = await cli(["invite", plans.name, `@${alice}`]);
+      assert.equal(self.stdout, `You are already in #${plans.name}\n`);
+      const carl = await newUser(server.url, "carl");
+      const carlName = (await carl.me()).username;
+      const sent = await cli(["invite", plans.name, carlName, "--json"]);
+      assert.deepEqual(JSON.parse(sent.stdout), {
+        roomId: plans.id,
+        username: carlName,
+        invited: true,
+        outcome: "invited",
+      });
+      const again = await cli(["invite", plans.name, bobName, "--json"]);
+      assert.equal(JSON.parse(again.stdout).outcome, "already_member");
+      assert.deepEqual((await carl.invites()).map((i) => i.room.id), [plans.id]);
+      assert.equal((await bob.room(plans.id)).members.length, 2);
+    });
+
     await t.step("tail prints the newest; --follow prints what others send", async () => {
       const last = await cli(["tail", roomId, "-n", "2"]);
       assert.equal(last.code, 0, last.stderr);
@@ -234,7 +258,32 @@ Deno.test("the scriptable client does everything a script needs", async (t) => {
       assert.match(empty.stderr, /Message must not be empty/);
       const tooLong = await cli(["send", roomId], "x".repeat(4001) + "\n");
       assert.equal(tooLong.code, 2);
-      assert.match(tooLong.stderr, /Line 1: Message is too long/);
+      assert.equal(
+        tooLong.stderr,
+        "chat: Line 1: Message is too long: 4001 characters, the limit is 4000 (nothing was sent)\n",
+      );
+      // Given as an argument: refused before the room is even looked up, and the
+      // refusal names the limit instead of pointing to --help (which has none).
+      const before = (await bob.messages(roomId)).messages.at(-1)?.seq;
+      const tooLongArg = await cli(["send", "no-such-room", "y".repeat(4001)]);
+      assert.equal(tooLongArg.code, 2);
+      assert.equal(
+        tooLongArg.stderr,
+        "chat: Message is too long: 4001 characters, the limit is 4000\n",
+      );
+      const midway = await cli(["send", roomId], `one\ntwo\n${"z".repeat(4001)}\nfour\n`);
+      assert.equal(midway.code, 2);
+      assert.match(
+        midway.stderr,
+        /^chat: Line 3: Message is too long: .*\(2 messages before it were sent\)\n$/,
+      );
+      const after = (await bob.messages(roomId)).messages.slice(-2).map((m) => [m.seq, m.text]);
+      assert.deepEqual(after, [[before! + 1, "one"], [before! + 2, "two"]]);
+      // A usage mistake still points to the help.
+      assert.match(
+        (await cli(["frobnicate"])).stderr,
+        /Unknown command: "frobnicate" \(see chat --help\)/,
+      );
       const wrong = await cli(["login", alice, "--password-stdin"], "not the password\n");
       assert.equal(wrong.code, 3);
       assert.match(wrong.stderr, /Invalid username or password/);
@@ -308,6 +357,14 @@ Deno.test("the client reports a server that is down with exit code 5", async () 
     });
     assert.equal(login.code, 5);
     assert.equal(login.stderr, `chat: Cannot reach the server: ${down}\n`);
+    // No session at all, server down (`chat --server http://localhost:9999 rooms`).
+    const fresh = await runCli(["--server", down, "rooms"], { config });
+    assert.equal(fresh.code, 5);
+    assert.equal(
+      fresh.stderr,
+      `chat: Cannot reach the server: ${down} (and you are not logged in to it: ` +
+        `run "chat login USERNAME" once it is up)\n`,
+    );
     // Saved credentials for a server that went away.
     await Deno.mkdir(`${config}/deno-chat`, { recursive: true });
     await Deno.writeTextFile(
@@ -341,10 +398,24 @@ Deno.test("--server, then CHAT_SERVER, then the saved server is used", async () 
     const me = await runCli(["whoami"], { config });
     assert.equal(me.code, 0, me.stderr);
     assert.equal(me.stdout.trim(), `${name} on ${server.url}`);
-    // The env names another server: the saved session is not for it.
-    const other = await runCli(["whoami"], { config, server: "http://127.0.0.1:9" });
+    // The env names another server that answers: the saved session is not for it.
+    const elsewhere = server.url.replace("127.0.0.1", "localhost");
+    const other = await runCli(["whoami"], { config, server: elsewhere });
     assert.equal(other.code, 3);
-    assert.match(other.stderr, /Not logged in to http:\/\/127\.0\.0\.1:9/);
+    assert.equal(
+      other.stderr,
+      `chat: Not logged in to ${elsewhere}: run "chat login USERNAME" first ` +
+        `(your saved session is for ${server.url})\n`,
+    );
+    // …and one that is down: that is what stops the command (exit 5).
+    const down = `http://127.0.0.1:${freePort()}`;
+    const unreachable = await runCli(["rooms"], { config, server: down });
+    assert.equal(unreachable.code, 5);
+    assert.equal(
+      unreachable.stderr,
+      `chat: Cannot reach the server: ${down} (and you are not logged in to it: ` +
+        `run "chat login USERNAME" once it is up; your saved session is for ${server.url})\n`,
+    );
   } finally {
     await server.stop();
     await Deno.remove(config, { recursive: true });

@@ -195,6 +195,10 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
           (s) => s.includes("#General: 2 members, 2 online"),
         );
         assert.match(who, new RegExp(`${bobName} +owner +online`));
+        // Inviting a member says so, rather than "Invitation sent".
+        await tmux.type(`/invite ${bobName}`);
+        await tmux.press("Enter");
+        await tmux.waitFor("not invited", (s) => s.includes(`${bobName} is already in #General`));
       } finally {
         socket.close();
       }

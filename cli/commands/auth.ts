@@ -7,7 +7,7 @@ import { ChatError } from "../../lib/errors.ts";
 import { validatePassword, validateUsername } from "../../lib/protocol/validate.ts";
 import { deleteCredentials, saveCredentials } from "../config.ts";
 import { type Context, requireLogin } from "../context.ts";
-import { UsageError } from "../errors.ts";
+import { InvalidInputError } from "../errors.ts";
 import { sanitizeLine } from "../sanitize.ts";
 import { readPassword } from "../stdin.ts";
 
@@ -15,7 +15,7 @@ function usernameArg(ctx: Context): string {
   try {
     return validateUsername(ctx.positionals[0]);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new InvalidInputError((err as Error).message);
   }
 }
 
@@ -29,7 +29,7 @@ async function authenticate(ctx: Context, mode: "register" | "login"): Promise<v
     try {
       validatePassword(password);
     } catch (err) {
-      throw new UsageError((err as Error).message);
+      throw new InvalidInputError((err as Error).message);
     }
   }
   const api = new ChatApi(ctx.server);

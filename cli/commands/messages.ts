@@ -10,8 +10,8 @@ import { HISTORY_MAX } from "../../lib/protocol/limits.ts";
 import type { Message } from "../../lib/protocol/types.ts";
 import { validateMessageText } from "../../lib/protocol/validate.ts";
 import { type Context, requireLogin } from "../context.ts";
-import { EXIT, UsageError } from "../errors.ts";
-import { formatMessage } from "../format.ts";
+import { EXIT, InvalidInputError } from "../errors.ts";
+import { formatMessage, plural } from "../format.ts";
 import { resolveRoom } from "../resolve_room.ts";
 import { stdinLines } from "../stdin.ts";
 
@@ -44,24 +44,33 @@ async function sendWithRetry(api: ChatApi, roomId: string, text: string): Promis
   }
 }
 
-function checkText(text: string, where: string): string {
+/** The text, validated as the server will; `where` and `after` place a refusal. */
+function checkText(text: string, where = "", after = () => ""): string {
   try {
     return validateMessageText(text);
   } catch (err) {
-    throw new UsageError(`${where}${(err as Error).message}`);
+    throw new InvalidInputError(`${where}${(err as Error).message}${after()}`);
   }
+}
+
+/** What a refused line of stdin leaves behind: the lines before it went out. */
+function sentBefore(sent: number): string {
+  if (!sent) return " (nothing was sent)";
+  return ` (${plural(sent, "message")} before it ${sent === 1 ? "was" : "were"} sent)`;
 }
 
 export async function send(ctx: Context): Promise<void> {
   requireLogin(ctx);
   const [roomArg, ...words] = ctx.positionals;
   const fromStdin = words.length === 0 || (words.length === 1 && words[0] === "-");
+  // A text given as arguments is refused before anything goes to the server.
+  const given = fromStdin ? undefined : checkText(words.join(" "));
   const target = await resolveRoom(ctx.api, roomArg);
   const report = (message: Message) => {
     if (ctx.flags.json) ctx.out.json(message);
   };
-  if (!fromStdin) {
-    const message = await sendWithRetry(ctx.api, target.id, checkText(words.join(" "), ""));
+  if (given !== undefined) {
+    const message = await sendWithRetry(ctx.api, target.id, given);
     report(message);
     if (!ctx.flags.json) ctx.out.line(`Sent to ${target.label} (#${message.seq})`);
     return;
@@ -72,7 +81,7 @@ export async function send(ctx: Context): Promise<void> {
   for await (const line of stdinLines()) {
     lineNo++;
     if (!line.trim()) continue;
-    const text = checkText(line, `Line ${lineNo}: `);
+    const text = checkText(line, `Line ${lineNo}: `, () => sentBefore(sent));
     report(await sendWithRetry(ctx.api, target.id, text));
     sent++;
   }

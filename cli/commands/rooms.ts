@@ -3,10 +3,11 @@
  * `invite`, `dm` and `who`.
  */
 
+import { inviteNotice } from "../../lib/client/notices.ts";
 import type { Member, Room } from "../../lib/protocol/types.ts";
 import { validateRoomName, validateTopic } from "../../lib/protocol/validate.ts";
 import { type Context, requireLogin } from "../context.ts";
-import { UsageError } from "../errors.ts";
+import { InvalidInputError } from "../errors.ts";
 import { formatPresence, formatTable, plural, roomLabel } from "../format.ts";
 import { parseDmArg, resolveRoom } from "../resolve_room.ts";
 import { sanitizeLine } from "../sanitize.ts";
@@ -94,7 +95,7 @@ export async function create(ctx: Context): Promise<void> {
     name = validateRoomName(ctx.positionals.join(" "));
     topic = ctx.flags.topic === undefined ? undefined : validateTopic(ctx.flags.topic);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new InvalidInputError((err as Error).message);
   }
   const kind = ctx.flags.private ? "private" : "public";
   const room = await ctx.api.createRoom(name, { kind, ...(topic ? { topic } : {}) });
@@ -124,9 +125,13 @@ export async function invite(ctx: Context): Promise<void> {
   const [roomArg, userArg] = ctx.positionals;
   const username = parseDmArg(userArg.startsWith("@") ? userArg : `@${userArg}`);
   const target = await resolveRoom(ctx.api, roomArg);
-  await ctx.api.invite(target.id, username);
-  if (ctx.flags.json) ctx.out.json({ roomId: target.id, username, invited: true });
-  else ctx.out.line(`Invited ${username} to ${target.label}`);
+  const invited = await ctx.api.invite(target.id, username);
+  const { outcome } = invited;
+  if (ctx.flags.json) {
+    ctx.out.json({ roomId: target.id, username, invited: outcome === "invited", outcome });
+  } else {
+    ctx.out.line(sanitizeLine(inviteNotice(invited, target.label)));
+  }
 }
 
 export async function dm(ctx: Context): Promise<void> {

@@ -4,6 +4,7 @@
  * Their output goes to the transcript as notices.
  */
 
+import { inviteNotice } from "../../lib/client/notices.ts";
 import { ChatError } from "../../lib/errors.ts";
 import type { Room } from "../../lib/protocol/types.ts";
 import {
@@ -169,8 +170,8 @@ async function invite(args: string[], ctx: SlashContext): Promise<void> {
   const view = ctx.session.model.view;
   if (!view) throw new ChatError("bad_request", "No room on screen: /join ROOM first");
   const username = checked(() => validateUsername(args[0]?.replace(/^@/, "")));
-  await ctx.session.api.invite(view.room.id, username);
-  notice(ctx, `Invited ${username} to ${roomLabel(view.room)}`);
+  const invited = await ctx.session.api.invite(view.room.id, username);
+  notice(ctx, sanitizeLine(inviteNotice(invited, roomLabel(view.room))));
 }
 
 function help(_args: string[], ctx: SlashContext): void {

@@ -5,7 +5,15 @@
  */
 
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
-import type { DirectoryRoom, Invitation, Member, MyRoom, Room, User } from "../protocol/types.ts";
+import type {
+  DirectoryRoom,
+  Invitation,
+  InviteOutcome,
+  Member,
+  MyRoom,
+  Room,
+  User,
+} from "../protocol/types.ts";
 import {
   isWellFormedId,
   validateRoomName,
@@ -267,7 +275,11 @@ export class RoomService {
     });
   }
 
-  async invite(user: User, roomId: unknown, username: unknown): Promise<void> {
+  /**
+   * Invites a user to a room I am in. Inviting myself or a member changes nothing
+   * and answers so; anyone else gets the invitation (again, if it was pending).
+   */
+  async invite(user: User, roomId: unknown, username: unknown): Promise<InviteOutcome> {
     const room = await this.record(roomId);
     if (room.kind === "direct") {
       throw new ForbiddenError("Nobody can be invited to a direct conversation");
@@ -277,7 +289,13 @@ export class RoomService {
     }
     const invitee = await this.#users.byName(validateUsername(username));
     if (!invitee) throw new NotFoundError(`User not found: "${String(username)}"`);
-    if (await this.#rooms.membership(room.id, invitee.id)) return;
+    const answer = (outcome: InviteOutcome["outcome"]): InviteOutcome => ({
+      roomId: room.id,
+      user: { id: invitee.id, username: invitee.username },
+      outcome,
+    });
+    if (invitee.id === user.id) return answer("self");
+    if (await this.#rooms.membership(room.id, invitee.id)) return answer("already_member");
     const invitedAt = this.#clock.now();
     await this.#rooms.setInvite(room.id, invitee.id, user.id, invitedAt);
     await this.#events.publish({
@@ -286,6 +304,7 @@ export class RoomService {
       room: await this.view(room, invitee.id),
       invitation: { invitedBy: { id: user.id, username: user.username }, invitedAt },
     });
+    return answer("invited");
   }
 
   /** The rooms I am invited to and have not joined, newest invitation first. */

@@ -8,6 +8,7 @@ import type {
   DirectoryRoom,
   ErrorCode,
   Invitation,
+  InviteOutcome,
   Member,
   Message,
   MyRoom,
@@ -72,8 +73,13 @@ export class ChatApi {
   }
 
   /** Sends one request; answers the parsed JSON body (undefined for 204). */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { ...this.#headers };
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { headers?: Record<string, string> } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { ...this.#headers, ...options.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     let res: Response;
@@ -166,8 +172,17 @@ export class ChatApi {
     return this.request("POST", `/api/rooms/${encodeURIComponent(roomId)}/leave`);
   }
 
-  invite(roomId: string, username: string): Promise<void> {
-    return this.request("POST", `/api/rooms/${encodeURIComponent(roomId)}/invites`, { username });
+  /** Invites a user; answers whether that sent an invitation or they were in already. */
+  async invite(roomId: string, username: string): Promise<InviteOutcome> {
+    const path = `/api/rooms/${encodeURIComponent(roomId)}/invites`;
+    const answer = await this.request<{ invite: InviteOutcome } | undefined>(
+      "POST",
+      path,
+      { username },
+      { headers: { prefer: "return=representation" } },
+    );
+    // A server that ignores the preference answers 204: it sent the invitation.
+    return answer?.invite ?? { roomId, user: { id: "", username }, outcome: "invited" };
   }
 
   /** Rooms I am invited to and have not joined, newest invitation first. */

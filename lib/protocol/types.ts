@@ -37,6 +37,18 @@ export interface InvitationInfo {
   invitedAt: number;
 }
 
+/**
+ * Extension: what `POST /api/rooms/:id/invites` did, answered (200 `{invite}`) when
+ * the request says `Prefer: return=representation`; otherwise 204 as in v1. An
+ * invitation to a member, or to myself, changes nothing and says so.
+ */
+export interface InviteOutcome {
+  roomId: string;
+  /** The invitee. */
+  user: User;
+  outcome: "invited" | "already_member" | "self";
+}
+
 /** Extension: a room I am invited to and have not joined (GET /api/invites). */
 export interface Invitation extends InvitationInfo {
   room: Room;

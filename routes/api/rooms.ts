@@ -46,8 +46,15 @@ roomRoutes.post("/rooms/:id/leave", signedIn, async (c) => {
 
 roomRoutes.post("/rooms/:id/invites", signedIn, async (c) => {
   const body = await readJsonBody(c.req.raw);
-  await c.get("services").rooms.invite(c.get("auth").user, c.req.param("id"), body.username);
-  return c.body(null, 204);
+  const invite = await c.get("services").rooms.invite(
+    c.get("auth").user,
+    c.req.param("id"),
+    body.username,
+  );
+  // v1 answers 204; a client that asks is told what happened (already a member…).
+  if (!/\breturn=representation\b/i.test(c.req.header("prefer") ?? "")) return c.body(null, 204);
+  c.header("preference-applied", "return=representation");
+  return c.json({ invite }, 200);
 });
 
 roomRoutes.get("/invites", signedIn, async (c) => {

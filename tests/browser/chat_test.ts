@@ -170,6 +170,11 @@ Deno.test({
         await page.getByRole("textbox", { name: /^Message / }).fill("sent by a plain form");
         await page.getByRole("button", { name: "Send" }).click();
         await seen(page, "sent by a plain form");
+        // The invite form posts and redirects too, and says what it did.
+        await page.locator("summary", { hasText: "Room menu" }).click();
+        await page.getByLabel("Invite someone").fill(name);
+        await page.getByRole("button", { name: "Invite", exact: true }).click();
+        await page.getByText(`You are already in #plain-${suffix}`).waitFor();
         await nojs.close();
       });
 
@@ -335,6 +340,17 @@ Deno.test({
         await b.page.waitForURL(privateUrl);
         await live(b.page);
         await a.page.locator(`[data-member="${bob}"]`).waitFor();
+        // Inviting a member again, or myself, says so instead of "Invitation sent".
+        const menu = a.page.locator("details", { hasText: "Room menu" });
+        if ((await menu.getAttribute("open")) === null) {
+          await a.page.locator("summary", { hasText: "Room menu" }).click();
+        }
+        await a.page.getByLabel("Invite someone").fill(bob);
+        await a.page.getByRole("button", { name: "Invite", exact: true }).click();
+        await a.page.getByText(`${bob} is already in #secret-${suffix}`).waitFor();
+        await a.page.getByLabel("Invite someone").fill(ada);
+        await a.page.getByRole("button", { name: "Invite", exact: true }).click();
+        await a.page.getByText(`You are already in #secret-${suffix}`).waitFor();
         await b.page.goto(roomUrl);
         await live(b.page);
       });
