@@ -11,11 +11,16 @@ import type {
   InviteOutcome,
   Member,
   Message,
+  MessageEdit,
   MyRoom,
   Room,
   User,
   UserProfile,
 } from "../protocol/types.ts";
+
+function messagePath(roomId: string, seq: number): string {
+  return `/api/rooms/${encodeURIComponent(roomId)}/messages/${seq}`;
+}
 
 /** An error answer from the server, or a network failure (`status` 0). */
 export class ApiError extends ChatError {
@@ -206,9 +211,58 @@ export class ChatApi {
     return this.request("GET", `/api/rooms/${encodeURIComponent(roomId)}/messages${qs}`);
   }
 
-  async send(roomId: string, text: string, clientId?: string): Promise<Message> {
+  async send(
+    roomId: string,
+    text: string,
+    clientId?: string,
+    options: { replyTo?: number } = {},
+  ): Promise<Message> {
     const path = `/api/rooms/${encodeURIComponent(roomId)}/messages`;
-    return (await this.request<{ message: Message }>("POST", path, { text, clientId })).message;
+    const body = { text, clientId, ...(options.replyTo ? { replyTo: options.replyTo } : {}) };
+    return (await this.request<{ message: Message }>("POST", path, body)).message;
+  }
+
+  /** Replaces the text of one of my messages; answers the message as edited. */
+  async edit(roomId: string, seq: number, text: string): Promise<Message> {
+    const path = `${messagePath(roomId, seq)}`;
+    return (await this.request<{ message: Message }>("PATCH", path, { text })).message;
+  }
+
+  /** Deletes a message (mine, or any as the room's owner); twice is fine. */
+  deleteMessage(roomId: string, seq: number): Promise<void> {
+    return this.request("DELETE", messagePath(roomId, seq));
+  }
+
+  /** Adds (`on`, the default) or removes my reaction; idempotent either way. */
+  react(roomId: string, seq: number, emoji: string, on = true): Promise<void> {
+    const path = `${messagePath(roomId, seq)}/reactions/${encodeURIComponent(emoji)}`;
+    return this.request(on ? "PUT" : "DELETE", path);
+  }
+
+  /** Everyone who reacted to a message with `emoji`. */
+  async reactions(roomId: string, seq: number, emoji: string): Promise<User[]> {
+    const path = `${messagePath(roomId, seq)}/reactions/${encodeURIComponent(emoji)}`;
+    return (await this.request<{ users: User[] }>("GET", path)).users;
+  }
+
+  /** The previous texts of an edited message, oldest first (its author or the room's owner). */
+  async edits(roomId: string, seq: number): Promise<MessageEdit[]> {
+    return (await this.request<{ edits: MessageEdit[] }>("GET", `${messagePath(roomId, seq)}/edits`))
+      .edits;
+  }
+
+  /**
+   * Every message created or changed after revision `sinceRev`, once each, in its
+   * current state, ascending by `rev`; page on with `lastRev` while `hasMore`.
+   */
+  changes(roomId: string, query: { sinceRev: number; limit?: number }): Promise<{
+    messages: Message[];
+    lastRev: number;
+    hasMore: boolean;
+  }> {
+    const params = new URLSearchParams({ sinceRev: String(query.sinceRev) });
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    return this.request("GET", `/api/rooms/${encodeURIComponent(roomId)}/changes?${params}`);
   }
 
   async dm(username: string): Promise<Room> {

@@ -16,7 +16,7 @@ import type {
   ServerFrameOf,
   ServerFrameType,
 } from "../protocol/frames.ts";
-import type { Message, User } from "../protocol/types.ts";
+import { createdRevOf, type Message, type User } from "../protocol/types.ts";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -73,6 +73,8 @@ type Handler<T> = (value: T) => void;
 
 interface RoomState {
   lastSeq: number;
+  /** The newest room revision delivered (message or update frame); 0 when none yet. */
+  lastRev: number;
   /** Set while a (re)subscribe is in flight: messages are still accepted in order. */
   subscribed: boolean;
 }
@@ -130,21 +132,40 @@ export class ChatSocket {
     return this.#rooms.get(roomId)?.lastSeq ?? 0;
   }
 
+  /** The newest room revision delivered for a room (0 when none). */
+  lastRev(roomId: string): number {
+    return this.#rooms.get(roomId)?.lastRev ?? 0;
+  }
+
   /**
-   * Subscribes to a room. With `since`, the server first replays what came after it;
-   * without, delivery starts with the next message. Kept across reconnects.
+   * Subscribes to a room. With `sinceRev`, the server first replays every event
+   * after that revision (messages and updates); with `since` (a seq), the messages
+   * after it and what changed since; without either, delivery starts with the next
+   * event. Kept across reconnects, which resume from the last revision delivered.
    */
   subscribe(
     roomId: string,
-    options: { since?: number } = {},
+    options: { since?: number; sinceRev?: number } = {},
   ): Promise<ServerFrameOf<"subscribed">> {
     const known = this.#rooms.get(roomId);
+    const sinceRev = options.sinceRev ?? (options.since === undefined ? known?.lastRev : undefined);
     const since = options.since ?? known?.lastSeq;
-    this.#rooms.set(roomId, { lastSeq: since ?? 0, subscribed: false });
-    const frame: ClientFrame = since === undefined
-      ? { type: "subscribe", roomId }
-      : { type: "subscribe", roomId, since };
+    this.#rooms.set(roomId, {
+      lastSeq: since ?? 0,
+      lastRev: sinceRev ?? 0,
+      subscribed: false,
+    });
+    const frame: ClientFrame = { type: "subscribe", roomId, ...this.#from(since, sinceRev) };
     return this.#request(frame, true) as Promise<ServerFrameOf<"subscribed">>;
+  }
+
+  /** Where a (re)subscription starts: the revision when one is known, else the seq. */
+  #from(since: number | undefined, sinceRev: number | undefined): {
+    since?: number;
+    sinceRev?: number;
+  } {
+    if (sinceRev) return { sinceRev };
+    return since === undefined ? {} : { since };
   }
 
   unsubscribe(roomId: string): Promise<ServerFrame> {
@@ -153,9 +174,34 @@ export class ChatSocket {
   }
 
   /** Sends a message; resolves with the stored message once the server acknowledged it. */
-  async send(roomId: string, text: string, options: { clientId?: string } = {}): Promise<Message> {
+  async send(
+    roomId: string,
+    text: string,
+    options: { clientId?: string; replyTo?: number } = {},
+  ): Promise<Message> {
     const clientId = options.clientId ?? crypto.randomUUID();
-    const ack = await this.#request({ type: "send", roomId, text, clientId }, true);
+    const frame: ClientFrame = options.replyTo
+      ? { type: "send", roomId, text, clientId, replyTo: options.replyTo }
+      : { type: "send", roomId, text, clientId };
+    const ack = await this.#request(frame, true);
+    return (ack as ServerFrameOf<"ack">).message;
+  }
+
+  /** Edits one of my messages; resolves with it as edited. Safe to repeat (full text). */
+  async edit(roomId: string, seq: number, text: string): Promise<Message> {
+    const ack = await this.#request({ type: "edit", roomId, seq, text }, true);
+    return (ack as ServerFrameOf<"ack">).message;
+  }
+
+  /** Deletes a message; resolves with the tombstone. Safe to repeat. */
+  async delete(roomId: string, seq: number): Promise<Message> {
+    const ack = await this.#request({ type: "delete", roomId, seq }, true);
+    return (ack as ServerFrameOf<"ack">).message;
+  }
+
+  /** Adds (`on`) or removes my reaction; resolves with the message. Idempotent. */
+  async react(roomId: string, seq: number, emoji: string, on = true): Promise<Message> {
+    const ack = await this.#request({ type: "react", roomId, seq, emoji, on }, true);
     return (ack as ServerFrameOf<"ack">).message;
   }
 
@@ -232,11 +278,24 @@ export class ChatSocket {
       case "message": {
         const room = this.#rooms.get(frame.roomId);
         if (room) {
-          if (frame.message.seq <= room.lastSeq) {
+          const rev = createdRevOf(frame.message);
+          if (frame.message.seq <= room.lastSeq || (room.lastRev && rev <= room.lastRev)) {
             this.duplicates++;
             return;
           }
           room.lastSeq = frame.message.seq;
+          room.lastRev = rev;
+        }
+        break;
+      }
+      case "update": {
+        const room = this.#rooms.get(frame.roomId);
+        if (room) {
+          if (room.lastRev && frame.rev <= room.lastRev) {
+            this.duplicates++;
+            return;
+          }
+          room.lastRev = frame.rev;
         }
         break;
       }
@@ -247,6 +306,9 @@ export class ChatSocket {
           // Without recovery the server skipped ahead: history is fetched over HTTP.
           if (!frame.recovered || room.lastSeq === 0) {
             room.lastSeq = Math.max(room.lastSeq, frame.lastSeq);
+          }
+          if (!frame.recovered || room.lastRev === 0) {
+            room.lastRev = Math.max(room.lastRev, frame.lastRev ?? 0);
           }
         }
         break;
@@ -304,7 +366,8 @@ export class ChatSocket {
     for (const pending of this.#pending.values()) {
       if (pending.frame.type === "subscribe") {
         const room = this.#rooms.get(pending.frame.roomId);
-        if (room?.lastSeq) pending.frame.since = room.lastSeq;
+        if (room?.lastRev) pending.frame.sinceRev = room.lastRev;
+        else if (room?.lastSeq) pending.frame.since = room.lastSeq;
         resubscribing.add(pending.frame.roomId);
       }
       this.#ws!.send(JSON.stringify(pending.frame));
@@ -312,7 +375,8 @@ export class ChatSocket {
     // …then every other room, from the last seq delivered.
     for (const [roomId, room] of this.#rooms) {
       if (room.subscribed || resubscribing.has(roomId)) continue;
-      void this.#request({ type: "subscribe", roomId, since: room.lastSeq }, true).catch(() => {});
+      const from = this.#from(room.lastSeq, room.lastRev);
+      void this.#request({ type: "subscribe", roomId, ...from }, true).catch(() => {});
     }
   }
 

@@ -9,9 +9,19 @@ import type { ErrorCode, InvitationInfo, Member, Message, Room, User } from "./t
 import { validateClientId, validateSeq } from "./validate.ts";
 
 export type ClientFrame =
-  | { type: "subscribe"; roomId: string; since?: number; ref?: string }
+  | { type: "subscribe"; roomId: string; since?: number; sinceRev?: number; ref?: string }
   | { type: "unsubscribe"; roomId: string; ref?: string }
-  | { type: "send"; roomId: string; text: string; clientId?: string; ref?: string }
+  | {
+    type: "send";
+    roomId: string;
+    text: string;
+    clientId?: string;
+    replyTo?: number;
+    ref?: string;
+  }
+  | { type: "edit"; roomId: string; seq: number; text: string; ref?: string }
+  | { type: "delete"; roomId: string; seq: number; ref?: string }
+  | { type: "react"; roomId: string; seq: number; emoji: string; on: boolean; ref?: string }
   | { type: "typing"; roomId: string; ref?: string }
   | { type: "read"; roomId: string; seq: number; ref?: string }
   | { type: "ping"; ref?: string };
@@ -23,12 +33,17 @@ export type ServerFrame =
     type: "subscribed";
     roomId: string;
     lastSeq: number;
+    /** v2: the room's revision at that moment. */
+    lastRev: number;
     recovered: boolean;
     members: Member[];
     ref?: string;
   }
   | { type: "unsubscribed"; roomId: string; ref?: string }
+  /** The event revision is `createdRevOf(message)`. */
   | { type: "message"; roomId: string; message: Message }
+  /** v2: a message changed at `rev`; `message` is its state then or later. */
+  | { type: "update"; roomId: string; rev: number; message: Message }
   | { type: "ack"; ref?: string; message: Message; duplicate?: boolean }
   | { type: "presence"; userId: string; username: string; online: boolean; lastSeenAt: number }
   | { type: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
@@ -102,7 +117,10 @@ function parseFields(data: Record<string, unknown>, ref: string | undefined): Cl
       const since = data.since === undefined || data.since === null
         ? undefined
         : validateSeq(data.since, "since");
-      return { type: "subscribe", roomId: roomIdOf(data), since, ref };
+      const sinceRev = data.sinceRev === undefined || data.sinceRev === null
+        ? undefined
+        : validateSeq(data.sinceRev, "sinceRev");
+      return { type: "subscribe", roomId: roomIdOf(data), since, sinceRev, ref };
     }
     case "unsubscribe":
       return { type: "unsubscribe", roomId: roomIdOf(data), ref };
@@ -110,7 +128,25 @@ function parseFields(data: Record<string, unknown>, ref: string | undefined): Cl
       // Text is validated by the message service, the one path for every door.
       if (typeof data.text !== "string") throw new BadRequestError('Field "text" must be a string');
       const clientId = validateClientId(data.clientId);
-      return { type: "send", roomId: roomIdOf(data), text: data.text, clientId, ref };
+      const replyTo = data.replyTo === undefined || data.replyTo === null
+        ? undefined
+        : validateSeq(data.replyTo, "replyTo");
+      return { type: "send", roomId: roomIdOf(data), text: data.text, clientId, replyTo, ref };
+    }
+    case "edit": {
+      if (typeof data.text !== "string") throw new BadRequestError('Field "text" must be a string');
+      const seq = validateSeq(data.seq, "seq");
+      return { type: "edit", roomId: roomIdOf(data), seq, text: data.text, ref };
+    }
+    case "delete":
+      return { type: "delete", roomId: roomIdOf(data), seq: validateSeq(data.seq, "seq"), ref };
+    case "react": {
+      if (typeof data.emoji !== "string") {
+        throw new BadRequestError('Field "emoji" must be a string');
+      }
+      if (typeof data.on !== "boolean") throw new BadRequestError('Field "on" must be true or false');
+      const seq = validateSeq(data.seq, "seq");
+      return { type: "react", roomId: roomIdOf(data), seq, emoji: data.emoji, on: data.on, ref };
     }
     case "typing":
       return { type: "typing", roomId: roomIdOf(data), ref };

@@ -19,6 +19,17 @@ export const HISTORY_DEFAULT = 50;
 export const HISTORY_MAX = 100;
 /** Missed messages a `subscribe` with `since` replays; beyond it `recovered` is false. */
 export const REPLAY_MAX = 1000;
+/** v2: distinct emoji one message may carry. */
+export const REACTIONS_MAX = 20;
+/** v2: an emoji's size in UTF-8 bytes. */
+export const EMOJI_MAX_BYTES = 32;
+/** v2: reacting user ids listed per emoji on a message. */
+export const REACTION_USERS_SHOWN = 100;
+/** v2: the characters of the original a reply's `excerpt` holds. */
+export const EXCERPT_MAX = 200;
+/** v2: `GET …/changes`: default and largest page. */
+export const CHANGES_DEFAULT = 100;
+export const CHANGES_MAX = 500;
 /** Ids are opaque, but the server only ever mints these characters and lengths. */
 export const ID_MAX = 40;
 

@@ -79,9 +79,65 @@ export interface Message {
   seq: number;
   userId: string;
   username: string;
+  /** "" once deleted. */
   text: string;
   createdAt: number;
   clientId?: string;
+  /**
+   * v2: the room revision of the message's latest event (its creation or its latest
+   * change). Messages stored before revisions existed have `rev` = `seq`.
+   */
+  rev?: number;
+  /**
+   * Extension: the room revision at which the message was created, present once it
+   * has changed (until then it is `rev`). The event revision of a `message` frame.
+   */
+  createdRev?: number;
+  /** v2: when the text was last edited. */
+  editedAt?: number;
+  /** v2: a tombstone: `text` is "", no reactions or reply. */
+  deleted?: true;
+  deletedAt?: number;
+  /** v2: in the order each emoji was first used. */
+  reactions?: Reaction[];
+  /** v2: the message this one answers, in the same room. */
+  replyTo?: ReplyRef;
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  /** Ids of up to the first 100 who reacted with it. */
+  users: string[];
+}
+
+export interface ReplyRef {
+  seq: number;
+  userId: string;
+  username: string;
+  /** The first up to 200 characters of the original's current text ("" once deleted). */
+  excerpt: string;
+  deleted?: true;
+}
+
+/** Extension: a previous text of an edited message (GET …/messages/:seq/edits). */
+export interface MessageEdit {
+  /** The text as it was before this edit. */
+  text: string;
+  /** When it was written (the message's creation or an earlier edit). */
+  since: number;
+  /** When it was replaced. */
+  replacedAt: number;
+}
+
+/** The event revision of a message as a `message` frame carries it. */
+export function createdRevOf(message: Message): number {
+  return message.createdRev ?? message.rev ?? message.seq;
+}
+
+/** A message's latest revision (messages from before revisions: their seq). */
+export function revOf(message: Message): number {
+  return message.rev ?? message.seq;
 }
 
 export type ErrorCode =

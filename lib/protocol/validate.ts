@@ -7,6 +7,8 @@
 import { BadRequestError } from "../errors.ts";
 import {
   CLIENT_ID_MAX,
+  EMOJI_MAX_BYTES,
+  EXCERPT_MAX,
   ID_MAX,
   MESSAGE_MAX,
   PASSWORD_MAX,
@@ -148,6 +150,33 @@ export function validateClientId(value: unknown): string | undefined {
 export function isWellFormedId(value: unknown): value is string {
   return typeof value === "string" && value.length > 0 && value.length <= ID_MAX &&
     ID_RE.test(value);
+}
+
+// One RGI emoji (ZWJ sequences, flags, keycaps, skin tones), or a pictograph with an
+// optional emoji presentation selector (❤ and ❤️ both).
+const EMOJI_RE = /^(?:\p{RGI_Emoji}|\p{Extended_Pictographic}\uFE0F?)$/v;
+let graphemes: Intl.Segmenter | undefined;
+
+/** One emoji: a single grapheme that is an emoji, at most 32 bytes of UTF-8. */
+export function validateEmoji(value: unknown): string {
+  const emoji = requireString(value, "emoji");
+  if (emoji.length > EMOJI_MAX_BYTES || new TextEncoder().encode(emoji).length > EMOJI_MAX_BYTES) {
+    throw new BadRequestError(`Emoji is too long: the limit is ${EMOJI_MAX_BYTES} bytes`);
+  }
+  if (emoji.length === 0 || hasLoneSurrogate(emoji)) {
+    throw new BadRequestError("Emoji must be one emoji");
+  }
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  let count = 0;
+  for (const _ of graphemes.segment(emoji)) count++;
+  if (count !== 1 || !EMOJI_RE.test(emoji)) throw new BadRequestError("Emoji must be one emoji");
+  return emoji;
+}
+
+/** The excerpt of a text a reply shows: its first 200 characters (code points). */
+export function excerptOf(text: string): string {
+  if (text.length <= EXCERPT_MAX) return text;
+  return Array.from(text).slice(0, EXCERPT_MAX).join("");
 }
 
 /** A sequence number: a safe non-negative integer. */
