@@ -8,6 +8,7 @@ import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { newId, openKv } from "./store/kv.ts";
 import { UserStore } from "./store/users.ts";
 import { RoomStore } from "./store/rooms.ts";
+import { headRev, RevisionLog } from "./store/revisions.ts";
 import { MessageStore } from "./store/messages.ts";
 import { PresenceStore } from "./store/presence.ts";
 import { AuthService } from "./auth/auth.ts";
@@ -98,16 +99,26 @@ export async function createServices(
     clock,
   });
   const messageStore = new MessageStore(kv);
+  const revisions = new RevisionLog(kv, {
+    range: (roomId, from, to, limit) => messageStore.range(roomId, from, to, limit),
+    bySeq: (roomId, seqs) => messageStore.bySeq(roomId, seqs),
+  });
   const messages = new MessageService(messageStore, rooms, {
+    kv,
     clock,
+    revisions,
     limiter: new RateLimiter({ burst: config.sendRateBurst, perSec: config.sendRatePerSec, clock }),
-    onCommitted: (roomId, stored) => bus.hint({ kind: "messages", roomId, messages: stored }),
+    onCommitted: (roomId, events) => bus.hint({ kind: "events", roomId, events }),
   });
   const users = new UserService(userStore, presence);
   presence.setUsernameResolver((id) => users.usernameOf(id));
   const feeds = new Feeds(kv, {
-    head: async (roomId) => (await roomStore.head(roomId)).seq,
-    range: (roomId, from, to, limit) => messageStore.range(roomId, from, to, limit),
+    head: async (roomId) => {
+      const head = await roomStore.head(roomId);
+      return { seq: head.seq, rev: headRev(head) };
+    },
+    range: (roomId, from, to, limit) => revisions.events(roomId, from, to, limit),
+    revOfSeq: (roomId, seq) => revisions.revOfSeq(roomId, seq),
     members: (roomId) => rooms.memberList(roomId),
   });
   const hub = new Hub(feeds, (roomId, userId) => rooms.members.forget(roomId, userId), {

@@ -221,6 +221,17 @@ export function wsFrameArb(t: FuzzTargets): fc.Arbitrary<string | Uint8Array> {
       type: fc.constant("subscribe"),
       roomId: room,
       since: fc.option(seq, { nil: undefined }),
+      sinceRev: fc.option(seq, { nil: undefined }),
+      ref,
+    }),
+    fc.record({ type: fc.constant("edit"), roomId: room, seq, text, ref }),
+    fc.record({ type: fc.constant("delete"), roomId: room, seq, ref }),
+    fc.record({
+      type: fc.constant("react"),
+      roomId: room,
+      seq,
+      emoji: fc.oneof(fc.constantFrom("👍", "🎉", "👨‍👩‍👧", "1", "👍👍", "\ud83d"), text),
+      on: fc.oneof(fc.boolean(), fc.constantFrom(0, "true", null)),
       ref,
     }),
     fc.record({ type: fc.constant("unsubscribe"), roomId: room, ref }),
@@ -229,13 +240,26 @@ export function wsFrameArb(t: FuzzTargets): fc.Arbitrary<string | Uint8Array> {
       roomId: room,
       text,
       clientId: fc.option(fc.string({ unit: "binary-ascii", maxLength: 70 }), { nil: undefined }),
+      replyTo: fc.option(seq, { nil: undefined }),
       ref,
     }),
     fc.record({ type: fc.constant("typing"), roomId: room, ref }),
     fc.record({ type: fc.constant("read"), roomId: room, seq, ref }),
     fc.record({ type: fc.constant("ping"), ref }),
   );
-  const fields = ["type", "roomId", "since", "text", "clientId", "seq", "ref"];
+  const fields = [
+    "type",
+    "roomId",
+    "since",
+    "sinceRev",
+    "text",
+    "clientId",
+    "seq",
+    "ref",
+    "replyTo",
+    "emoji",
+    "on",
+  ];
   const validText = valid.map((frame) => JSON.stringify(frame));
   return fc.oneof(
     { weight: 3, arbitrary: validText },
@@ -543,6 +567,23 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
   const message = fc.record({
     text: fc.oneof(fc.string({ minLength: 1, maxLength: 200 }), weirdValue),
     clientId: fc.option(fc.string({ unit: "binary-ascii", maxLength: 70 }), { nil: undefined }),
+    replyTo: fc.option(fc.oneof(fc.nat({ max: 50 }), weirdValue), { nil: undefined }),
+  });
+  const seqPath = fc.oneof(
+    { weight: 5, arbitrary: fc.nat({ max: 60 }).map(String) },
+    { weight: 1, arbitrary: fc.constantFrom("-1", "0", "1e20", "abc", "1.5", "%00", "") },
+  );
+  const emojiPath = fc.oneof(
+    fc.constantFrom("👍", "🎉", "❤️", "a", "👍👍").map(encodeURIComponent),
+    fc.constantFrom("%ED%A0%BD", "%", "%F0%9F", "x".repeat(100)),
+  );
+  const changeQuery = fc.tuple(
+    fc.oneof(fc.nat({ max: 3000 }).map(String), fc.constantFrom(...WEIRD_STRINGS)),
+    fc.option(fc.constantFrom("1", "500", "501", "0", "-3"), { nil: undefined }),
+  ).map(([since, limit]) => {
+    const params = new URLSearchParams({ sinceRev: since });
+    if (limit !== undefined) params.set("limit", limit);
+    return `?${params}`;
   });
   const query = fc.tuple(
     fc.option(fc.oneof(fc.nat({ max: 3000 }).map(String), fc.constantFrom(...WEIRD_STRINGS)), {
@@ -628,6 +669,44 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
       arbitrary: fc.record({
         method: fc.constant("GET"),
         path: fc.tuple(pathId, query).map(([id, q]) => `/api/rooms/${id}/messages${q}`),
+        as,
+      }),
+    },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        method: fc.constant("PATCH"),
+        path: fc.tuple(pathId, seqPath).map(([id, seq]) => `/api/rooms/${id}/messages/${seq}`),
+        as,
+        body: body(fc.record({ text: message.map((m) => m.text) }), ["text"]),
+        contentType,
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        method: fc.constantFrom("DELETE", "GET"),
+        path: fc.tuple(pathId, seqPath, fc.constantFrom("", "/edits")).map(([id, seq, tail]) =>
+          `/api/rooms/${id}/messages/${seq}${tail}`
+        ),
+        as,
+      }),
+    },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        method: fc.constantFrom("PUT", "DELETE", "GET"),
+        path: fc.tuple(pathId, seqPath, emojiPath).map(([id, seq, emoji]) =>
+          `/api/rooms/${id}/messages/${seq}/reactions/${emoji}`
+        ),
+        as,
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        method: fc.constant("GET"),
+        path: fc.tuple(pathId, changeQuery).map(([id, q]) => `/api/rooms/${id}/changes${q}`),
         as,
       }),
     },

@@ -86,9 +86,12 @@ export async function checkKv(
     rooms.set(e.key[1] as string, e.value as { kind: string });
   }
   const heads = new Map<string, number>();
+  const revs = new Map<string, number>();
   for (const e of await list(kv, ["room_seq"])) {
     const roomId = e.key[1] as string;
-    heads.set(roomId, (e.value as { seq: number }).seq);
+    const head = e.value as { seq: number; rev?: number };
+    heads.set(roomId, head.seq);
+    revs.set(roomId, head.rev ?? head.seq);
     if (!rooms.has(roomId)) problem(`head of a room that does not exist: ${roomId}`);
   }
   for (const [roomId, room] of rooms) {
@@ -197,6 +200,54 @@ export async function checkKv(
       }
     }
   }
+  // The revision log (v2): every revision of a room is a new message or one change;
+  // each changed message is in the compacted index once, at its current revision; no
+  // message is past its room's revision; a deleted message keeps no text anywhere.
+  const records = new Map<string, Message>();
+  for (const e of await list(kv, ["msg"])) {
+    const [, roomId, seq] = e.key as [string, string, number];
+    records.set(`${roomId}/${seq}`, e.value as Message);
+  }
+  const changeCounts = new Map<string, number>();
+  for (const e of await list(kv, ["msg_rev"])) {
+    const [, roomId, rev] = e.key as [string, string, number];
+    const { seq, headSeq } = e.value as { seq: number; headSeq: number };
+    changeCounts.set(roomId, (changeCounts.get(roomId) ?? 0) + 1);
+    if (rev > (revs.get(roomId) ?? 0)) problem(`change ${roomId}@${rev} is past the room's rev`);
+    if (!records.has(`${roomId}/${seq}`)) problem(`change ${roomId}@${rev} names no message`);
+    if (headSeq < seq) problem(`change ${roomId}@${rev} of seq ${seq} before it existed`);
+  }
+  for (const [roomId, rev] of revs) {
+    const expected = (heads.get(roomId) ?? 0) + (changeCounts.get(roomId) ?? 0);
+    if (rev !== expected) problem(`room ${roomId}: rev ${rev}, messages + changes ${expected}`);
+  }
+  const indexed = new Map<string, number>();
+  for (const e of await list(kv, ["msg_changed"])) {
+    const [, roomId, rev] = e.key as [string, string, number];
+    const id = `${roomId}/${e.value as number}`;
+    if (indexed.has(id)) problem(`message ${id} is in the change index twice`);
+    indexed.set(id, rev);
+  }
+  for (const [id, message] of records) {
+    const roomId = id.slice(0, id.lastIndexOf("/"));
+    const rev = message.rev ?? message.seq;
+    if (rev > (revs.get(roomId) ?? 0)) problem(`message ${id} rev ${rev} is past the room's`);
+    const changed = message.createdRev !== undefined;
+    if (changed && indexed.get(id) !== rev) problem(`message ${id} is not indexed at rev ${rev}`);
+    if (!changed && indexed.has(id)) problem(`unchanged message ${id} is in the change index`);
+    if (message.replyTo?.excerpt) problem(`reply ${id} stores an excerpt`);
+    if (message.deleted) {
+      if (message.text !== "" || message.reactions || message.replyTo || message.editedAt) {
+        problem(`deleted message ${id} keeps content`);
+      }
+      const edits = await list(kv, ["msg_edit", message.roomId, message.seq]);
+      if (edits.length) problem(`deleted message ${id} keeps ${edits.length} old texts`);
+    }
+  }
+  for (const id of indexed.keys()) {
+    if (!records.has(id)) problem(`change index names a missing message ${id}`);
+  }
+
   for (const e of await list(kv, ["read"])) {
     const [, userId, roomId] = e.key as [string, string, string];
     if ((e.value as number) > (heads.get(roomId) ?? 0)) problem(`read marker past the head`);

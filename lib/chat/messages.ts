@@ -8,10 +8,28 @@
  * stored their message returns, so an ack always means "on disk".
  */
 
-import { ChatError, InternalError, NotFoundError } from "../errors.ts";
-import { HISTORY_DEFAULT, HISTORY_MAX } from "../protocol/limits.ts";
-import type { Message, User } from "../protocol/types.ts";
-import { isWellFormedId, validateClientId, validateMessageText } from "../protocol/validate.ts";
+import { ChatError, ForbiddenError, InternalError, NotFoundError } from "../errors.ts";
+import {
+  CHANGES_DEFAULT,
+  CHANGES_MAX,
+  HISTORY_DEFAULT,
+  HISTORY_MAX,
+  REACTIONS_MAX,
+} from "../protocol/limits.ts";
+import {
+  createdRevOf,
+  type Message,
+  type MessageEdit,
+  replyRefOf,
+  type User,
+} from "../protocol/types.ts";
+import {
+  isWellFormedId,
+  validateClientId,
+  validateEmoji,
+  validateMessageText,
+  validateSeq,
+} from "../protocol/validate.ts";
 import { BadRequestError } from "../errors.ts";
 import type { Clock } from "../clock.ts";
 import { errorFields, log } from "../log.ts";
@@ -19,27 +37,58 @@ import { retryAtomic } from "../store/kv.ts";
 import {
   BATCH_MAX_BYTES,
   BATCH_MAX_MESSAGES,
+  type ChangePlan,
   type MessageStore,
   type NewMessage,
   type Stored,
 } from "../store/messages.ts";
+import {
+  dropReactions,
+  editsOf,
+  planDelete,
+  planEdit,
+  planReaction,
+  reactors,
+} from "../store/message_changes.ts";
+import { headRev, type RevisionLog, type RoomEvent } from "../store/revisions.ts";
 import type { RoomService } from "./rooms.ts";
 import type { RateLimiter } from "./_rate_limit.ts";
 
 const COMMIT_TRIES = 60;
 
-interface Queued {
+/** A send waiting for its room's next commit (sends queued together share one). */
+interface QueuedSend {
+  kind: "send";
   item: NewMessage;
   bytes: number;
   resolve(stored: Stored): void;
   reject(err: unknown): void;
 }
 
+/** A change waiting its turn: changes of a room commit one at a time, between sends. */
+interface QueuedChange {
+  kind: "change";
+  run(): Promise<void>;
+}
+
+type Queued = QueuedSend | QueuedChange;
+
 export interface MessageServiceOptions {
   clock: Clock;
   limiter: RateLimiter;
-  /** Told of the messages a commit stored or found again, in seq order, right after it. */
-  onCommitted(roomId: string, messages: Message[]): void;
+  /** The room revision log (replays and `changes`). */
+  revisions: RevisionLog;
+  /**
+   * Told of the events a commit stored (or found again), in rev order, right after
+   * it: new messages, and changes.
+   */
+  onCommitted(roomId: string, events: RoomEvent[]): void;
+}
+
+/** What a change did: the message as it is now, and the revision (null: nothing changed). */
+export interface Changed {
+  message: Message;
+  rev: number | null;
 }
 
 export class MessageService {
@@ -50,7 +99,14 @@ export class MessageService {
   #committing = new Set<string>();
   #inFlight = new Set<Promise<void>>();
 
-  constructor(store: MessageStore, rooms: RoomService, options: MessageServiceOptions) {
+  #kv: Deno.Kv;
+
+  constructor(
+    store: MessageStore,
+    rooms: RoomService,
+    options: MessageServiceOptions & { kv: Deno.Kv },
+  ) {
+    this.#kv = options.kv;
     this.#store = store;
     this.#rooms = rooms;
     this.#options = options;
@@ -60,19 +116,210 @@ export class MessageService {
   async send(
     user: User,
     roomId: unknown,
-    input: { text: unknown; clientId?: unknown },
+    input: { text: unknown; clientId?: unknown; replyTo?: unknown },
   ): Promise<Stored> {
     if (!isWellFormedId(roomId)) throw new NotFoundError("Room not found");
     const text = validateMessageText(input.text);
     const clientId = validateClientId(input.clientId);
+    const replyToSeq = input.replyTo === undefined || input.replyTo === null
+      ? undefined
+      : validateSeq(input.replyTo, "replyTo");
     this.#options.limiter.take(user.id);
     await this.#rooms.requireMember(user.id, roomId);
     const item: NewMessage = { userId: user.id, username: user.username, text, clientId };
+    if (replyToSeq !== undefined) {
+      const original = replyToSeq > 0
+        ? (await this.#store.bySeq(roomId, [replyToSeq])).get(replyToSeq)
+        : undefined;
+      if (!original) {
+        throw new BadRequestError(`Field "replyTo" names no message of this room: ${replyToSeq}`);
+      }
+      if (original.deleted) throw new BadRequestError("Cannot reply to a deleted message");
+      item.replyTo = replyRefOf(original);
+    }
     return await new Promise<Stored>((resolve, reject) => {
-      const queue = this.#queues.get(roomId) ?? [];
-      queue.push({ item, bytes: text.length * 3 + 300, resolve, reject });
-      this.#queues.set(roomId, queue);
-      if (!this.#committing.has(roomId)) this.#drain(roomId);
+      this.#enqueue(roomId, { kind: "send", item, bytes: text.length * 3 + 300, resolve, reject });
+    });
+  }
+
+  #enqueue(roomId: string, queued: Queued): void {
+    const queue = this.#queues.get(roomId) ?? [];
+    queue.push(queued);
+    this.#queues.set(roomId, queue);
+    if (!this.#committing.has(roomId)) this.#drain(roomId);
+  }
+
+  /** Replaces the text of one of my messages (PATCH, `edit` frame). */
+  async edit(user: User, roomId: unknown, seqInput: unknown, textInput: unknown): Promise<Changed> {
+    const { room, seq } = await this.#target(user, roomId, seqInput);
+    const text = validateMessageText(textInput);
+    this.#options.limiter.take(user.id);
+    return await this.#change(room, seq, async (stored, rev) => {
+      if (stored.deleted) throw new NotFoundError(`Message was deleted: ${seq}`);
+      if (stored.userId !== user.id) throw new ForbiddenError("Only its author can edit a message");
+      if (stored.text === text) return null; // a repeat (the full text): nothing to do
+      return await planEdit(this.#kv, stored, text, { now: this.#options.clock.now(), rev });
+    });
+  }
+
+  /** Deletes a message: its author, or the room's owner. Deleting twice is fine. */
+  async delete(user: User, roomId: unknown, seqInput: unknown): Promise<Changed> {
+    const { room, seq } = await this.#target(user, roomId, seqInput, { tombstones: true });
+    let deleted = false;
+    const result = await this.#change(room, seq, async (stored) => {
+      if (stored.userId !== user.id && (await this.#rooms.roleOf(room, user.id)) !== "owner") {
+        throw new ForbiddenError("Only its author or the room's owner can delete a message");
+      }
+      if (stored.deleted) return null;
+      deleted = true;
+      return await planDelete(this.#kv, stored, { now: this.#options.clock.now() });
+    });
+    if (deleted) {
+      dropReactions(this.#kv, room, seq).catch((err) =>
+        log.warn("reaction_cleanup_failed", { room, seq, ...errorFields(err) })
+      );
+    }
+    return result;
+  }
+
+  /** Adds or removes my reaction; idempotent. Reactions count toward the send allowance. */
+  async react(
+    user: User,
+    roomId: unknown,
+    seqInput: unknown,
+    input: { emoji: unknown; on: boolean },
+  ): Promise<Changed> {
+    const { room, seq } = await this.#target(user, roomId, seqInput);
+    const emoji = validateEmoji(input.emoji);
+    this.#options.limiter.take(user.id);
+    return await this.#change(room, seq, (stored) => {
+      if (stored.deleted) throw new NotFoundError(`Message was deleted: ${seq}`);
+      return planReaction(
+        this.#kv,
+        stored,
+        {
+          userId: user.id,
+          emoji,
+          on: input.on,
+          now: this.#options.clock.now(),
+          maxEmoji: REACTIONS_MAX,
+        },
+        () =>
+          new BadRequestError(
+            `Too many reactions: a message carries at most ${REACTIONS_MAX} distinct emoji`,
+          ),
+      );
+    });
+  }
+
+  /** Who reacted to a message with an emoji (members, or anyone for public rooms). */
+  async reactionUsers(
+    userId: string,
+    roomId: unknown,
+    seqInput: unknown,
+    emojiInput: unknown,
+  ): Promise<string[]> {
+    const room = await this.#rooms.requireReadable(userId, roomId);
+    const seq = parseSeqValue(seqInput);
+    const emoji = validateEmoji(emojiInput);
+    await this.#existing(room.id, seq);
+    return await reactors(this.#kv, room.id, seq, emoji);
+  }
+
+  /** The texts an edited message had before, oldest first: its author or the room's owner. */
+  async edits(user: User, roomId: unknown, seqInput: unknown): Promise<MessageEdit[]> {
+    const room = await this.#rooms.requireReadable(user.id, roomId);
+    const seq = parseSeqValue(seqInput);
+    const message = await this.#existing(room.id, seq);
+    if (message.userId !== user.id && (await this.#rooms.roleOf(room.id, user.id)) !== "owner") {
+      throw new ForbiddenError("Only its author or the room's owner can read a message's edits");
+    }
+    return await editsOf(this.#kv, room.id, seq);
+  }
+
+  /** `GET …/changes`: what was created or changed after `sinceRev`, each message once. */
+  async changes(
+    userId: string,
+    roomId: unknown,
+    query: { sinceRev?: number; limit?: number },
+  ): Promise<{ messages: Message[]; lastRev: number; hasMore: boolean }> {
+    const room = await this.#rooms.requireReadable(userId, roomId);
+    if (query.sinceRev === undefined) throw new BadRequestError('Parameter "sinceRev" is required');
+    const limit = query.limit ?? CHANGES_DEFAULT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > CHANGES_MAX) {
+      throw new BadRequestError(`Parameter "limit" must be 1–${CHANGES_MAX}`);
+    }
+    const head = headRev(await this.#rooms.headOf(room.id));
+    return await this.#options.revisions.changes(room.id, query.sinceRev, limit, head);
+  }
+
+  /** A member's target message: the room must be theirs and the seq well formed. */
+  async #target(
+    user: User,
+    roomId: unknown,
+    seqInput: unknown,
+    _options: { tombstones?: boolean } = {},
+  ): Promise<{ room: string; seq: number }> {
+    if (!isWellFormedId(roomId)) throw new NotFoundError("Room not found");
+    const seq = parseSeqValue(seqInput);
+    await this.#rooms.requireMember(user.id, roomId);
+    return { room: roomId, seq };
+  }
+
+  async #existing(roomId: string, seq: number): Promise<Message> {
+    const message = (await this.#store.bySeq(roomId, [seq])).get(seq);
+    if (!message) throw new NotFoundError(`Message not found: ${seq}`);
+    if (message.deleted) throw new NotFoundError(`Message was deleted: ${seq}`);
+    return message;
+  }
+
+  /**
+   * Runs a change in the room's queue (after the sends before it, alone in its
+   * commit), retrying when another writer moved the head. `plan` gets the stored
+   * record and the revision the change will take; null: nothing to change.
+   */
+  #change(
+    roomId: string,
+    seq: number,
+    plan: (stored: Message, rev: number) => Promise<ChangePlan | null>,
+  ): Promise<Changed> {
+    return new Promise<Changed>((resolve, reject) => {
+      const run = async () => {
+        try {
+          const result = await retryAtomic(`change in room ${roomId}`, async () => {
+            const attempt = await this.#store.tryChange<Message>(
+              roomId,
+              seq,
+              async (stored, rev) => {
+                if (!stored) throw new NotFoundError(`Message not found: ${seq}`);
+                const planned = await plan(stored, rev);
+                if (planned) return planned;
+                return { answer: stored };
+              },
+            );
+            return attempt;
+          }, COMMIT_TRIES);
+          if ("answer" in result) {
+            const [message] = await this.#store.serve(roomId, [{ ...result.answer }]);
+            resolve({ message, rev: null });
+            return;
+          }
+          const [message] = await this.#store.serve(roomId, [{ ...result.message }]);
+          try {
+            this.#options.onCommitted(roomId, [{ rev: result.rev, kind: "update", message }]);
+          } catch (err) {
+            log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
+          }
+          resolve({ message, rev: result.rev });
+        } catch (err) {
+          if (!(err instanceof ChatError)) {
+            this.#store.forgetHead(roomId);
+            log.error("message_change_failed", { room: roomId, ...errorFields(err) });
+            reject(new InternalError("Message could not be changed", { cause: err }));
+          } else reject(err);
+        }
+      };
+      this.#enqueue(roomId, { kind: "change", run });
     });
   }
 
@@ -92,13 +339,19 @@ export class MessageService {
         this.#queues.delete(roomId);
         return;
       }
-      const batch: Queued[] = [];
+      const first = queue[0];
+      if (first.kind === "change") {
+        queue.shift();
+        await first.run();
+        continue;
+      }
+      const batch: QueuedSend[] = [];
       let bytes = 0;
-      while (
-        queue.length && batch.length < BATCH_MAX_MESSAGES &&
-        (batch.length === 0 || bytes + queue[0].bytes <= BATCH_MAX_BYTES)
-      ) {
-        const next = queue.shift()!;
+      while (queue.length && batch.length < BATCH_MAX_MESSAGES) {
+        const next = queue[0];
+        if (next.kind !== "send") break;
+        if (batch.length && bytes + next.bytes > BATCH_MAX_BYTES) break;
+        queue.shift();
         bytes += next.bytes;
         batch.push(next);
       }
@@ -106,7 +359,7 @@ export class MessageService {
     }
   }
 
-  async #commit(roomId: string, batch: Queued[]): Promise<void> {
+  async #commit(roomId: string, batch: QueuedSend[]): Promise<void> {
     let results: Stored[];
     try {
       results = await retryAtomic(
@@ -142,7 +395,10 @@ export class MessageService {
         .sort((a, b) => a.seq - b.seq);
     if (stored.length) {
       try {
-        this.#options.onCommitted(roomId, stored);
+        this.#options.onCommitted(
+          roomId,
+          stored.map((message) => ({ rev: createdRevOf(message), kind: "message", message })),
+        );
       } catch (err) {
         log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
       }
@@ -183,8 +439,24 @@ export class MessageService {
     return this.#store.range(roomId, from, to, limit);
   }
 
+  /** The room's events with from ≤ rev ≤ to (for replay); the caller checked access. */
+  events(roomId: string, from: number, to: number, limit: number): Promise<RoomEvent[]> {
+    return this.#options.revisions.events(roomId, from, to, limit);
+  }
+
   /** Waits for every commit in flight (graceful shutdown). */
   async flush(): Promise<void> {
     while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
   }
+}
+
+/** A seq from a path or a frame: a positive safe integer, else 400. */
+function parseSeqValue(value: unknown): number {
+  const seq = typeof value === "string" && /^\d{1,16}$/.test(value) ? Number(value) : value;
+  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) {
+    throw new BadRequestError(
+      `Message seq must be a positive integer: got ${JSON.stringify(String(value)).slice(0, 40)}`,
+    );
+  }
+  return seq;
 }

@@ -78,6 +78,16 @@ export class RoomService {
     return room;
   }
 
+  /** The room's head: newest seq, activity time, revision. */
+  headOf(roomId: string): Promise<RoomHead> {
+    return this.#rooms.head(roomId);
+  }
+
+  /** The user's role in the room, or null when they are not a member. */
+  async roleOf(roomId: string, userId: string): Promise<Member["role"] | null> {
+    return (await this.#rooms.membership(roomId, userId))?.role ?? null;
+  }
+
   /** Throws unless the user is a member (sending, subscribing, reading markers). */
   async requireMember(userId: string, roomId: unknown): Promise<RoomRecord> {
     if (isWellFormedId(roomId) && await this.members.isMember(roomId, userId)) {

@@ -148,24 +148,22 @@ export class ChatSocket {
     options: { since?: number; sinceRev?: number } = {},
   ): Promise<ServerFrameOf<"subscribed">> {
     const known = this.#rooms.get(roomId);
-    const sinceRev = options.sinceRev ?? (options.since === undefined ? known?.lastRev : undefined);
-    const since = options.since ?? known?.lastSeq;
+    const explicit = options.sinceRev !== undefined || options.since !== undefined;
+    const sinceRev = explicit ? options.sinceRev : known?.lastRev || undefined;
+    const since = explicit ? options.since : known?.lastSeq;
     this.#rooms.set(roomId, {
       lastSeq: since ?? 0,
       lastRev: sinceRev ?? 0,
       subscribed: false,
     });
-    const frame: ClientFrame = { type: "subscribe", roomId, ...this.#from(since, sinceRev) };
+    const from = sinceRev !== undefined ? { sinceRev } : since !== undefined ? { since } : {};
+    const frame: ClientFrame = { type: "subscribe", roomId, ...from };
     return this.#request(frame, true) as Promise<ServerFrameOf<"subscribed">>;
   }
 
-  /** Where a (re)subscription starts: the revision when one is known, else the seq. */
-  #from(since: number | undefined, sinceRev: number | undefined): {
-    since?: number;
-    sinceRev?: number;
-  } {
-    if (sinceRev) return { sinceRev };
-    return since === undefined ? {} : { since };
+  /** Where a resubscription starts: the revision when one is known, else the seq. */
+  #from(since: number, sinceRev: number): { since: number } | { sinceRev: number } {
+    return sinceRev ? { sinceRev } : { since };
   }
 
   unsubscribe(roomId: string): Promise<ServerFrame> {
@@ -339,7 +337,8 @@ export class ChatSocket {
       this.#emit("sessionEnded", { code, reason });
       return;
     }
-    this.#failAll(new Error("Connection lost"), false);
+    // Durable requests wait for the reconnect to send them again; without one, they fail.
+    this.#failAll(new Error("Connection lost"), !this.#options.reconnect);
     if (!this.#options.reconnect) {
       this.#setState("closed");
       for (const waiter of this.#readyWaiters.splice(0)) {

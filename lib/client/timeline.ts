@@ -13,24 +13,9 @@
  *   server does the same when it serves a reply, so the two agree.
  */
 
-import { EXCERPT_MAX } from "../protocol/limits.ts";
-import { type Message, type ReplyRef, revOf } from "../protocol/types.ts";
+import { type Message, type ReplyRef, replyRefOf, revOf } from "../protocol/types.ts";
 
-/** The `replyTo` a reply to `original` carries, from the original's current state. */
-export function replyRefOf(original: Message): ReplyRef {
-  const ref: ReplyRef = {
-    seq: original.seq,
-    userId: original.userId,
-    username: original.username,
-    excerpt: original.deleted ? "" : excerpt(original.text),
-  };
-  if (original.deleted) ref.deleted = true;
-  return ref;
-}
-
-function excerpt(text: string): string {
-  return text.length <= EXCERPT_MAX ? text : Array.from(text).slice(0, EXCERPT_MAX).join("");
-}
+export { replyRefOf };
 
 function sameRef(a: ReplyRef, b: ReplyRef): boolean {
   return a.excerpt === b.excerpt && a.deleted === b.deleted && a.username === b.username;

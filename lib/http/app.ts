@@ -15,6 +15,7 @@ import type { AppEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { authRoutes } from "../../routes/api/auth.ts";
 import { roomRoutes } from "../../routes/api/rooms.ts";
+import { messageRoutes } from "../../routes/api/messages.ts";
 import { userRoutes } from "../../routes/api/users.ts";
 import { authPages } from "../../routes/auth.tsx";
 import { directoryPages } from "../../routes/directory.tsx";
@@ -39,6 +40,7 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   app.route("/api", authRoutes);
   app.route("/api", userRoutes);
   app.route("/api", roomRoutes);
+  app.route("/api", messageRoutes);
   app.all("/api/*", (c) => {
     throw new NotFoundError(`No such endpoint: ${c.req.method} ${c.req.path.slice(0, 100)}`);
   });

@@ -144,7 +144,9 @@ function parseFields(data: Record<string, unknown>, ref: string | undefined): Cl
       if (typeof data.emoji !== "string") {
         throw new BadRequestError('Field "emoji" must be a string');
       }
-      if (typeof data.on !== "boolean") throw new BadRequestError('Field "on" must be true or false');
+      if (typeof data.on !== "boolean") {
+        throw new BadRequestError('Field "on" must be true or false');
+      }
       const seq = validateSeq(data.seq, "seq");
       return { type: "react", roomId: roomIdOf(data), seq, emoji: data.emoji, on: data.on, ref };
     }

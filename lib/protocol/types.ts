@@ -140,6 +140,24 @@ export function revOf(message: Message): number {
   return message.rev ?? message.seq;
 }
 
+/** The first up to 200 characters (code points) of a reply's original. */
+const EXCERPT_CHARS = 200;
+
+/** The `replyTo` a reply to `original` carries, from the original's current state. */
+export function replyRefOf(original: Message): ReplyRef {
+  const text = original.deleted ? "" : original.text;
+  const ref: ReplyRef = {
+    seq: original.seq,
+    userId: original.userId,
+    username: original.username,
+    excerpt: text.length <= EXCERPT_CHARS
+      ? text
+      : Array.from(text).slice(0, EXCERPT_CHARS).join(""),
+  };
+  if (original.deleted) ref.deleted = true;
+  return ref;
+}
+
 export type ErrorCode =
   | "bad_request"
   | "unauthorized"

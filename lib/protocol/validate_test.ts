@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   charLength,
   isWellFormedId,
+  validateEmoji,
   validateMessageText,
   validatePassword,
   validateRoomName,
@@ -9,6 +10,7 @@ import {
   validateUsername,
 } from "./validate.ts";
 import { FrameError, parseClientFrame } from "./frames.ts";
+import { BadRequestError } from "../errors.ts";
 
 const rejects = (fn: () => unknown, pattern: RegExp) => assert.throws(fn, pattern);
 
@@ -70,9 +72,42 @@ Deno.test("parseClientFrame() accepts every client frame and rejects the rest wi
     type: "subscribe",
     roomId: "r",
     since: 3,
+    sinceRev: undefined,
     ref: undefined,
   });
   assert.equal(parseClientFrame('{"type":"ping","ref":"p1"}').ref, "p1");
+  // v2 frames.
+  assert.deepEqual(parseClientFrame('{"type":"subscribe","roomId":"r","sinceRev":0}'), {
+    type: "subscribe",
+    roomId: "r",
+    since: undefined,
+    sinceRev: 0,
+    ref: undefined,
+  });
+  assert.deepEqual(parseClientFrame('{"type":"edit","roomId":"r","seq":2,"text":"t"}'), {
+    type: "edit",
+    roomId: "r",
+    seq: 2,
+    text: "t",
+    ref: undefined,
+  });
+  assert.deepEqual(
+    parseClientFrame('{"type":"react","roomId":"r","seq":2,"emoji":"👍","on":true}'),
+    {
+      type: "react",
+      roomId: "r",
+      seq: 2,
+      emoji: "👍",
+      on: true,
+      ref: undefined,
+    },
+  );
+  assert.equal(
+    (parseClientFrame('{"type":"send","roomId":"r","text":"t","replyTo":4}') as {
+      replyTo?: number;
+    }).replyTo,
+    4,
+  );
   const fail = (text: string) => {
     try {
       parseClientFrame(text);
@@ -95,4 +130,18 @@ Deno.test("parseClientFrame() accepts every client frame and rejects the rest wi
   );
   assert.match(fail('{"type":"send","roomId":7,"text":"x"}').message, /roomId/);
   assert.match(fail('{"type":"ping","ref":{"x":1}}').message, /ref/);
+  assert.match(fail('{"type":"react","roomId":"r","seq":1,"emoji":"👍"}').message, /"on"/);
+  assert.match(fail('{"type":"edit","roomId":"r","seq":1}').message, /"text"/);
+  assert.match(fail('{"type":"delete","roomId":"r","seq":1.5}').message, /seq/);
+  assert.match(fail('{"type":"subscribe","roomId":"r","sinceRev":"3"}').message, /sinceRev/);
+  assert.match(fail('{"type":"send","roomId":"r","text":"x","replyTo":-2}').message, /replyTo/);
+});
+
+Deno.test("validateEmoji() takes one emoji, ZWJ sequences and flags included", () => {
+  for (const ok of ["👍", "❤", "❤️", "👨‍👩‍👧", "🇫🇷", "1️⃣", "👍🏽", "🏳️‍🌈"]) {
+    assert.equal(validateEmoji(ok), ok);
+  }
+  for (const bad of ["", "a", "1", "👍👍", "\ud83d", "x👍", "👍 ", "😀".repeat(10), 5, null]) {
+    assert.throws(() => validateEmoji(bad), BadRequestError, JSON.stringify(bad));
+  }
 });

@@ -1,12 +1,13 @@
 /**
  * @module The events isolates tell each other, and the bus that carries them.
  *
- * Messages are not among them: the messages table and each room's head key are
- * their truth, watched directly (see feeds.ts). A `messages` event is only a hint
- * that lets an isolate deliver without waiting for the watch.
+ * Messages and their changes are not among them: the messages table, the revision
+ * log and each room's head key are their truth, watched directly (see feeds.ts). An
+ * `events` hint only lets an isolate deliver without waiting for the watch.
  */
 
-import type { InvitationInfo, Message, Room } from "../protocol/types.ts";
+import type { InvitationInfo, Room } from "../protocol/types.ts";
+import type { RoomEvent } from "../store/revisions.ts";
 
 export type BusEvent =
   | {
@@ -25,11 +26,11 @@ export type BusEvent =
   | { kind: "invitation_declined"; userId: string; roomId: string }
   | { kind: "session_ended"; sessionId: string; userId: string };
 
-/** A hint that a room has new messages (fast path only; never the truth). */
-export interface MessagesHint {
-  kind: "messages";
+/** A hint that a room has new events (fast path only; never the truth). */
+export interface EventsHint {
+  kind: "events";
   roomId: string;
-  messages: Message[];
+  events: RoomEvent[];
 }
 
 /**
@@ -38,8 +39,8 @@ export interface MessagesHint {
  */
 export interface Bus {
   publish(event: BusEvent): Promise<void>;
-  hint(hint: MessagesHint): void;
-  subscribe(handler: (event: BusEvent | MessagesHint) => void): () => void;
+  hint(hint: EventsHint): void;
+  subscribe(handler: (event: BusEvent | EventsHint) => void): () => void;
   close(): Promise<void>;
 }
 

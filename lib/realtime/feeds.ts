@@ -1,28 +1,35 @@
 /**
  * @module Room feeds: in-order, gap-free, duplicate-free delivery of a room's
- * messages to this isolate's subscribed sockets.
+ * events (new messages and changes, by room revision) to this isolate's subscribed
+ * sockets.
  *
- * The truth is KV: the messages table and the room head ["room_seq", roomId]. A feed
- * knows the newest seq it has heard of (`head`) and keeps the newest messages in a
- * contiguous buffer. It hears of new messages three ways, all treated alike: a
- * commit on this isolate (with the messages), a fast-path hint from another isolate
- * (with the messages), and the KV watch on the head (a doorbell: the feed reads the
+ * The truth is KV: the messages table, the revision log (see store/revisions.ts) and
+ * the room head ["room_seq", roomId]. A feed knows the newest revision it has heard
+ * of (`head`) and keeps the newest events in a contiguous buffer. It hears of new messages three ways, all treated alike: a
+ * commit on this isolate (with the events), a fast-path hint from another isolate
+ * (with the events), and the KV watch on the head (a doorbell: the feed reads the
  * missing range itself, because a watch may skip values). The watch is only needed
  * while other isolates write to the same KV: a lone isolate hears of every message
  * from its own commits, so it turns the watches off (setWatching) and saves the
  * re-read of every watched head that each commit would otherwise cost.
  *
- * Each subscription remembers the last seq it sent (`sent`) and is pumped: it is
- * sent exactly the messages after `sent`, in order, from the buffer when they are
+ * Each subscription remembers the last revision it sent (`sent`) and is pumped: it
+ * is sent exactly the events after `sent`, in order, from the buffer when they are
  * there and from KV when they are older. Nothing is ever sent twice because `sent`
  * only moves forward, and nothing is skipped because the pump only ever sends
- * `sent + 1` next. A subscribe with `since` is just a subscription starting at
- * `since`: it replays up to the head read at subscribe time, then says `subscribed`,
- * then goes live; messages stored during the replay are simply next in line.
+ * `sent + 1` next. A subscribe with `sinceRev` is just a subscription starting
+ * there (with v1's `since`, a seq, at the revision that message was created): it
+ * replays up to the head read at subscribe time, then says `subscribed`, then goes
+ * live; events stored during the replay are simply next in line.
+ *
+ * A delete scrubs the buffer: events that hold the deleted message's text (its
+ * creation and edits, and replies quoting it) get the tombstone's state instead, so
+ * a replay never sends the old text again.
  */
 
 import { REPLAY_MAX } from "../protocol/limits.ts";
-import type { Member, Message } from "../protocol/types.ts";
+import { type Member, type Message, replyRefOf } from "../protocol/types.ts";
+import type { RoomEvent } from "../store/revisions.ts";
 import { errorFields, log } from "../log.ts";
 import { utf8Bytes } from "./connection.ts";
 
@@ -39,8 +46,12 @@ export interface FeedTarget {
 }
 
 export interface FeedSource {
-  head(roomId: string): Promise<number>;
-  range(roomId: string, from: number, to: number, limit: number): Promise<Message[]>;
+  /** The room's newest seq and revision. */
+  head(roomId: string): Promise<{ seq: number; rev: number }>;
+  /** Events with from ≤ rev ≤ to, ascending, each revision once. */
+  range(roomId: string, from: number, to: number, limit: number): Promise<RoomEvent[]>;
+  /** The revision at which message `seq` was created (v1's `since`). */
+  revOfSeq(roomId: string, seq: number): Promise<number>;
   members(roomId: string): Promise<Member[]>;
 }
 
@@ -65,29 +76,44 @@ interface Frame {
   bytes: number;
 }
 
-/** A message's frame, serialized (and measured) once however many sockets receive it. */
-const FRAMES = new WeakMap<Message, Frame>();
-function frameOf(message: Message): Frame {
-  let frame = FRAMES.get(message);
+/** An event's frame, serialized (and measured) once however many sockets receive it. */
+const FRAMES = new WeakMap<RoomEvent, Frame>();
+function frameOf(event: RoomEvent): Frame {
+  let frame = FRAMES.get(event);
   if (frame === undefined) {
-    const text = `{"type":"message","roomId":${JSON.stringify(message.roomId)},"message":${
-      JSON.stringify(message)
-    }}`;
+    const { message } = event;
+    const room = JSON.stringify(message.roomId);
+    const text = event.kind === "message"
+      ? `{"type":"message","roomId":${room},"message":${JSON.stringify(message)}}`
+      : `{"type":"update","roomId":${room},"rev":${event.rev},"message":${
+        JSON.stringify(message)
+      }}`;
     frame = { text, bytes: utf8Bytes(text) };
-    FRAMES.set(message, frame);
+    FRAMES.set(event, frame);
   }
   return frame;
 }
 
-function sendFrame(target: FeedTarget, message: Message): boolean {
-  const frame = frameOf(message);
+function sendFrame(target: FeedTarget, event: RoomEvent): boolean {
+  const frame = frameOf(event);
   return target.sendText(frame.text, frame.bytes);
 }
 
+/** The state a buffered event may still show once `tombstone` was deleted. */
+function scrubbed(event: RoomEvent, tombstone: Message): RoomEvent {
+  const { message } = event;
+  if (message.seq === tombstone.seq && !message.deleted) return { ...event, message: tombstone };
+  if (message.replyTo?.seq === tombstone.seq && !message.replyTo.deleted) {
+    return { ...event, message: { ...message, replyTo: replyRefOf(tombstone) } };
+  }
+  return event;
+}
+
 class RoomFeed {
+  /** The newest revision heard of. */
   head = 0;
-  /** buffer[i].seq === bufferStart + i */
-  buffer: Message[] = [];
+  /** buffer[i].rev === bufferStart + i */
+  buffer: RoomEvent[] = [];
   bufferStart = 1;
   subs = new Map<string, Subscription>();
   fetching = false;
@@ -116,30 +142,38 @@ export class Feeds {
 
   /**
    * Subscribes a socket (membership was checked by the caller). Replays what came
-   * after `since`, sends `subscribed` via `onSubscribed`, then delivers live.
+   * after `from` (a revision, or v1's seq), sends `subscribed` via `onSubscribed`,
+   * then delivers live.
    */
   async subscribe(
     target: FeedTarget,
     roomId: string,
-    since: number | undefined,
-    onSubscribed: (frame: { lastSeq: number; recovered: boolean; members: Member[] }) => void,
+    from: { since?: number; sinceRev?: number },
+    onSubscribed: (
+      frame: { lastSeq: number; lastRev: number; recovered: boolean; members: Member[] },
+    ) => void,
   ): Promise<void> {
     const feed = await this.#feed(roomId);
-    const [lastSeq, members] = await Promise.all([
+    const [head, members] = await Promise.all([
       this.#source.head(roomId),
       this.#source.members(roomId),
     ]);
-    this.#advance(feed, lastSeq);
-    let start = since === undefined ? lastSeq : Math.min(since, lastSeq);
+    const { seq: lastSeq, rev: lastRev } = head;
+    this.#advance(feed, lastRev);
+    let start = lastRev;
+    if (from.sinceRev !== undefined) start = Math.min(from.sinceRev, lastRev);
+    else if (from.since !== undefined) {
+      start = await this.#source.revOfSeq(roomId, Math.min(from.since, lastSeq));
+    }
     let recovered = true;
-    if (lastSeq - start > REPLAY_MAX) {
+    if (lastRev - start > REPLAY_MAX) {
       recovered = false;
-      start = lastSeq;
+      start = lastRev;
     }
     const previous = feed.subs.get(target.id);
     if (previous) previous.closed = true;
-    const sub = new Subscription(target, start, lastSeq, () => {
-      onSubscribed({ lastSeq, recovered, members });
+    const sub = new Subscription(target, start, lastRev, () => {
+      onSubscribed({ lastSeq, lastRev, recovered, members });
     });
     feed.subs.set(target.id, sub);
     clearTimeout(feed.idleTimer);
@@ -158,18 +192,21 @@ export class Feeds {
   }
 
   /**
-   * Stored messages (committed here, or hinted from another isolate), in seq order.
+   * Stored events (committed here, or hinted from another isolate), in rev order.
    * Ones the feed already has are ignored; a gap before them is fetched from KV.
    */
-  committed(roomId: string, messages: Message[]): void {
+  committed(roomId: string, events: RoomEvent[]): void {
     const feed = this.#feeds.get(roomId);
-    if (!feed || messages.length === 0) return;
-    const last = messages[messages.length - 1].seq;
+    if (!feed || events.length === 0) return;
+    for (const event of events) {
+      if (event.message.deleted) this.#scrub(feed, event.message);
+    }
+    const last = events[events.length - 1].rev;
     if (last <= feed.bufferEnd) return;
-    const next = messages.findIndex((m) => m.seq > feed.bufferEnd);
-    const fresh = next === 0 ? messages : messages.slice(next);
-    const contiguous = fresh[0].seq === feed.bufferEnd + 1 &&
-      fresh.every((m, i) => m.seq === fresh[0].seq + i);
+    const next = events.findIndex((e) => e.rev > feed.bufferEnd);
+    const fresh = next === 0 ? events : events.slice(next);
+    const contiguous = fresh[0].rev === feed.bufferEnd + 1 &&
+      fresh.every((e, i) => e.rev === fresh[0].rev + i);
     if (contiguous && !feed.fetching) {
       feed.buffer.push(...fresh);
       this.#trim(feed);
@@ -177,6 +214,16 @@ export class Feeds {
       this.#pumpAll(feed);
     } else {
       this.#advance(feed, last);
+    }
+  }
+
+  /** Replaces what buffered events hold of a deleted message by its tombstone. */
+  #scrub(feed: RoomFeed, tombstone: Message): void {
+    const buffer = feed.buffer;
+    for (let i = 0; i < buffer.length; i++) {
+      const event = buffer[i];
+      const clean = scrubbed(event, tombstone);
+      if (clean !== event) buffer[i] = clean;
     }
   }
 
@@ -220,11 +267,11 @@ export class Feeds {
           continue;
         }
         const page = await this.#source.range(feed.roomId, from, feed.head, 500);
-        if (page.length === 0 || page[0].seq !== from) {
+        if (page.length === 0 || page[0].rev !== from) {
           log.warn("feed_gap", { room: feed.roomId, from, head: feed.head });
           break;
         }
-        const contiguous = page.filter((m, i) => m.seq === from + i);
+        const contiguous = page.filter((e, i) => e.rev === from + i);
         feed.buffer.push(...contiguous);
         this.#trim(feed);
         this.#pumpAll(feed);
@@ -282,9 +329,9 @@ export class Feeds {
       if (next > feed.bufferEnd) return "done"; // not fetched yet: #fetch pumps again
       if (next < feed.bufferStart) return "older";
       const end = Math.min(limit, feed.bufferEnd);
-      for (let seq = next; seq <= end; seq++) {
-        if (!sendFrame(sub.target, feed.buffer[seq - feed.bufferStart])) return "done";
-        sub.sent = seq;
+      for (let rev = next; rev <= end; rev++) {
+        if (!sendFrame(sub.target, feed.buffer[rev - feed.bufferStart])) return "done";
+        sub.sent = rev;
       }
     }
     return "done";
@@ -298,14 +345,14 @@ export class Feeds {
         const next = sub.sent + 1;
         const to = Math.min(limit, feed.bufferStart - 1);
         const older = await this.#source.range(feed.roomId, next, to, 500);
-        if (older.length === 0 || older[0].seq !== next) {
+        if (older.length === 0 || older[0].rev !== next) {
           log.warn("replay_gap", { room: feed.roomId, next });
-          return; // tried again when the room's next message comes
+          return; // tried again when the room's next event comes
         }
-        for (const message of older) {
-          if (sub.closed || message.seq !== sub.sent + 1) break;
-          if (!sendFrame(sub.target, message)) return;
-          sub.sent = message.seq;
+        for (const event of older) {
+          if (sub.closed || event.rev !== sub.sent + 1) break;
+          if (!sendFrame(sub.target, event)) return;
+          sub.sent = event.rev;
         }
         if (this.#sendBuffered(feed, sub) === "done") break;
       }
@@ -330,7 +377,7 @@ export class Feeds {
     if (!starting) {
       starting = (async () => {
         const feed = new RoomFeed(roomId);
-        feed.head = await this.#source.head(roomId);
+        feed.head = (await this.#source.head(roomId)).rev;
         feed.bufferStart = feed.head + 1;
         this.#feeds.set(roomId, feed);
         if (this.#watching) this.#watchRooms([roomId]);
@@ -378,13 +425,15 @@ export class Feeds {
     const signal = chunk.controller.signal;
     void (async () => {
       try {
-        const stream = this.#kv.watch<{ seq: number }[]>(rooms.map((id) => ["room_seq", id]));
+        const stream = this.#kv.watch<{ seq: number; rev?: number }[]>(
+          rooms.map((id) => ["room_seq", id]),
+        );
         signal.addEventListener("abort", () => stream.cancel().catch(() => {}), { once: true });
         for await (const entries of stream) {
           if (signal.aborted) return;
           entries.forEach((entry, i) => {
             const feed = this.#feeds.get(rooms[i]);
-            if (feed && entry.value) this.#advance(feed, entry.value.seq);
+            if (feed && entry.value) this.#advance(feed, entry.value.rev ?? entry.value.seq);
           });
         }
       } catch (err) {

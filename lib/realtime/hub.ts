@@ -3,7 +3,7 @@
  */
 
 import { CLOSE_SESSION_ENDED } from "../protocol/limits.ts";
-import type { BusEvent, MessagesHint } from "./events.ts";
+import type { BusEvent, EventsHint } from "./events.ts";
 import type { Connection } from "./connection.ts";
 import type { Feeds } from "./feeds.ts";
 import { log } from "../log.ts";
@@ -98,10 +98,10 @@ export class Hub {
   }
 
   /** Routes one bus event to the sockets it concerns. */
-  route(event: BusEvent | MessagesHint): void {
+  route(event: BusEvent | EventsHint): void {
     switch (event.kind) {
-      case "messages":
-        this.#feeds.committed(event.roomId, event.messages);
+      case "events":
+        this.#feeds.committed(event.roomId, event.events);
         return;
       case "presence": {
         const told = new Set<Connection>();

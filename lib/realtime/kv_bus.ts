@@ -15,7 +15,7 @@
  */
 
 import { errorFields, log } from "../log.ts";
-import type { Bus, BusEvent, MessagesHint } from "./events.ts";
+import type { Bus, BusEvent, EventsHint } from "./events.ts";
 
 const EVENT_TTL_MS = 5 * 60_000;
 const REGISTRY_KEY = ["bus_registry"];
@@ -27,10 +27,10 @@ interface Posted {
   hello?: boolean;
   n?: number;
   event?: BusEvent;
-  hint?: MessagesHint;
+  hint?: EventsHint;
 }
 
-type Handler = (event: BusEvent | MessagesHint) => void;
+type Handler = (event: BusEvent | EventsHint) => void;
 
 export class KvBus implements Bus {
   #kv: Deno.Kv;
@@ -92,7 +92,7 @@ export class KvBus implements Bus {
     });
   }
 
-  hint(hint: MessagesHint): void {
+  hint(hint: EventsHint): void {
     this.#deliver(hint);
     // One process with one isolate (deno task start) has nobody to hint: skip the
     // structured clone of every committed batch.
@@ -129,7 +129,7 @@ export class KvBus implements Bus {
     this.#writing = false;
   }
 
-  #deliver(event: BusEvent | MessagesHint): void {
+  #deliver(event: BusEvent | EventsHint): void {
     for (const handler of this.#handlers) {
       try {
         handler(event);

@@ -155,7 +155,9 @@ async function onData(conn: Connection, data: unknown, deps: RealtimeDeps): Prom
       log.error("frame_failed", { type: frame.type, ...errorFields(err) });
     }
     reply(conn, frame.ref, err);
-    if (err instanceof RateLimitedError && frame.type === "send") flood(conn, deps.clock.now());
+    if (err instanceof RateLimitedError && ["send", "edit", "react"].includes(frame.type)) {
+      flood(conn, deps.clock.now());
+    }
   }
 }
 
@@ -194,8 +196,9 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
       const room = await deps.rooms.requireMember(conn.user.id, frame.roomId);
       conn.subscriptions.add(room.id);
       deps.hub.noteMember(conn, room.id);
-      await deps.feeds.subscribe(conn, room.id, frame.since, ({ lastSeq, recovered, members }) => {
-        conn.send({ type: "subscribed", roomId: room.id, lastSeq, recovered, members, ...ref });
+      const from = { since: frame.since, sinceRev: frame.sinceRev };
+      await deps.feeds.subscribe(conn, room.id, from, (state) => {
+        conn.send({ type: "subscribed", roomId: room.id, ...state, ...ref });
       });
       return;
     }
@@ -207,6 +210,7 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
       const stored = await deps.messages.send(conn.user, frame.roomId, {
         text: frame.text,
         clientId: frame.clientId,
+        replyTo: frame.replyTo,
       });
       conn.send({
         type: "ack",
@@ -232,5 +236,28 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
     case "read":
       await deps.rooms.markRead(conn.user.id, frame.roomId, frame.seq, conn.id);
       return;
+    case "edit": {
+      const { message } = await deps.messages.edit(conn.user, frame.roomId, frame.seq, frame.text);
+      conn.send({ type: "ack", ...ref, message });
+      return;
+    }
+    case "delete": {
+      const { message } = await deps.messages.delete(conn.user, frame.roomId, frame.seq);
+      conn.send({ type: "ack", ...ref, message });
+      return;
+    }
+    case "react": {
+      const { message } = await deps.messages.react(conn.user, frame.roomId, frame.seq, {
+        emoji: frame.emoji,
+        on: frame.on,
+      });
+      conn.send({ type: "ack", ...ref, message });
+      return;
+    }
+    default: {
+      // A frame kind the parser accepts but nobody handles would be dropped silently.
+      const unhandled: never = frame;
+      throw new Error(`Unhandled frame: ${(unhandled as ClientFrame).type}`);
+    }
   }
 }

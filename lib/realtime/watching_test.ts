@@ -43,7 +43,7 @@ Deno.test("feeds watch KV only while another isolate shares it, and miss nothing
     const alice = (await a.auth.register("alice", "correct horse battery")).user;
     const room = await a.rooms.create(alice, { name: "lobby" });
     const seen = recorder();
-    await a.feeds.subscribe(seen, room.id, undefined, () => {});
+    await a.feeds.subscribe(seen, room.id, {}, () => {});
     await a.messages.send(alice, room.id, { text: "one" });
     await waitFor("own commit delivered without a watch", () => seen.seqs.length === 1);
 
@@ -77,7 +77,7 @@ Deno.test("a message found again by clientId reaches feeds the commit never told
     const alice = (await a.auth.register("alice", "correct horse battery")).user;
     const room = await a.rooms.create(alice, { name: "lobby" });
     const seen = recorder();
-    await a.feeds.subscribe(seen, room.id, undefined, () => {});
+    await a.feeds.subscribe(seen, room.id, {}, () => {});
     // Stored behind the service's back, as a commit that reported failure but was
     // applied would leave it: nobody announced it, and no watch runs.
     const messageStore = new MessageStore(a.kv);

@@ -21,9 +21,9 @@
  * changes only with a commit to that room, so the head check guards rows too.
  */
 
-import type { Message } from "../protocol/types.ts";
+import { type Message, type ReplyRef, replyRefOf } from "../protocol/types.ts";
 import { getMany, listAll } from "./kv.ts";
-import type { RoomHead } from "./rooms.ts";
+import { changedKey, changeKey, headRev, type RoomHead } from "./revisions.ts";
 
 export const IDEMPOTENCY_MS = 24 * 3600_000;
 
@@ -32,6 +32,19 @@ export interface NewMessage {
   username: string;
   text: string;
   clientId?: string;
+  /** The message it answers, as it is now (checked by the service). */
+  replyTo?: ReplyRef;
+}
+
+/**
+ * A planned change of one message (see `MessageStore.tryChange`): its new record,
+ * and what else the same commit checks and writes.
+ */
+export interface ChangePlan {
+  message: Message;
+  checks?: Deno.AtomicCheck[];
+  sets?: Array<[Deno.KvKey, unknown]>;
+  deletes?: Deno.KvKey[];
 }
 
 export interface Stored {
@@ -281,6 +294,7 @@ export class MessageStore {
     const sets: Array<[Deno.KvKey, unknown, { expireIn: number }?]> = [];
     let bytes = 0;
     let seq = head.value.seq;
+    let rev = headRev(head.value);
     const seen = new Map<string, Message>();
     /** The senders' rows as this commit leaves them, with how many clientIds each holds. */
     const changed = new Map<string, { row: SenderRow; count: number }>();
@@ -293,6 +307,7 @@ export class MessageStore {
         continue;
       }
       seq++;
+      rev++;
       const message: Message = {
         id: `${roomId}-${seq}`,
         roomId,
@@ -302,8 +317,13 @@ export class MessageStore {
         text: item.text,
         createdAt: now,
         ...(item.clientId ? { clientId: item.clientId } : {}),
+        rev,
+        ...(item.replyTo ? { replyTo: item.replyTo } : {}),
       };
-      sets.push([["msg", roomId, seq], message]);
+      // A reply's excerpt is not stored: it is read from the original when served
+      // (so it follows edits, and a delete leaves no copy of the text behind).
+      const record = item.replyTo ? { ...message, replyTo: storedReplyRef(item.replyTo) } : message;
+      sets.push([["msg", roomId, seq], record]);
       bytes += item.text.length * 3 + 300;
       let change = changed.get(item.userId);
       if (!change) {
@@ -340,7 +360,7 @@ export class MessageStore {
       results[i] = { message, duplicate: false };
     }
     if (seq === head.value.seq) return results; // only duplicates: nothing to write
-    const newHead: RoomHead = { seq, at: now };
+    const newHead: RoomHead = { seq, at: now, rev };
     sets.push([headKey, newHead]);
     for (const [userId, { row }] of changed) {
       sets.push([senderRowKey(roomId, userId), row]);
@@ -502,7 +522,7 @@ export class MessageStore {
     return found;
   }
 
-  /** Messages with from ≤ seq ≤ to, ascending, at most `limit`. */
+  /** Messages with from ≤ seq ≤ to, ascending, at most `limit`, as served. */
   async range(roomId: string, from: number, to: number, limit = 1000): Promise<Message[]> {
     if (to < from) return [];
     const messages: Message[] = [];
@@ -511,10 +531,10 @@ export class MessageStore {
       end: ["msg", roomId, to + 1],
     }, { limit, batchSize: Math.min(limit, 500) });
     for await (const entry of iter) messages.push(entry.value);
-    return messages;
+    return await this.#served(roomId, messages);
   }
 
-  /** The newest `limit` messages with seq < before (ascending). */
+  /** The newest `limit` messages with seq < before (ascending), as served. */
   async before(roomId: string, before: number, limit: number): Promise<Message[]> {
     const messages: Message[] = [];
     const iter = this.#kv.list<Message>({
@@ -522,13 +542,124 @@ export class MessageStore {
       end: ["msg", roomId, before],
     }, { limit, reverse: true, batchSize: limit });
     for await (const entry of iter) messages.push(entry.value);
-    return messages.reverse();
+    return await this.#served(roomId, messages.reverse());
+  }
+
+  /** The messages with these seqs, as served; missing ones are left out. */
+  async bySeq(roomId: string, seqs: number[]): Promise<Map<number, Message>> {
+    const entries = await getMany<Message>(this.#kv, seqs.map((seq) => ["msg", roomId, seq]));
+    const found = entries.flatMap((e) => e.value ? [e.value] : []);
+    const served = await this.#served(roomId, found);
+    return new Map(served.map((m) => [m.seq, m]));
+  }
+
+  /** One message record as stored, with its versionstamp (null when there is none). */
+  async entry(roomId: string, seq: number): Promise<Deno.KvEntryMaybe<Message>> {
+    return await this.#kv.get<Message>(["msg", roomId, seq]);
+  }
+
+  /** Records as served (see `#served`), filled in place. */
+  serve(roomId: string, messages: Message[]): Promise<Message[]> {
+    return this.#served(roomId, messages);
+  }
+
+  /**
+   * Records as served: a revision on every message (older ones: their seq) and each
+   * reply's `replyTo` filled from its original's current state.
+   */
+  async #served(roomId: string, messages: Message[]): Promise<Message[]> {
+    let wanted: Set<number> | undefined;
+    for (const message of messages) {
+      if (message.rev === undefined) message.rev = message.seq;
+      if (message.replyTo) (wanted ??= new Set()).add(message.replyTo.seq);
+    }
+    if (!wanted) return messages;
+    const originals = new Map<number, Message>();
+    for (const message of messages) {
+      if (wanted.has(message.seq)) originals.set(message.seq, message);
+    }
+    const missing = [...wanted].filter((seq) => !originals.has(seq));
+    if (missing.length) {
+      const entries = await getMany<Message>(this.#kv, missing.map((s) => ["msg", roomId, s]));
+      for (const e of entries) if (e.value) originals.set(e.value.seq, e.value);
+    }
+    for (const message of messages) {
+      const original = message.replyTo && originals.get(message.replyTo.seq);
+      if (original) message.replyTo = replyRefOf(original);
+    }
+    return messages;
+  }
+
+  /**
+   * One attempt at changing message `seq`: `plan` gets the record as stored (null
+   * when there is none) and answers the change, or a value to answer without one
+   * (nothing to change: idempotent repeats, refusals thrown as errors). The commit
+   * gives the change the room's next revision, checks the head and the record (and
+   * the plan's checks), logs the change and moves the message's compacted index
+   * entry. Null when a check failed: read again and retry.
+   */
+  async tryChange<T>(
+    roomId: string,
+    seq: number,
+    plan: (stored: Message | null, rev: number) => Promise<ChangePlan | { answer: T }>,
+  ): Promise<{ message: Message; rev: number } | { answer: T } | null> {
+    const headKey = ["room_seq", roomId];
+    const cached = this.#heads.get(roomId);
+    const [headEntry, stored] = await Promise.all([
+      cached ? Promise.resolve(cached) : this.#kv.get<RoomHead>(headKey),
+      this.entry(roomId, seq),
+    ]);
+    if (headEntry.versionstamp === null) throw new Error(`Room has no head: ${roomId}`);
+    const head = headEntry as Deno.KvEntry<RoomHead>;
+    const rev = headRev(head.value) + 1;
+    if (stored.value && stored.value.rev === undefined) stored.value.rev = stored.value.seq;
+    const planned = await plan(stored.value, rev);
+    if ("answer" in planned) return planned;
+    const before = stored.value!;
+    const message: Message = {
+      ...planned.message,
+      rev,
+      createdRev: before.createdRev ?? before.rev,
+    };
+    const newHead: RoomHead = { ...head.value, rev };
+    const sets: Array<[Deno.KvKey, unknown]> = [
+      [["msg", roomId, seq], message],
+      [headKey, newHead],
+      [changeKey(roomId, rev), { seq, headSeq: head.value.seq }],
+      [changedKey(roomId, rev), seq],
+      ...(planned.sets ?? []),
+    ];
+    const deletes = [...(planned.deletes ?? [])];
+    // Changed before: its compacted entry sits at its previous revision.
+    if (before.createdRev !== undefined) deletes.push(changedKey(roomId, before.rev!));
+    const checks: Deno.AtomicCheck[] = [head, stored, ...(planned.checks ?? [])];
+    const op = this.#kv.atomic();
+    op.check(...checks);
+    for (const [key, value] of sets) op.set(key, value);
+    for (const key of deletes) op.delete(key);
+    if (cached && this.#heads.get(roomId) !== cached) return null;
+    const result = await op.commit();
+    if (!result.ok) {
+      this.#forget(roomId);
+      return null;
+    }
+    if (this.#heads.get(roomId) === cached && cached) {
+      this.#heads.set(roomId, { key: headKey, value: newHead, versionstamp: result.versionstamp });
+    } else {
+      this.#forget(roomId);
+    }
+    return { message, rev };
   }
 
   /** Forgets the cached head and rows (after a failure the store cannot vouch for). */
   forgetHead(roomId: string): void {
     this.#forget(roomId);
   }
+}
+
+/** A reply's `replyTo` as stored: who and which, not the text (see `#served`). */
+function storedReplyRef(ref: ReplyRef): ReplyRef {
+  return { seq: ref.seq, userId: ref.userId, username: ref.username, excerpt: "" };
 }
 
 /** One sender's clientId, as the key of the maps that find a batch's earlier messages. */

@@ -20,10 +20,8 @@ export interface RoomRecord {
   pair?: [string, string];
 }
 
-export interface RoomHead {
-  seq: number;
-  at: number;
-}
+export type { RoomHead } from "./revisions.ts";
+import type { RoomHead } from "./revisions.ts";
 
 export interface Membership {
   role: Role;

@@ -87,6 +87,7 @@ roomRoutes.post("/rooms/:id/messages", signedIn, async (c) => {
   const stored = await c.get("services").messages.send(c.get("auth").user, c.req.param("id"), {
     text: body.text,
     clientId: body.clientId,
+    replyTo: body.replyTo,
   });
   return c.json({ message: stored.message }, stored.duplicate ? 200 : 201);
 });
