@@ -30,6 +30,7 @@
 import { REPLAY_MAX } from "../protocol/limits.ts";
 import { type Member, type Message, replyRefOf } from "../protocol/types.ts";
 import type { RoomEvent } from "../store/revisions.ts";
+import { roomHeadKey } from "../store/keys.ts";
 import { errorFields, log } from "../log.ts";
 import { utf8Bytes } from "./connection.ts";
 
@@ -426,7 +427,7 @@ export class Feeds {
     void (async () => {
       try {
         const stream = this.#kv.watch<{ seq: number; rev?: number }[]>(
-          rooms.map((id) => ["room_seq", id]),
+          rooms.map(roomHeadKey),
         );
         signal.addEventListener("abort", () => stream.cancel().catch(() => {}), { once: true });
         for await (const entries of stream) {

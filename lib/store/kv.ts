@@ -1,5 +1,7 @@
 /**
- * @module Opening Deno KV and the table of every key the store writes.
+ * @module Opening Deno KV and the table of every key the store writes (the keys
+ * several modules share are built in keys.ts; the revision log is explained in
+ * revisions.ts).
  *
  * | key                                         | value                                  |
  * | ------------------------------------------- | -------------------------------------- |
@@ -9,7 +11,8 @@
  * | ["user_session", userId, sessionId]         | tokenHash (a user's sessions)          |
  * | ["login_fail", lowercaseName]               | LoginFailures (throttle window)        |
  * | ["room", roomId]                            | RoomRecord                             |
- * | ["room_seq", roomId]                        | RoomHead {seq, at}: newest message     |
+ * | ["room_seq", roomId]                        | RoomHead {seq, at, rev}: newest message |
+ * |                                             | and the room's revision                |
  * | ["room_member", roomId, userId]             | Membership {role, joinedAt}            |
  * | ["member_room", userId, roomId]             | joinedAt (a user's rooms)              |
  * | ["room_member_count", roomId]               | Deno.KvU64                             |
@@ -18,7 +21,11 @@
  * | ["user_invite", userId, roomId]             | Invite {by, at} (my invitations)       |
  * | ["dm", userIdLow, userIdHigh]               | roomId (one direct room per pair)      |
  * | ["read", userId, roomId]                    | seq of my read marker                  |
- * | ["msg", roomId, seq]                        | Message                                |
+ * | ["msg", roomId, seq]                        | Message (a reply's excerpt not stored) |
+ * | ["msg_rev", roomId, rev]                    | ChangeEntry {seq, headSeq}: a change   |
+ * | ["msg_changed", roomId, rev]                | seq: a changed message at latest rev   |
+ * | ["msg_edit", roomId, seq, rev]              | MessageEdit: a text an edit replaced   |
+ * | ["reaction", roomId, seq, emoji, userId]    | when that user reacted with it         |
  * | ["sent", roomId, userId]                    | SenderRow: my newest seq, my recent    |
  * |                                             | clientIds (24 h idempotency)           |
  * | ["msg_client", roomId, userId, clientId]    | {seq, expiresAt}: older clientIds      |

@@ -16,22 +16,12 @@
 import { REACTION_USERS_SHOWN } from "../protocol/limits.ts";
 import type { Message, MessageEdit, Reaction } from "../protocol/types.ts";
 import type { ChangePlan } from "./messages.ts";
+import { editKey, reactionKey } from "./keys.ts";
 
 /** Previous texts kept per message (older ones are dropped by the next edit). */
 export const EDITS_KEPT = 100;
 
-export function editKey(roomId: string, seq: number, rev: number): Deno.KvKey {
-  return ["msg_edit", roomId, seq, rev];
-}
-
-export function reactionKey(
-  roomId: string,
-  seq: number,
-  emoji: string,
-  userId: string,
-): Deno.KvKey {
-  return ["reaction", roomId, seq, emoji, userId];
-}
+export { editKey, reactionKey };
 
 async function keysOf(kv: Deno.Kv, prefix: Deno.KvKey, limit: number): Promise<Deno.KvKey[]> {
   const keys: Deno.KvKey[] = [];

@@ -23,7 +23,8 @@
 
 import { type Message, type ReplyRef, replyRefOf } from "../protocol/types.ts";
 import { getMany, listAll } from "./kv.ts";
-import { changedKey, changeKey, headRev, type RoomHead } from "./revisions.ts";
+import { changedKey, changeKey, messageKey, roomHeadKey } from "./keys.ts";
+import { headRev, type RoomHead } from "./revisions.ts";
 
 export const IDEMPOTENCY_MS = 24 * 3600_000;
 
@@ -158,7 +159,7 @@ export class MessageStore {
   async tryCommit(roomId: string, batch: NewMessage[], now: number): Promise<Stored[] | null> {
     if (!this.#legacyKnown) this.#legacyKnown = this.#learnLegacy(now);
     await this.#legacyKnown;
-    const headKey = ["room_seq", roomId];
+    const headKey = roomHeadKey(roomId);
     // Fast path, the common case: this isolate holds the head it last committed, and
     // so current sender rows. Rather than read clientId keys before committing, the
     // commit checks that none of the indexed ones exists. A failed check means the
@@ -323,7 +324,7 @@ export class MessageStore {
       // A reply's excerpt is not stored: it is read from the original when served
       // (so it follows edits, and a delete leaves no copy of the text behind).
       const record = item.replyTo ? { ...message, replyTo: storedReplyRef(item.replyTo) } : message;
-      sets.push([["msg", roomId, seq], record]);
+      sets.push([messageKey(roomId, seq), record]);
       bytes += item.text.length * 3 + 300;
       let change = changed.get(item.userId);
       if (!change) {
@@ -513,7 +514,7 @@ export class MessageStore {
     });
     const messages = await getMany<Message>(
       this.#kv,
-      hits.map((hit) => ["msg", roomId, hit.seq]),
+      hits.map((hit) => messageKey(roomId, hit.seq)),
     );
     hits.forEach((hit, i) => {
       const message = messages[i].value;
@@ -547,7 +548,7 @@ export class MessageStore {
 
   /** The messages with these seqs, as served; missing ones are left out. */
   async bySeq(roomId: string, seqs: number[]): Promise<Map<number, Message>> {
-    const entries = await getMany<Message>(this.#kv, seqs.map((seq) => ["msg", roomId, seq]));
+    const entries = await getMany<Message>(this.#kv, seqs.map((seq) => messageKey(roomId, seq)));
     const found = entries.flatMap((e) => e.value ? [e.value] : []);
     const served = await this.#served(roomId, found);
     return new Map(served.map((m) => [m.seq, m]));
@@ -555,7 +556,7 @@ export class MessageStore {
 
   /** One message record as stored, with its versionstamp (null when there is none). */
   async entry(roomId: string, seq: number): Promise<Deno.KvEntryMaybe<Message>> {
-    return await this.#kv.get<Message>(["msg", roomId, seq]);
+    return await this.#kv.get<Message>(messageKey(roomId, seq));
   }
 
   /** Records as served (see `#served`), filled in place. */
@@ -580,7 +581,7 @@ export class MessageStore {
     }
     const missing = [...wanted].filter((seq) => !originals.has(seq));
     if (missing.length) {
-      const entries = await getMany<Message>(this.#kv, missing.map((s) => ["msg", roomId, s]));
+      const entries = await getMany<Message>(this.#kv, missing.map((s) => messageKey(roomId, s)));
       for (const e of entries) if (e.value) originals.set(e.value.seq, e.value);
     }
     for (const message of messages) {
@@ -603,7 +604,7 @@ export class MessageStore {
     seq: number,
     plan: (stored: Message | null, rev: number) => Promise<ChangePlan | { answer: T }>,
   ): Promise<{ message: Message; rev: number } | { answer: T } | null> {
-    const headKey = ["room_seq", roomId];
+    const headKey = roomHeadKey(roomId);
     const cached = this.#heads.get(roomId);
     const [headEntry, stored] = await Promise.all([
       cached ? Promise.resolve(cached) : this.#kv.get<RoomHead>(headKey),
@@ -623,7 +624,7 @@ export class MessageStore {
     };
     const newHead: RoomHead = { ...head.value, rev };
     const sets: Array<[Deno.KvKey, unknown]> = [
-      [["msg", roomId, seq], message],
+      [messageKey(roomId, seq), message],
       [headKey, newHead],
       [changeKey(roomId, rev), { seq, headSeq: head.value.seq }],
       [changedKey(roomId, rev), seq],

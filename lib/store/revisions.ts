@@ -48,14 +48,7 @@ export interface ChangeEntry {
   headSeq: number;
 }
 
-export function changeKey(roomId: string, rev: number): Deno.KvKey {
-  return ["msg_rev", roomId, rev];
-}
-
-/** `["msg_changed", roomId, rev]` → seq: a changed message, at its latest rev. */
-export function changedKey(roomId: string, rev: number): Deno.KvKey {
-  return ["msg_changed", roomId, rev];
-}
+export { changedKey, changeKey } from "./keys.ts";
 
 /** One event of a room: a new message (`message`) or a change (`update`), at `rev`. */
 export interface RoomEvent {

@@ -22,6 +22,7 @@ export interface RoomRecord {
 
 export type { RoomHead } from "./revisions.ts";
 import type { RoomHead } from "./revisions.ts";
+import { roomHeadKey } from "./keys.ts";
 
 export interface Membership {
   role: Role;
@@ -58,7 +59,7 @@ export class RoomStore {
     const op = this.#kv.atomic()
       .check({ key: ["room", room.id], versionstamp: null })
       .set(["room", room.id], room)
-      .set(["room_seq", room.id], { seq: 0, at: room.createdAt } satisfies RoomHead);
+      .set(roomHeadKey(room.id), { seq: 0, at: room.createdAt } satisfies RoomHead);
     this.#addMember(op, room.id, room.createdBy, "owner", room.createdAt);
     if (room.kind === "public") op.set(["public_room", room.id], room.createdAt);
     const result = await op.commit();
@@ -84,11 +85,11 @@ export class RoomStore {
   }
 
   async head(roomId: string): Promise<RoomHead> {
-    return (await this.#kv.get<RoomHead>(["room_seq", roomId])).value ?? { seq: 0, at: 0 };
+    return (await this.#kv.get<RoomHead>(roomHeadKey(roomId))).value ?? { seq: 0, at: 0 };
   }
 
   async heads(roomIds: string[]): Promise<RoomHead[]> {
-    const entries = await getMany<RoomHead>(this.#kv, roomIds.map((id) => ["room_seq", id]));
+    const entries = await getMany<RoomHead>(this.#kv, roomIds.map(roomHeadKey));
     return entries.map((e) => e.value ?? { seq: 0, at: 0 });
   }
 
@@ -222,7 +223,7 @@ export class RoomStore {
         .check(existing)
         .set(key, room.id)
         .set(["room", room.id], room)
-        .set(["room_seq", room.id], { seq: 0, at: room.createdAt } satisfies RoomHead);
+        .set(roomHeadKey(room.id), { seq: 0, at: room.createdAt } satisfies RoomHead);
       this.#addMember(op, room.id, pair[0], "member", room.createdAt);
       if (pair[1] !== pair[0]) this.#addMember(op, room.id, pair[1], "member", room.createdAt);
       if ((await op.commit()).ok) return { room, created: true };

@@ -1,0 +1,44 @@
+/**
+ * @module Typed builders of the KV keys that several store modules (and the feeds'
+ * watch) share: one spelling per key. The table of every key is in kv.ts.
+ */
+
+/** `["room_seq", roomId]`: the room head (newest seq, activity, revision). */
+export function roomHeadKey(roomId: string): Deno.KvKey {
+  return ["room_seq", roomId];
+}
+
+/** `["msg", roomId, seq]`: a message record. */
+export function messageKey(roomId: string, seq: number): Deno.KvKey {
+  return ["msg", roomId, seq];
+}
+
+/** The prefix of a room's messages (range reads). */
+export function messagesOf(roomId: string): Deno.KvKey {
+  return ["msg", roomId];
+}
+
+/** `["msg_rev", roomId, rev]`: one change of the room (every one, in rev order). */
+export function changeKey(roomId: string, rev: number): Deno.KvKey {
+  return ["msg_rev", roomId, rev];
+}
+
+/** `["msg_changed", roomId, rev]` → seq: a changed message, at its latest rev. */
+export function changedKey(roomId: string, rev: number): Deno.KvKey {
+  return ["msg_changed", roomId, rev];
+}
+
+/** `["msg_edit", roomId, seq, rev]`: a text an edit replaced. */
+export function editKey(roomId: string, seq: number, rev: number): Deno.KvKey {
+  return ["msg_edit", roomId, seq, rev];
+}
+
+/** `["reaction", roomId, seq, emoji, userId]`: one user's reaction. */
+export function reactionKey(
+  roomId: string,
+  seq: number,
+  emoji: string,
+  userId: string,
+): Deno.KvKey {
+  return ["reaction", roomId, seq, emoji, userId];
+}
