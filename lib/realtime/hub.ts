@@ -174,6 +174,12 @@ export class Hub {
           conn.close(CLOSE_SESSION_ENDED, "Session ended");
         }
         return;
+      default: {
+        // A new kind of event must be routed here, not dropped without a word. One
+        // from a newer isolate (a rolling deploy) is logged and skipped.
+        const unknown: never = event;
+        log.warn("bus_event_unknown", { kind: String((unknown as { kind?: unknown }).kind) });
+      }
     }
   }
 
