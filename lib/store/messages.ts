@@ -19,14 +19,40 @@
  * the index is written and consulted only for people who send more than
  * `RECENT_CLIENT_IDS` messages to one room within 24 hours. Every row of a room
  * changes only with a commit to that room, so the head check guards rows too.
+ *
+ * Beside this file: `_group_commit.ts` (one KV commit for several rooms' parts),
+ * `_sender_rows.ts` (the rows' encoding), `revisions.ts` (reading by revision) and
+ * `message_changes.ts` (what an edit, a delete or a reaction writes).
  */
 
 import { type Message, type ReplyRef, replyRefOf } from "../protocol/types.ts";
 import { getMany, listAll } from "./kv.ts";
 import { changedKey, changeKey, messageKey, roomHeadKey } from "./keys.ts";
-import { headRev, type RoomHead } from "./revisions.ts";
+import { GroupCommit, MAX_KV_CHECKS } from "./_group_commit.ts";
+import {
+  asRow,
+  clientIdKey,
+  type ClientIdRecord,
+  countIds,
+  findId,
+  IDEMPOTENCY_MS,
+  parseId,
+  RECENT_CLIENT_IDS,
+  type SenderRow,
+  senderRowKey,
+  type TupleRow,
+  withoutExpired,
+} from "./_sender_rows.ts";
 
-export const IDEMPOTENCY_MS = 24 * 3600_000;
+export { BATCH_MAX_BYTES, BATCH_MAX_MESSAGES } from "./_group_commit.ts";
+export {
+  IDEMPOTENCY_MS,
+  RECENT_CLIENT_IDS,
+  rowIds,
+  type SenderRow,
+  senderRowKey,
+} from "./_sender_rows.ts";
+import { headRev, type RoomHead } from "./revisions.ts";
 
 export interface NewMessage {
   userId: string;
@@ -54,40 +80,6 @@ export interface Stored {
   duplicate: boolean;
 }
 
-interface ClientIdRecord {
-  seq: number;
-  expiresAt: number;
-}
-
-/** `["sent", roomId, userId]`: what one user stored in one room lately (see the module doc). */
-export interface SenderRow {
-  /** The seq of their newest message in the room: their read marker is at least this. */
-  seq: number;
-  /**
-   * Their latest clientIds, oldest first, none 24 h old, as one string of lines
-   * `clientId TAB seq TAB storedAt NEWLINE` (a clientId is printable ASCII: it holds
-   * neither). Every message rewrites its sender's row, and one string serializes
-   * several times faster than the same entries as arrays (measured per KV set: a
-   * full row ~6 µs as a string, ~22 µs as 64 tuples). See `rowIds` to read them.
-   */
-  ids: string;
-  /** Until when an older clientId of theirs may be in the `["msg_client"]` index (ms). */
-  indexedUntil: number;
-}
-
-/** A row as stored by the version before rows held a string (ids as tuples). */
-interface TupleRow {
-  seq: number;
-  ids: Array<[string, number, number]>;
-  indexedUntil: number;
-}
-
-export function senderRowKey(roomId: string, userId: string): Deno.KvKey {
-  return ["sent", roomId, userId];
-}
-
-/** How many clientIds a sender row keeps before the oldest go to the index. */
-export const RECENT_CLIENT_IDS = 64;
 /** Rows cached in memory at most (about 3 KB each when full). */
 const ROW_CACHE_MAX = 20_000;
 /**
@@ -100,38 +92,11 @@ interface RowsSince {
   legacy: boolean;
 }
 
-/** Keeps a batch within KV's per-commit limits (1000 mutations, 800 KB). */
-export const BATCH_MAX_MESSAGES = 64;
-export const BATCH_MAX_BYTES = 400_000;
-/** KV allows 100 checks per commit: the head's, and one per clientId on the fast path. */
-const MAX_KV_CHECKS = 100;
-const MAX_KV_MUTATIONS = 1000;
-/** How long a room that lost a commit race skips the queue (commits on its own). */
-const CONTENDED_MS = 5000;
 const NO_EXISTING = new Map<string, Message>();
-
-/** One room's share of a commit: its checks and writes (see MessageStore.#write). */
-interface Part {
-  roomId: string;
-  checks: Deno.AtomicCheck[];
-  sets: Array<[Deno.KvKey, unknown, { expireIn: number }?]>;
-  /** Estimated size, as for a batch (BATCH_MAX_BYTES). */
-  bytes: number;
-  done(versionstamp: string | null): void;
-  fail(err: unknown): void;
-}
-
-function applyPart(op: Deno.AtomicOperation, part: Part): void {
-  op.check(...part.checks);
-  for (const [key, value, options] of part.sets) op.set(key, value, options);
-}
 
 export class MessageStore {
   #kv: Deno.Kv;
-  #queue: Part[] = [];
-  #writing = false;
-  /** Rooms whose commit lost a race lately, until when: they skip the queue. */
-  #contended = new Map<string, number>();
+  #group: GroupCommit;
   /** The head this isolate last committed per room: saves a read when uncontended. */
   #heads = new Map<string, Deno.KvEntry<RoomHead>>();
   /**
@@ -150,6 +115,7 @@ export class MessageStore {
 
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
+    this.#group = new GroupCommit(kv);
   }
 
   /**
@@ -367,7 +333,7 @@ export class MessageStore {
       sets.push([senderRowKey(roomId, userId), row]);
       bytes += 100 + row.ids.length;
     }
-    const versionstamp = await this.#write({ roomId, checks, sets, bytes });
+    const versionstamp = await this.#group.write({ roomId, checks, sets, bytes });
     if (versionstamp === null) {
       this.#forget(roomId);
       return null;
@@ -384,106 +350,6 @@ export class MessageStore {
     }
     this.#trimRows(roomId);
     return results;
-  }
-
-  /**
-   * Commits one room's part, in one KV commit with the parts of other rooms that
-   * queued up meanwhile: group commit across rooms. SQLite has one writer, so many
-   * small commits (busy rooms, one message each) are what limits throughput; one
-   * commit for many rooms costs little more than one for a single room. Answers
-   * the commit's versionstamp, or null when a check of this part failed.
-   *
-   * A part commits alone when nothing else is queued (no added latency), at most
-   * one part per room goes into a commit (two would check the same head), and a
-   * combined commit that fails is redone part by part, so a stale head in one
-   * room never fails another room's part. A room whose check failed lately (other
-   * isolates write to it too) skips the queue for a while and commits on its own
-   * at once, as it would without it: combining it would fail the others' parts
-   * along with it, and queueing would widen its own window for losing the race.
-   */
-  #write(part: Omit<Part, "done" | "fail">): Promise<string | null> {
-    return new Promise((done, fail) => {
-      const queued = { ...part, done, fail };
-      const until = this.#contended.get(part.roomId) ?? 0;
-      if (until && until <= Date.now()) this.#contended.delete(part.roomId);
-      if (until > Date.now()) {
-        // Waiting in line would only give the other writers longer to move the head.
-        void this.#commitAlone(queued);
-        return;
-      }
-      this.#queue.push(queued);
-      if (!this.#writing) void this.#writeQueued();
-    });
-  }
-
-  async #writeQueued(): Promise<void> {
-    this.#writing = true;
-    try {
-      while (this.#queue.length) {
-        const group = this.#nextGroup();
-        if (group.length === 1) {
-          await this.#commitAlone(group[0]);
-          continue;
-        }
-        let commit: Deno.KvCommitResult | Deno.KvCommitError | undefined;
-        try {
-          const op = this.#kv.atomic();
-          for (const part of group) applyPart(op, part);
-          commit = await op.commit();
-        } catch {
-          // Redone part by part below, where each part gets its own error.
-        }
-        if (commit?.ok) {
-          for (const part of group) part.done(commit.versionstamp);
-        } else {
-          await Promise.all(group.map((part) => this.#commitAlone(part)));
-        }
-      }
-    } finally {
-      this.#writing = false;
-    }
-  }
-
-  async #commitAlone(part: Part): Promise<void> {
-    try {
-      const op = this.#kv.atomic();
-      applyPart(op, part);
-      const commit = await op.commit();
-      if (!commit.ok) {
-        if (this.#contended.size > 10_000) this.#contended.clear();
-        this.#contended.set(part.roomId, Date.now() + CONTENDED_MS);
-      }
-      part.done(commit.ok ? commit.versionstamp : null);
-    } catch (err) {
-      part.fail(err);
-    }
-  }
-
-  /** Takes queued parts, oldest first, for one commit within KV's limits. */
-  #nextGroup(): Part[] {
-    const group: Part[] = [];
-    const rooms = new Set<string>();
-    let checks = 0;
-    let mutations = 0;
-    let bytes = 0;
-    for (let i = 0; i < this.#queue.length;) {
-      const part = this.#queue[i];
-      const fits = group.length === 0 ||
-        (!rooms.has(part.roomId) && checks + part.checks.length <= MAX_KV_CHECKS &&
-          mutations + part.sets.length <= MAX_KV_MUTATIONS &&
-          bytes + part.bytes <= BATCH_MAX_BYTES);
-      if (!fits) {
-        i++;
-        continue;
-      }
-      this.#queue.splice(i, 1);
-      group.push(part);
-      rooms.add(part.roomId);
-      checks += part.checks.length;
-      mutations += part.sets.length;
-      bytes += part.bytes;
-    }
-    return group;
   }
 
   /** The messages a batch's clientIds already stored: found in the rows or the index. */
@@ -666,60 +532,4 @@ function storedReplyRef(ref: ReplyRef): ReplyRef {
 /** One sender's clientId, as the key of the maps that find a batch's earlier messages. */
 function sentId(item: NewMessage): string {
   return `${item.userId}\u0000${item.clientId}`;
-}
-
-/** A stored row (either encoding) as this version keeps it; no row: an empty one. */
-function asRow(value: SenderRow | TupleRow | null): SenderRow {
-  if (!value) return { seq: 0, ids: "", indexedUntil: 0 };
-  if (typeof value.ids === "string") {
-    // Every line ends with a newline; a row written otherwise is mended, not misread.
-    if (value.ids === "" || value.ids.endsWith("\n")) return value as SenderRow;
-    return { ...value, ids: `${value.ids}\n` };
-  }
-  const ids = value.ids.map(([clientId, seq, at]) => `${clientId}\t${seq}\t${at}\n`).join("");
-  return { ...value, ids };
-}
-
-/** A row's clientIds as [clientId, seq, storedAt], oldest first. */
-export function rowIds(row: SenderRow | TupleRow): Array<[string, number, number]> {
-  if (typeof row.ids !== "string") return row.ids;
-  return row.ids.split("\n").slice(0, -1).map(parseId);
-}
-
-function parseId(line: string): [string, number, number] {
-  const [clientId, seq, at] = line.split("\t");
-  return [clientId, Number(seq), Number(at)];
-}
-
-function countIds(ids: string): number {
-  let count = 0;
-  for (let i = ids.indexOf("\n"); i >= 0; i = ids.indexOf("\n", i + 1)) count++;
-  return count;
-}
-
-/** The clientId lines still within their 24 hours (the oldest come first). */
-function withoutExpired(ids: string, now: number): string {
-  let start = 0;
-  while (start < ids.length) {
-    const end = ids.indexOf("\n", start);
-    const at = Number(ids.slice(ids.lastIndexOf("\t", end) + 1, end));
-    if (at + IDEMPOTENCY_MS > now) break;
-    start = end + 1;
-  }
-  return start === 0 ? ids : ids.slice(start);
-}
-
-/** The seq and storage time of a clientId in a row, newest first. */
-function findId(row: SenderRow, clientId: string): { seq: number; at: number } | undefined {
-  const needle = `${clientId}\t`;
-  for (let i = row.ids.lastIndexOf(needle); i >= 0; i = row.ids.lastIndexOf(needle, i - 1)) {
-    if (i > 0 && row.ids.charCodeAt(i - 1) !== 10) continue; // inside another line
-    const [, seq, at] = parseId(row.ids.slice(i, row.ids.indexOf("\n", i)));
-    return { seq, at };
-  }
-  return undefined;
-}
-
-function clientIdKey(roomId: string, userId: string, clientId: string): Deno.KvKey {
-  return ["msg_client", roomId, userId, clientId];
 }
