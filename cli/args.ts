@@ -16,6 +16,10 @@ export interface Flags {
   follow: boolean;
   limit?: number;
   topic?: string;
+  /** `send --reply SEQ`: the message answered. */
+  reply?: number;
+  /** `react --off`: remove my reaction. */
+  off: boolean;
 }
 
 export type FlagName = Exclude<keyof Flags, "help" | "version">;
@@ -31,7 +35,7 @@ export interface ParsedArgs {
 
 interface FlagSpec {
   name: keyof Flags;
-  value?: "string" | "count";
+  value?: "string" | "count" | "seq";
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -48,6 +52,9 @@ const FLAGS: Record<string, FlagSpec> = {
   "--limit": { name: "limit", value: "count" },
   "-n": { name: "limit", value: "count" },
   "--topic": { name: "topic", value: "string" },
+  "--reply": { name: "reply", value: "seq" },
+  "-r": { name: "reply", value: "seq" },
+  "--off": { name: "off" },
 };
 
 /** The most messages `history` and `tail` fetch (paging 100 at a time). */
@@ -60,6 +67,20 @@ function parseCount(flag: string, value: string): number {
   return Number(value);
 }
 
+/**
+ * A message's seq as a user gives it: `12` or `#12` (as `history` prints it).
+ * Throws {@linkcode UsageError} naming `what`.
+ */
+export function parseSeq(value: string, what = "SEQ"): number {
+  const digits = value.startsWith("#") ? value.slice(1) : value;
+  if (!/^\d{1,15}$/.test(digits) || Number(digits) < 1) {
+    throw new UsageError(
+      `${what} must be a message number (as history shows it, e.g. 12 or #12): got "${value}"`,
+    );
+  }
+  return Number(digits);
+}
+
 /** Parses argv (without the program name). Throws {@linkcode UsageError}. */
 export function parseArgs(argv: string[]): ParsedArgs {
   const flags: Flags = {
@@ -69,6 +90,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     passwordStdin: false,
     private: false,
     follow: false,
+    off: false,
   };
   const given = new Set<keyof Flags>();
   const positionals: string[] = [];
@@ -101,6 +123,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
       value = argv[++i];
     }
     if (spec.value === "count") flags.limit = parseCount(key, value);
+    else if (spec.value === "seq") flags.reply = parseSeq(value, `Option ${key}`);
     else (flags[spec.name] as string) = value;
   }
   const [command, ...rest] = positionals;

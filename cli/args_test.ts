@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { normalizeServer, parseArgs } from "./args.ts";
+import { normalizeServer, parseArgs, parseSeq } from "./args.ts";
 import { UsageError } from "./errors.ts";
 
 Deno.test("parseArgs() takes flags anywhere and the first positional as the command", () => {
@@ -44,4 +44,22 @@ Deno.test("normalizeServer() adds a scheme and drops trailing slashes", () => {
   assert.throws(() => normalizeServer("ftp://h"), /http:\/\/ or https:\/\//);
   assert.throws(() => normalizeServer("http://"), /Invalid server URL/);
   assert.throws(() => normalizeServer("http://h/?q=1"), /query/);
+});
+
+Deno.test("parseArgs() reads --reply SEQ and --off", () => {
+  const parsed = parseArgs(["send", "room", "--reply", "#12", "yes"]);
+  assert.equal(parsed.flags.reply, 12);
+  assert.deepEqual(parsed.positionals, ["room", "yes"]);
+  assert.equal(parseArgs(["react", "r", "1", "👍", "--off"]).flags.off, true);
+  assert.throws(() => parseArgs(["send", "r", "-r", "0", "x"]), /Option -r must be a message/);
+  assert.throws(() => parseArgs(["send", "r", "--reply", "x"]), /got "x"/);
+});
+
+Deno.test("parseSeq() takes 12 or #12 and refuses anything else", () => {
+  assert.equal(parseSeq("12"), 12);
+  assert.equal(parseSeq("#7"), 7);
+  for (const bad of ["0", "-1", "1.5", "1e3", "", "#", "12a", "9".repeat(16)]) {
+    assert.throws(() => parseSeq(bad), UsageError, bad);
+  }
+  assert.throws(() => parseSeq("x"), /SEQ must be a message number/);
 });

@@ -5,6 +5,7 @@
 
 import type { FlagName, ParsedArgs } from "./args.ts";
 import * as auth from "./commands/auth.ts";
+import * as changes from "./commands/changes.ts";
 import * as messages from "./commands/messages.ts";
 import * as rooms from "./commands/rooms.ts";
 import type { Context } from "./context.ts";
@@ -135,12 +136,36 @@ export const COMMANDS: Record<string, Command> = {
     run: rooms.who,
   },
   send: {
-    usage: "send ROOM [TEXT | -]",
+    usage: "send ROOM [--reply SEQ] [TEXT | -]",
     summary: "send TEXT, or each line of stdin as a message",
-    flags: [],
+    flags: ["reply"],
     min: 1,
     max: Infinity,
     run: messages.send,
+  },
+  edit: {
+    usage: "edit ROOM SEQ TEXT | -",
+    summary: "replace the text of my message SEQ",
+    flags: [],
+    min: 3,
+    max: Infinity,
+    run: changes.edit,
+  },
+  delete: {
+    usage: "delete ROOM SEQ",
+    summary: "delete message SEQ (mine, or any as the owner)",
+    flags: [],
+    min: 2,
+    max: 2,
+    run: changes.remove,
+  },
+  react: {
+    usage: "react ROOM SEQ EMOJI [--off]",
+    summary: "react to SEQ with an emoji or :shortcode:",
+    flags: ["off"],
+    min: 3,
+    max: 3,
+    run: changes.react,
   },
   history: {
     usage: "history ROOM [--limit N]",
@@ -152,7 +177,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   tail: {
     usage: "tail ROOM [--limit N] [--follow]",
-    summary: "the newest N messages (default 10), then new ones as they come",
+    summary: "the newest N (default 10), then new ones and changes",
     flags: ["limit", "follow"],
     min: 1,
     max: 1,
@@ -170,6 +195,8 @@ const FLAG_SPELLING: Record<FlagName, string> = {
   follow: "--follow",
   limit: "--limit",
   topic: "--topic",
+  reply: "--reply",
+  off: "--off",
 };
 
 /** The command of parsed arguments, its options and arity checked. */
@@ -202,6 +229,7 @@ ${lines.join("\n")}
 
 ROOM is a room id, the name of one of my rooms or of a public room
 (case-insensitive), or @USER for the direct conversation with USER.
+SEQ is a message's number in its room, as history shows it (12 or #12).
 
 Options:
   -s, --server URL     the server (else $CHAT_SERVER, else the saved session's,
@@ -209,7 +237,9 @@ Options:
       --json           newline-delimited JSON instead of text
       --password-stdin read the password from stdin (login, register)
   -n, --limit N        how many messages (history, tail)
-  -f, --follow         keep printing new messages (tail)
+  -f, --follow         keep printing new messages and changes (tail)
+  -r, --reply SEQ      send as a reply to message SEQ (send)
+      --off            remove the reaction instead (react)
       --private        create a private room (create)
       --topic TEXT     the topic of a new room (create)
   -h, --help           this help

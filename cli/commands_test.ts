@@ -23,3 +23,15 @@ Deno.test("helpText() lists every command and the exit codes", () => {
   assert.match(help, /Exit codes:/);
   assert.match(help, /5 +the server cannot be reached/);
 });
+
+Deno.test("commandFor() knows edit, delete, react and send --reply with their arities", () => {
+  assert.equal(commandFor(parseArgs(["edit", "r", "3", "new", "text"])), COMMANDS.edit);
+  assert.throws(() => commandFor(parseArgs(["edit", "r", "3"])), /usage: chat edit ROOM SEQ/);
+  assert.equal(commandFor(parseArgs(["delete", "r", "3"])), COMMANDS.delete);
+  assert.throws(() => commandFor(parseArgs(["delete", "r", "3", "4"])), /Too many/);
+  assert.equal(commandFor(parseArgs(["react", "r", "3", "👍", "--off"])), COMMANDS.react);
+  assert.throws(() => commandFor(parseArgs(["react", "r", "3"])), /Missing arguments/);
+  assert.throws(() => commandFor(parseArgs(["edit", "r", "3", "x", "--off"])), /--off/);
+  assert.equal(commandFor(parseArgs(["send", "r", "--reply", "2", "hi"])), COMMANDS.send);
+  assert.throws(() => commandFor(parseArgs(["history", "r", "--reply", "2"])), /--reply/);
+});

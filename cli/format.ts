@@ -3,9 +3,9 @@
  * lines and tables. Everything from the server goes through `sanitize.ts` here.
  */
 
-import type { Member, Message, Room } from "../lib/protocol/types.ts";
+import type { Member, Message, ReplyRef, Room } from "../lib/protocol/types.ts";
 import { sanitizeLine, sanitizeLines } from "./sanitize.ts";
-import { displayWidth, padEnd } from "./width.ts";
+import { displayWidth, padEnd, truncate } from "./width.ts";
 
 function two(n: number): string {
   return String(n).padStart(2, "0");
@@ -44,15 +44,161 @@ export function roomLabel(room: Pick<Room, "name" | "kind" | "peer">): string {
   return `#${sanitizeLine(room.name)}`;
 }
 
+/** What a deleted message shows instead of its text. */
+export const DELETED_TEXT = "message deleted";
+
+/** One reaction as shown after a message: `👍 2`, with `*` when I am among them. */
+export interface ReactionChip {
+  text: string;
+  mine: boolean;
+}
+
+/** The reactions of a message, in the order they were first used. */
+export function reactionChips(message: Message, me?: string): ReactionChip[] {
+  if (message.deleted) return [];
+  return (message.reactions ?? []).filter((r) => r.count > 0).map((r) => {
+    const mine = me !== undefined && r.users.includes(me);
+    return { text: `${sanitizeLine(r.emoji)} ${r.count}${mine ? "*" : ""}`, mine };
+  });
+}
+
+/** `[👍 2* ❤️ 1]`, or "" without reactions. */
+export function reactionsText(message: Message, me?: string): string {
+  const chips = reactionChips(message, me);
+  return chips.length ? `[${chips.map((c) => c.text).join(" ")}]` : "";
+}
+
+/** What follows a message's text: `(edited)` and the reactions. */
+export function messageSuffix(message: Message, me?: string): string {
+  if (message.deleted) return "";
+  const parts = [message.editedAt ? "(edited)" : "", reactionsText(message, me)];
+  return parts.filter(Boolean).join(" ");
+}
+
 /**
- * A message as printed by `history` and `tail`: `2024-05-01 12:30 alice: text`,
- * continuation lines indented under the text.
+ * The line above a reply: `↪ alice: the first words of what it answers`, cut to
+ * `width` columns (the excerpt on one line, sanitized).
  */
-export function formatMessage(message: Message): string {
-  const head = `${formatDateTime(message.createdAt)} ${sanitizeLine(message.username)}: `;
-  const [first, ...rest] = sanitizeLines(message.text);
+export function replyLine(ref: ReplyRef, width = Infinity): string {
+  const excerpt = ref.deleted ? DELETED_TEXT : sanitizeLine(ref.excerpt).trim();
+  const line = `↪ ${sanitizeLine(ref.username)}: ${excerpt}`;
+  return Number.isFinite(width) ? truncate(line, Math.max(1, width)) : line;
+}
+
+/** Text lines with a suffix after the last one. */
+function withSuffix(lines: string[], suffix: string): string[] {
+  if (!suffix) return lines;
+  const out = [...lines];
+  out[out.length - 1] = out[out.length - 1] ? `${out[out.length - 1]} ${suffix}` : suffix;
+  return out;
+}
+
+export interface FormatOptions {
+  /** My user id: my reactions are marked with `*`. */
+  me?: string;
+  /** Columns of the terminal, to cut the reply line to (default: not cut). */
+  width?: number;
+}
+
+/**
+ * A message as printed by `history` and `tail`: `2024-05-01 12:30 #7 alice: text`,
+ * continuation lines indented under the text, then `(edited)` and the reactions;
+ * a reply has a `↪ bob: excerpt` line above it, a deleted message says so.
+ */
+export function formatMessage(message: Message, options: FormatOptions = {}): string {
+  const head = `${formatDateTime(message.createdAt)} #${message.seq} ${
+    sanitizeLine(message.username)
+  }: `;
   const indent = " ".repeat(displayWidth(head));
-  return [head + first, ...rest.map((line) => indent + line)].join("\n");
+  if (message.deleted) return `${head}(${DELETED_TEXT})`;
+  const [first, ...rest] = withSuffix(
+    sanitizeLines(message.text),
+    messageSuffix(message, options.me),
+  );
+  const lines = [head + first, ...rest.map((line) => indent + line)];
+  if (message.replyTo) {
+    lines.unshift(indent + replyLine(message.replyTo, (options.width ?? Infinity) - indent.length));
+  }
+  return lines.join("\n");
+}
+
+/** What changed between two states of a message (a `tail --follow` update). */
+export type ChangeKind = "edited" | "deleted" | "reactions" | "changed";
+
+function sameReactions(a: Message, b: Message): boolean {
+  const key = (m: Message) =>
+    JSON.stringify((m.reactions ?? []).map((r) => [r.emoji, r.count, r.users]));
+  return key(a) === key(b);
+}
+
+/**
+ * The changes from `before` to `after`, most telling first; `[]` when nothing
+ * shown changed (a thread summary). When the state before is not known: an edit
+ * if the text was edited after `since` (when the caller has seen every change
+ * since then, that edit is this one), else `["changed"]`.
+ */
+export function changeKinds(
+  before: Message | undefined,
+  after: Message,
+  since?: number,
+): ChangeKind[] {
+  if (after.deleted) return before?.deleted ? [] : ["deleted"];
+  if (!before) {
+    const editedSince = since !== undefined && (after.editedAt ?? -Infinity) >= since;
+    return editedSince ? ["edited"] : ["changed"];
+  }
+  const kinds: ChangeKind[] = [];
+  if (after.text !== before.text || after.editedAt !== before.editedAt) kinds.push("edited");
+  if (!sameReactions(before, after)) kinds.push("reactions");
+  return kinds;
+}
+
+/**
+ * The text lines of an update `tail --follow` prints, one per kind of change:
+ * `~ 14:02 bob edited #12: new text`, `~ 14:02 deleted #12 from bob`,
+ * `~ 14:02 reactions on #12 from bob: [👍 2]`.
+ */
+export function formatUpdate(
+  before: Message | undefined,
+  after: Message,
+  options: { me?: string; now?: number; since?: number } = {},
+): string[] {
+  const now = options.now ?? Date.now();
+  const name = sanitizeLine(after.username);
+  const out: string[] = [];
+  const textLines = (head: string, suffix: string) => {
+    const indent = " ".repeat(displayWidth(head));
+    const [first, ...rest] = withSuffix(sanitizeLines(after.text), suffix);
+    return [head + first, ...rest.map((line) => indent + line)].join("\n");
+  };
+  for (const kind of changeKinds(before, after, options.since)) {
+    switch (kind) {
+      case "edited":
+        out.push(
+          textLines(`~ ${formatClock(after.editedAt ?? now)} ${name} edited #${after.seq}: `, ""),
+        );
+        break;
+      case "deleted":
+        out.push(`~ ${formatClock(after.deletedAt ?? now)} deleted #${after.seq} from ${name}`);
+        break;
+      case "reactions":
+        out.push(
+          `~ ${formatClock(now)} reactions on #${after.seq} from ${name}: ${
+            reactionsText(after, options.me) || "none"
+          }`,
+        );
+        break;
+      case "changed":
+        out.push(
+          textLines(
+            `~ ${formatClock(now)} changed #${after.seq} from ${name}: `,
+            messageSuffix(after, options.me),
+          ),
+        );
+        break;
+    }
+  }
+  return out;
 }
 
 /** A member line of `who`: `alice  owner  online` or `… offline, seen 5 min ago`. */

@@ -1,19 +1,114 @@
 import assert from "node:assert/strict";
 import type { Message } from "../lib/protocol/types.ts";
-import { formatAgo, formatMessage, formatTable, roomLabel } from "./format.ts";
+import {
+  changeKinds,
+  formatAgo,
+  formatMessage,
+  formatTable,
+  formatUpdate,
+  reactionsText,
+  replyLine,
+  roomLabel,
+} from "./format.ts";
 
 const AT = new Date(2024, 4, 1, 9, 5).getTime();
 
-function message(text: string, username = "alice"): Message {
-  return { id: "m1", roomId: "r1", seq: 1, userId: "u1", username, text, createdAt: AT };
+function message(text: string, username = "alice", extra: Partial<Message> = {}): Message {
+  return { id: "m1", roomId: "r1", seq: 1, userId: "u1", username, text, createdAt: AT, ...extra };
 }
 
-Deno.test("formatMessage() prints time, sender and text, indenting further lines", () => {
-  assert.equal(formatMessage(message("hi")), "2024-05-01 09:05 alice: hi");
+const REACTIONS = [
+  { emoji: "👍", count: 2, users: ["u1", "u2"] },
+  { emoji: "❤️", count: 1, users: ["u3"] },
+];
+
+Deno.test("formatMessage() prints time, seq, sender and text, indenting further lines", () => {
+  assert.equal(formatMessage(message("hi")), "2024-05-01 09:05 #1 alice: hi");
   assert.equal(
     formatMessage(message("one\ntwo", "bob")),
-    "2024-05-01 09:05 bob: one\n                      two",
+    "2024-05-01 09:05 #1 bob: one\n                         two",
   );
+});
+
+Deno.test("formatMessage() shows (edited), reactions with mine marked, and deletes", () => {
+  const edited = message("fixed\ntypo", "alice", { editedAt: AT + 1, reactions: REACTIONS });
+  assert.equal(
+    formatMessage(edited, { me: "u2" }),
+    "2024-05-01 09:05 #1 alice: fixed\n                           typo (edited) [👍 2* ❤️ 1]",
+  );
+  assert.equal(
+    formatMessage(edited),
+    `${formatMessage(message("fixed\ntypo"))} (edited) [👍 2 ❤️ 1]`,
+  );
+  const gone = message("", "alice", { deleted: true, deletedAt: AT, reactions: REACTIONS });
+  assert.equal(formatMessage(gone), "2024-05-01 09:05 #1 alice: (message deleted)");
+});
+
+Deno.test("formatMessage() puts the answered message above a reply, cut to the width", () => {
+  const replyTo = { seq: 1, userId: "u2", username: "bob", excerpt: "a long\nquestion \x1b[2J" };
+  const reply = message("yes", "alice", { seq: 2, replyTo });
+  assert.equal(
+    formatMessage(reply),
+    `${" ".repeat(27)}↪ bob: a long question ^[[2J\n2024-05-01 09:05 #2 alice: yes`,
+  );
+  assert.equal(
+    formatMessage(reply, { width: 40 }).split("\n")[0],
+    `${" ".repeat(27)}↪ bob: a lon…`,
+  );
+  const orphan = message("yes", "alice", { replyTo: { ...replyTo, excerpt: "", deleted: true } });
+  assert.match(formatMessage(orphan), /↪ bob: message deleted\n/);
+});
+
+Deno.test("reactionsText() is empty without reactions; replyLine() cuts to the width", () => {
+  assert.equal(reactionsText(message("x")), "");
+  const ref = { seq: 1, userId: "u2", username: "bob", excerpt: "日本語のテキスト" };
+  assert.equal(replyLine(ref), "↪ bob: 日本語のテキスト");
+  assert.equal(replyLine(ref, 12), "↪ bob: 日本…");
+  assert.equal(reactionsText(message("x", "a", { reactions: REACTIONS }), "u3"), "[👍 2 ❤️ 1*]");
+});
+
+Deno.test("changeKinds() tells an edit, a delete and reactions apart", () => {
+  const before = message("a", "bob", { rev: 3 });
+  assert.deepEqual(changeKinds(before, { ...before, text: "b", editedAt: AT }), ["edited"]);
+  assert.deepEqual(changeKinds(before, { ...before, reactions: REACTIONS }), ["reactions"]);
+  assert.deepEqual(
+    changeKinds(before, { ...before, text: "b", editedAt: AT, reactions: REACTIONS }),
+    ["edited", "reactions"],
+  );
+  const gone = { ...before, text: "", deleted: true as const, deletedAt: AT };
+  assert.deepEqual(changeKinds(before, gone), ["deleted"]);
+  assert.deepEqual(changeKinds(gone, gone), []);
+  assert.deepEqual(changeKinds(undefined, gone), ["deleted"]);
+  assert.deepEqual(changeKinds(undefined, before), ["changed"]);
+  // Not known before, but edited since the caller has seen every change: an edit.
+  const edited = { ...before, editedAt: AT + 10 };
+  assert.deepEqual(changeKinds(undefined, edited, AT), ["edited"]);
+  assert.deepEqual(changeKinds(undefined, edited, AT + 11), ["changed"]);
+  assert.deepEqual(changeKinds(before, { ...before, rev: 9 }), []);
+});
+
+Deno.test("formatUpdate() prints one ~ line per change, sanitized", () => {
+  const before = message("a", "b\x1bob", { seq: 12 });
+  const at = new Date(2024, 4, 1, 14, 2).getTime();
+  assert.deepEqual(formatUpdate(before, { ...before, text: "new\ntext", editedAt: at }), [
+    `~ 14:02 b^[ob edited #12: new\n${" ".repeat(26)}text`,
+  ]);
+  assert.deepEqual(
+    formatUpdate(before, { ...before, text: "", deleted: true, deletedAt: at }),
+    ["~ 14:02 deleted #12 from b^[ob"],
+  );
+  assert.deepEqual(
+    formatUpdate(before, { ...before, reactions: REACTIONS }, { me: "u1", now: at }),
+    [
+      "~ 14:02 reactions on #12 from b^[ob: [👍 2* ❤️ 1]",
+    ],
+  );
+  assert.deepEqual(formatUpdate({ ...before, reactions: REACTIONS }, before, { now: at }), [
+    "~ 14:02 reactions on #12 from b^[ob: none",
+  ]);
+  assert.deepEqual(formatUpdate(undefined, { ...before, editedAt: at }, { now: at }), [
+    "~ 14:02 changed #12 from b^[ob: a (edited)",
+  ]);
 });
 
 Deno.test("formatMessage() never lets an escape sequence through", () => {

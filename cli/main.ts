@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const parsed = parseArgs(argv);
     if (parsed.flags.version) {
-      writeAll(Deno.stdout, `chat ${VERSION} (deno-chat protocol v1)\n`);
+      writeAll(Deno.stdout, `chat ${VERSION} (deno-chat protocol v2)\n`);
       return EXIT.OK;
     }
     if (parsed.flags.help || parsed.command === "help") {

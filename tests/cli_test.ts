@@ -1,7 +1,8 @@
 /**
  * The scriptable mode of the terminal client (`cli/main.ts`) against the real
  * server: every subcommand, stdin sends, `tail --follow`, the credentials file, and
- * the error paths with their exit codes.
+ * the error paths with their exit codes; messages that change (edit, delete,
+ * react, reply) and `tail --follow` printing changes as they happen.
  */
 
 import assert from "node:assert/strict";
@@ -93,7 +94,7 @@ Deno.test("the scriptable client does everything a script needs", async (t) => {
       assert.equal(lines.length, 3);
       assert.match(
         lines[0],
-        new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d ${alice}: hello world$`),
+        new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d #1 ${alice}: hello world$`),
       );
       const json = await cli(["history", roomId, "--limit", "2", "--json"]);
       assert.deepEqual(jsonLines<Message>(json.stdout).map((m) => m.seq), [2, 3]);
@@ -449,11 +450,17 @@ Deno.test("tail --follow resumes after a server restart, missing and repeating n
     // Sent as soon as the server is back: before or after the client is (the race is
     // fine), it must arrive once, replayed by `since` or live.
     await bob.send(room.id, "while away");
+    await bob.edit(room.id, 1, "before, edited");
     await waitFor("resumed", () => follow.stderr().includes("Reconnected"), 30_000);
     await bob.send(room.id, "after");
     await waitFor("live again", () => follow.stdout().includes(": after"), 15_000);
-    const texts = follow.stdout().trim().split("\n").map((line) => line.split(": ")[1]);
+    const lines = follow.stdout().trim().split("\n");
+    const texts = lines.filter((line) => !line.startsWith("~")).map((line) => line.split(": ")[1]);
     assert.deepEqual(texts, ["before", "while away", "after"]);
+    // The edit made around the restart is printed once, wherever it fell.
+    const edits = lines.filter((line) => line.startsWith("~"));
+    assert.equal(edits.length, 1, follow.stdout());
+    assert.match(edits[0], /^~ \d\d:\d\d bob\S* edited #1: before, edited$/);
   } catch (err) {
     throw new Error(
       `${(err as Error).message}\nstdout: ${follow.stdout()}\nstderr: ${follow.stderr()}`,
@@ -463,6 +470,196 @@ Deno.test("tail --follow resumes after a server restart, missing and repeating n
       follow.process.kill("SIGTERM");
     } catch { /* exited already */ }
     await follow.done();
+    await server.stop();
+    await Deno.remove(config, { recursive: true });
+  }
+});
+
+Deno.test("edit, delete, react and reply from the scriptable client", async (t) => {
+  const server = await startServer();
+  const config = await tempConfig();
+  const cli = (args: string[], stdin?: string) =>
+    runCli(args, { config, server: server.url, stdin });
+  const alice = uniqueName("alice");
+  const reg = await cli(["register", alice, "--password-stdin"], PASSWORD);
+  assert.equal(reg.code, 0, reg.stderr);
+  const aliceId = JSON.parse(await Deno.readTextFile(credentialsFile(config))).userId;
+  const bob = await newUser(server.url, "bob");
+  const bobName = (await bob.me()).username;
+  const room = await bob.createRoom(uniqueName("Changes"));
+  assert.equal((await cli(["join", room.id])).code, 0);
+  const stored = async (seq: number) =>
+    (await bob.messages(room.id)).messages.find((m) => m.seq === seq)!;
+  try {
+    await t.step("send --reply answers a message, from arguments and from stdin", async () => {
+      assert.equal((await cli(["send", room.name, "who is in?"])).code, 0); // #1
+      await bob.send(room.id, "me, from bob"); // #2
+      const one = await cli(["send", room.name, "--reply", "2", "great"]);
+      assert.equal(one.code, 0, one.stderr);
+      assert.equal(one.stdout, `Sent to #${room.name} (#3) in reply to #2\n`);
+      const many = await cli(["send", room.id, "-r", "#1", "--json"], "first\nsecond\n");
+      assert.equal(many.code, 0, many.stderr);
+      const sent = jsonLines<Message>(many.stdout);
+      assert.deepEqual(sent.map((m) => [m.seq, m.replyTo?.seq]), [[4, 1], [5, 1]]);
+      const reply = await stored(3);
+      assert.deepEqual(reply.replyTo, {
+        seq: 2,
+        userId: reply.replyTo!.userId,
+        username: bobName,
+        excerpt: "me, from bob",
+      });
+    });
+
+    await t.step("edit replaces my text; --json answers the edited message", async () => {
+      const res = await cli(["edit", room.name, "1", "who", "is", "in", "tonight?"]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, `Edited #1 in #${room.name}\n`);
+      const json = await cli(["edit", room.id, "#4", "-", "--json"], "first,\nedited\n");
+      assert.equal(json.code, 0, json.stderr);
+      const edited = JSON.parse(json.stdout) as Message;
+      assert.equal(edited.text, "first,\nedited");
+      assert.equal(typeof edited.editedAt, "number");
+      assert.equal((await stored(1)).text, "who is in tonight?");
+      // The reply quoting it follows.
+      assert.equal((await stored(5)).replyTo?.excerpt, "who is in tonight?");
+    });
+
+    await t.step("react adds and --off removes my reaction; shortcodes work", async () => {
+      const res = await cli(["react", room.name, "2", ":+1:"]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, `Reacted 👍 to #2 in #${room.name}\n`);
+      assert.equal((await cli(["react", room.name, "2", "🎉"])).code, 0);
+      await bob.react(room.id, 2, "👍");
+      assert.deepEqual((await stored(2)).reactions?.map((r) => [r.emoji, r.count]), [
+        ["👍", 2],
+        ["🎉", 1],
+      ]);
+      const off = await cli(["react", room.name, "2", "🎉", "--off", "--json"]);
+      assert.equal(off.code, 0, off.stderr);
+      assert.deepEqual(JSON.parse(off.stdout), { roomId: room.id, seq: 2, emoji: "🎉", on: false });
+      assert.deepEqual((await stored(2)).reactions?.map((r) => r.emoji), ["👍"]);
+    });
+
+    await t.step("delete leaves a tombstone; twice is fine", async () => {
+      const res = await cli(["delete", room.name, "3"]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, `Deleted #3 in #${room.name}\n`);
+      assert.equal((await cli(["delete", room.name, "3"])).code, 0);
+      const gone = await stored(3);
+      assert.equal(gone.deleted, true);
+      assert.equal(gone.text, "");
+    });
+
+    await t.step("history shows (edited), reactions, replies and deletes", async () => {
+      const text = await cli(["history", room.name]);
+      assert.equal(text.code, 0, text.stderr);
+      const lines = text.stdout.trimEnd().split("\n");
+      const at = (re: RegExp) => lines.findIndex((line) => re.test(line));
+      assert.ok(
+        at(new RegExp(` #1 ${alice}: who is in tonight\\? \\(edited\\)$`)) >= 0,
+        text.stdout,
+      );
+      assert.ok(at(new RegExp(` #2 ${bobName}: me, from bob \\[👍 2\\*\\]$`)) >= 0, text.stdout);
+      assert.ok(at(new RegExp(` #3 ${alice}: \\(message deleted\\)$`)) >= 0, text.stdout);
+      const reply = at(new RegExp(` #5 ${alice}: second$`));
+      assert.match(lines[reply - 1], /^ +↪ .*: who is in tonight\?$/);
+      const json = jsonLines<Message>((await cli(["history", room.id, "--json"])).stdout);
+      const bySeq = new Map(json.map((m) => [m.seq, m]));
+      assert.equal(typeof bySeq.get(1)!.rev, "number");
+      assert.equal(typeof bySeq.get(1)!.editedAt, "number");
+      assert.deepEqual(
+        bySeq.get(2)!.reactions![0].users.sort(),
+        [aliceId, bySeq.get(2)!.userId].sort(),
+      );
+      assert.equal(bySeq.get(3)!.deleted, true);
+      assert.equal(bySeq.get(5)!.replyTo!.seq, 1);
+    });
+
+    await t.step("refusals have their exit codes and change nothing", async () => {
+      const before = JSON.stringify((await bob.messages(room.id)).messages);
+      // bob's message: the server answers 403.
+      const others = await cli(["edit", room.name, "2", "hijacked"]);
+      assert.equal(others.code, 4, others.stderr);
+      assert.match(others.stderr, /^chat: /);
+      const othersDelete = await cli(["delete", room.name, "2"]);
+      assert.equal(othersDelete.code, 4, othersDelete.stderr);
+      // No such message, or a deleted one: 404.
+      assert.equal((await cli(["edit", room.name, "999", "x"])).code, 4);
+      assert.equal((await cli(["edit", room.name, "3", "back"])).code, 4);
+      assert.equal((await cli(["react", room.name, "999", "👍"])).code, 4);
+      // Refused before asking the server.
+      const word = await cli(["react", room.name, "2", "lol"]);
+      assert.equal(word.code, 2);
+      assert.equal(word.stderr, 'chat: Emoji must be one emoji: got "lol"\n');
+      assert.equal((await cli(["react", room.name, "2", "👍👍"])).code, 2);
+      assert.equal((await cli(["react", room.name, "2", ":nope:"])).code, 2);
+      const seq = await cli(["edit", room.name, "abc", "x"]);
+      assert.equal(seq.code, 2);
+      assert.match(seq.stderr, /SEQ must be a message number/);
+      assert.equal((await cli(["edit", room.name, "1", " "])).code, 2);
+      assert.equal((await cli(["send", room.name, "--reply", "0", "x"])).code, 2);
+      // A reply to nothing: the server answers 400.
+      const orphan = await cli(["send", room.name, "--reply", "999", "hello?"]);
+      assert.equal(orphan.code, 2, orphan.stderr);
+      assert.equal((await cli(["react", room.name, "2"])).code, 2);
+      assert.equal(JSON.stringify((await bob.messages(room.id)).messages), before);
+    });
+
+    await t.step("tail --follow prints what others change as it happens", async () => {
+      const json = spawnCli(["tail", room.id, "--follow", "--json", "-n", "3"], {
+        config,
+        server: server.url,
+      });
+      const text = spawnCli(["tail", room.id, "--follow", "-n", "1"], {
+        config,
+        server: server.url,
+      });
+      try {
+        await waitFor("history", () => json.stdout().includes('"seq":5'), 15_000);
+        await waitFor("history", () => text.stdout().includes(" #5 "), 15_000);
+        // Both are live once a new message reaches them.
+        await bob.send(room.id, "sync"); // #6
+        await waitFor("live", () => json.stdout().includes('"sync"'), 15_000);
+        await waitFor("live", () => text.stdout().includes(": sync"), 15_000);
+        await bob.edit(room.id, 2, "me, from bob (edited)");
+        await bob.react(room.id, 5, "❤️");
+        await bob.send(room.id, "fresh");
+        await bob.deleteMessage(room.id, 2);
+        // History #3 (deleted before), #4, #5, then #6 and four changes.
+        await waitFor("the delete", () => jsonLines(json.stdout()).length === 8, 15_000);
+        await waitFor("the delete", () => text.stdout().includes(`deleted #2 from ${bobName}`));
+        const lines = jsonLines<Message & { update?: boolean }>(json.stdout());
+        assert.deepEqual(
+          lines.map((m) => [m.seq, m.update ?? false]),
+          [[3, false], [4, false], [5, false], [6, false], [2, true], [5, true], [7, false], [
+            2,
+            true,
+          ]],
+        );
+        assert.equal(lines[4].text, "me, from bob (edited)");
+        assert.deepEqual(lines[5].reactions?.map((r) => r.emoji), ["❤️"]);
+        assert.equal(lines[6].text, "fresh");
+        const printed = text.stdout().trimEnd().split("\n");
+        assert.match(printed[0], /^ +↪ .*: who is in tonight\?$/);
+        assert.match(printed[1], new RegExp(` #5 ${alice}: second$`));
+        assert.match(
+          printed.at(-4)!,
+          new RegExp(`^~ \\d\\d:\\d\\d ${bobName} edited #2: me, from bob \\(edited\\)$`),
+        );
+        assert.match(
+          printed.at(-3)!,
+          new RegExp(`^~ \\d\\d:\\d\\d reactions on #5 from ${alice}: \\[❤️ 1\\]$`),
+        );
+        assert.match(printed.at(-2)!, new RegExp(` #7 ${bobName}: fresh$`));
+        assert.match(printed.at(-1)!, new RegExp(`^~ \\d\\d:\\d\\d deleted #2 from ${bobName}$`));
+      } finally {
+        json.process.kill("SIGTERM");
+        text.process.kill("SIGTERM");
+      }
+      assert.equal((await json.done()).code, 0);
+      assert.equal((await text.done()).code, 0);
+    });
+  } finally {
     await server.stop();
     await Deno.remove(config, { recursive: true });
   }

@@ -1,8 +1,9 @@
 /**
  * The interactive mode of the terminal client, driven through tmux as a person
  * would use it: log in, join a room, send and receive, see unread counts, typing,
- * sanitized hostile text, a server restart (typed text is kept, queued sends go out
- * once), a resize, and /quit restoring the terminal.
+ * sanitized hostile text, replies, edits, reactions and deletes both ways, a
+ * server restart (typed text is kept, queued sends go out once), a resize, and
+ * /quit restoring the terminal.
  */
 
 import assert from "node:assert/strict";
@@ -228,6 +229,72 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
       await tmux.waitFor("back", (s) => lines(s)[0].startsWith(" #General"));
     });
 
+    await t.step("/reply, /edit, /react and /delete are seen by another user", async () => {
+      const question = await bob.send(general.id, "lunch at noon?");
+      await tmux.waitFor("the question", (s) => s.includes(`${bobName}: lunch at noon?`));
+      const latest = async () => (await bob.messages(general.id)).messages;
+      await tmux.type("/reply 1 count me in");
+      await tmux.press("Enter");
+      await waitFor("the reply", async () => (await latest()).at(-1)?.text === "count me in");
+      const reply = (await latest()).at(-1)!;
+      assert.equal(reply.replyTo?.seq, question.seq);
+      let screen = await tmux.waitFor(
+        "the quote",
+        (s) => s.includes(`↪ ${bobName}: lunch at noon?`),
+      );
+      let rows = lines(screen);
+      const quoteRow = rows.findIndex((r) => r.includes(`↪ ${bobName}: lunch at noon?`));
+      assert.match(rows[quoteRow + 1], new RegExp(`${aliceName}: count me in$`));
+      // /edit alone puts my last message on the input line to be changed.
+      await tmux.type("/edit");
+      await tmux.press("Enter");
+      await tmux.waitFor("loaded", (s) => lines(s)[29] === "[#General] /edit count me in");
+      await tmux.type(", and carol too");
+      await tmux.press("Enter");
+      await waitFor(
+        "the edit",
+        async () => (await latest()).at(-1)?.text === "count me in, and carol too",
+      );
+      assert.equal(typeof (await latest()).at(-1)!.editedAt, "number");
+      await tmux.waitFor("(edited)", (s) => s.includes(": count me in, and carol too (edited)"));
+      await tmux.type("/react 2 :+1:");
+      await tmux.press("Enter");
+      await waitFor("the reaction", async () => {
+        const m = (await latest()).find((m) => m.seq === question.seq);
+        return m?.reactions?.[0]?.emoji === "👍" && m.reactions[0].users.includes(reply.userId);
+      });
+      await tmux.waitFor("mine", (s) => s.includes(`${bobName}: lunch at noon? [👍 1*]`));
+      // Changes by the other user show in place, and the quote follows.
+      await bob.edit(general.id, question.seq, "lunch at 12:30?");
+      await bob.react(general.id, reply.seq, "🎉");
+      screen = await tmux.waitFor(
+        "bob's changes",
+        (s) =>
+          s.includes(`${bobName}: lunch at 12:30? (edited) [👍 1*]`) &&
+          s.includes(`↪ ${bobName}: lunch at 12:30?`) &&
+          s.includes("count me in, and carol too (edited) [🎉 1]"),
+      );
+      assert.ok(!screen.includes("lunch at noon?"), "the old text is gone from the screen");
+      rows = lines(screen);
+      assert.equal(rows.filter((r) => r.includes("lunch at 12:30?")).length, 2, screen);
+      await bob.deleteMessage(general.id, question.seq);
+      await tmux.waitFor(
+        "bob's delete",
+        (s) =>
+          s.includes(`${bobName}: message deleted`) && s.includes(`↪ ${bobName}: message deleted`),
+      );
+      await tmux.type("/delete");
+      await tmux.press("Enter");
+      await tmux.waitFor(
+        "the question",
+        (s) => s.includes("Delete “count me in, and ca…”? (y/N)"),
+      );
+      await tmux.type("y");
+      await tmux.press("Enter");
+      await waitFor("my delete", async () => (await latest()).at(-1)?.deleted === true);
+      await tmux.waitFor("mine deleted", (s) => s.includes(`${aliceName}: message deleted`));
+    });
+
     await t.step("offline: the status says so, typed text is kept, sends go out once", async () => {
       await server.stop();
       await tmux.waitFor("offline", (s) => s.includes("offline – reconnecting…"));
@@ -269,6 +336,9 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
       await new ChatApi(server.url, { token: saved.token }).logout();
       await tmux.waitFor("ended", (s) => s.includes("session ended – /login"));
       await bob.send(general.id, "while you were out");
+      // A change to a message on screen, made meanwhile, is caught up too.
+      const hi = (await bob.messages(general.id)).messages.find((m) => m.text === "hi from bob")!;
+      await bob.edit(general.id, hi.seq, "hi from bob, edited");
       await tmux.press("C-u");
       await tmux.type("typed after the end");
       await tmux.press("Enter");
@@ -281,7 +351,9 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
       const screen = await tmux.waitFor(
         "caught up",
         (s) =>
-          s.includes(`${bobName}: while you were out`) && s.includes(`${aliceName}: typed after`),
+          s.includes(`${bobName}: while you were out`) && s.includes(`${aliceName}: typed after`) &&
+          // In place, or reprinted with a marker where it scrolled away.
+          s.includes(`${bobName}: hi from bob, edited (edited)`),
       );
       assert.ok(!screen.includes("queued until"));
       const stored = (await bob.messages(general.id)).messages.filter((m) =>

@@ -279,6 +279,7 @@ export class App {
       const ctx: SlashContext = {
         session: this.session,
         ask: (question, options) => this.ask(question, options),
+        setInput: (text) => this.line.set(text),
         quit: () => this.#requestQuit(),
       };
       this.model.scroll = 0;

@@ -1,8 +1,11 @@
 /**
  * @module Tab completion of the input line: command names after `/`, room names
- * after `/join`, usernames elsewhere (with `: ` when addressing someone at the
- * start of a line). Pure: the app gives it the line and the candidates.
+ * after `/join`, emoji shortcodes (`:tada:`) after `/react` and `/unreact`,
+ * usernames elsewhere (with `: ` when addressing someone at the start of a line).
+ * Pure: the app gives it the line and the candidates.
  */
+
+import { SHORTCODE_NAMES } from "../emoji.ts";
 
 export interface Candidates {
   commands: string[];
@@ -39,6 +42,16 @@ export function complete(text: string, candidates: Candidates): Completion | und
   let suffix = " ";
   if (first && word.startsWith("/")) {
     pool = candidates.commands.map((c) => `/${c}`);
+  } else if (["/react", "/unreact"].includes(command) && /^-?:/.test(word)) {
+    // `-:+1` takes a reaction back: the dash stays, the shortcode is completed.
+    const dash = word.startsWith("-") ? "-" : "";
+    const matches = SHORTCODE_NAMES.filter((c) =>
+      c.startsWith(word.slice(dash.length).toLowerCase())
+    );
+    if (!matches.length) return undefined;
+    if (matches.length === 1) return { text: before + dash + matches[0] + " ", matches: [] };
+    const prefix = commonPrefix(matches);
+    return { text: before + dash + prefix, matches: [...matches].sort() };
   } else if (["/join", "/j"].includes(command)) {
     pool = candidates.rooms;
   } else if (["/dm", "/invite", "/msg", "/query"].includes(command)) {

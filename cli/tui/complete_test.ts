@@ -25,3 +25,14 @@ Deno.test("complete() addresses a user at the start of a line", () => {
   assert.deepEqual(complete("al", C), { text: "al", matches: ["albert", "alice"] });
   assert.equal(complete("hi ", C), undefined);
 });
+
+Deno.test("complete() offers emoji shortcodes after /react, keeping a dash", () => {
+  assert.deepEqual(complete("/react 2 :tad", C), { text: "/react 2 :tada: ", matches: [] });
+  assert.deepEqual(complete("/react -:+", C), { text: "/react -:+1: ", matches: [] });
+  const many = complete("/unreact :th", C)!;
+  assert.equal(many.text, "/unreact :th");
+  assert.deepEqual(many.matches, [":thinking:", ":thumbsdown:", ":thumbsup:"]);
+  assert.equal(complete("/react 1 :zzz", C), undefined);
+  // Not a shortcode: usernames as anywhere else.
+  assert.deepEqual(complete("/react bo", C), { text: "/react bob ", matches: [] });
+});

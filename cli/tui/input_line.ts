@@ -12,7 +12,8 @@ const NEWLINE_MARK = "↵";
 
 /** Control characters a paste may carry: dropped, except newlines; tabs become spaces. */
 function clean(text: string): string {
-  return text.replace(/\r\n?/g, "\n").replace(/\t/g, "    ")
+  // Line and paragraph separators break lines on some terminals: new lines here.
+  return text.replace(/\r\n?|[\u2028\u2029]/g, "\n").replace(/\t/g, "    ")
     // deno-lint-ignore no-control-regex
     .replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "");
 }

@@ -92,3 +92,9 @@ Deno.test("InputLine.render() shows nothing of a hidden (password) line", () => 
   line.insert("hunter22");
   assert.deepEqual(line.render(40, { hidden: true }), { text: "", cursor: 0 });
 });
+
+Deno.test("set() keeps control characters of a loaded text off the screen", () => {
+  const line = new InputLine();
+  line.set("/edit a\x1b[2Jb\u2028c\x07");
+  assert.equal(line.text, "/edit a[2Jb\nc");
+});

@@ -2,12 +2,27 @@
  * @module The state of the interactive client: my rooms with their transcripts,
  * members, typing and unread counts, the current room, the connection, and the
  * outbox of messages typed but not yet acknowledged. No I/O: the session feeds it
- * and the view draws it, so its rules (ordering, deduplication, unread) are tested
- * on their own.
+ * and the view draws it, so its rules (ordering, deduplication, unread, changes)
+ * are tested on their own.
+ *
+ * A room's messages are held in the shared client timeline (`lib/client/`): by
+ * seq, the state with the highest `rev` winning, replies quoting the current state
+ * of what they answer. The transcript lists entries that point into it, so an
+ * edit, a delete or a reaction shows in place at the next draw. A change to a
+ * message that is not on screen (scrolled away, or in another room) also adds a
+ * marker entry at the bottom that reprints it, once per message.
  */
 
 import type { ConnectionState } from "../../lib/client/socket.ts";
-import type { Member, Message, Room, User } from "../../lib/protocol/types.ts";
+import { replyRefOf, Timeline } from "../../lib/client/timeline.ts";
+import {
+  type Member,
+  type Message,
+  type ReplyRef,
+  revOf,
+  type Room,
+  type User,
+} from "../../lib/protocol/types.ts";
 
 /** How long a "typing" lasts without a new one. */
 export const TYPING_TTL_MS = 6_000;
@@ -15,14 +30,24 @@ export const TYPING_TTL_MS = 6_000;
 export const TRANSCRIPT_MAX = 2_000;
 
 export type Entry =
-  | { kind: "message"; message: Message }
+  | { kind: "message"; seq: number }
+  /** A message that changed while not on screen, reprinted in its current state. */
+  | { kind: "change"; seq: number }
   | { kind: "notice"; text: string; at: number; level: "info" | "error" };
 
 export interface RoomView {
   room: Room;
   unread: number;
   entries: Entry[];
-  seqs: Set<number>;
+  /** The messages held, in their latest state. */
+  timeline: Timeline;
+  /** The newest room revision seen (0: none), where a new subscription resumes. */
+  lastRev: number;
+  /**
+   * The latest state of messages not held that held replies quote (older than the
+   * transcript): an edit or a delete of one changes the quote shown.
+   */
+  quoted: Map<number, Message>;
   members: Map<string, Member>;
   /** username → when the indicator expires. */
   typing: Map<string, number>;
@@ -37,6 +62,8 @@ export interface Outgoing {
   roomId: string;
   text: string;
   createdAt: number;
+  /** The seq of the message this one answers. */
+  replyTo?: number;
 }
 
 export type Connection = ConnectionState | "logged-out" | "ended";
@@ -62,6 +89,8 @@ export class Model {
   scroll = 0;
   /** The oldest message held is on screen (set when drawing). */
   atTop = true;
+  /** The messages on screen at the last draw, and of which room (set when drawing). */
+  onScreen: { roomId: string; seqs: Set<number> } = { roomId: STATUS, seqs: new Set() };
 
   constructor(server: string) {
     this.server = server;
@@ -75,7 +104,9 @@ export class Model {
         room,
         unread: unread ?? 0,
         entries: [],
-        seqs: new Set(),
+        timeline: new Timeline(),
+        lastRev: 0,
+        quoted: new Map(),
         members: new Map(),
         typing: new Map(),
         loaded: false,
@@ -120,19 +151,24 @@ export class Model {
   }
 
   /**
-   * Adds messages to a room in seq order, ignoring ones already there. Messages
-   * from others in a room that is not on screen count as unread. Answers how many
-   * were new.
+   * Adds messages to a room in seq order; a message held already takes the state
+   * given when it is newer. Messages from others in a room that is not on screen
+   * count as unread. Answers how many were new.
    */
   addMessages(roomId: string, messages: Message[], options: { live?: boolean } = {}): number {
     const view = this.rooms.get(roomId);
     if (!view) return 0;
     let added = 0;
     for (const message of messages) {
-      if (view.seqs.has(message.seq)) continue;
-      view.seqs.add(message.seq);
+      view.lastRev = Math.max(view.lastRev, revOf(message));
+      if (view.timeline.get(message.seq)) {
+        view.timeline.apply(message);
+        continue;
+      }
+      view.timeline.apply(message);
+      view.quoted.delete(message.seq);
       added++;
-      insertBySeq(view.entries, message);
+      insertBySeq(view.entries, message.seq);
       if (message.seq > view.room.lastSeq) {
         view.room.lastSeq = message.seq;
         view.room.lastActivityAt = message.createdAt;
@@ -149,6 +185,65 @@ export class Model {
     }
     trim(view);
     return added;
+  }
+
+  /**
+   * Applies a new state of a message (an `update` frame, the answer to an edit).
+   * Only messages held matter: older ones are not on screen. Never counts as
+   * unread. Answers whether anything shown changed.
+   */
+  applyUpdate(roomId: string, message: Message, rev = revOf(message)): boolean {
+    const view = this.rooms.get(roomId);
+    if (!view) return false;
+    view.lastRev = Math.max(view.lastRev, rev);
+    if (!view.timeline.get(message.seq)) return this.#quote(view, message);
+    const changed = view.timeline.apply(message);
+    if (!changed.length) return false;
+    const onScreen = this.onScreen.roomId === roomId && this.onScreen.seqs.has(message.seq);
+    if (!onScreen) {
+      const old = view.entries.findIndex((e) => e.kind === "change" && e.seq === message.seq);
+      if (old >= 0) view.entries.splice(old, 1);
+      view.entries.push({ kind: "change", seq: message.seq });
+    }
+    return true;
+  }
+
+  /** A message not held changed: only the replies quoting it show it. */
+  #quote(view: RoomView, message: Message): boolean {
+    const known = view.quoted.get(message.seq);
+    if (known && revOf(known) >= revOf(message)) return false;
+    const quoting = view.timeline.messages().some((m) => m.replyTo?.seq === message.seq);
+    if (!quoting) return false;
+    view.quoted.set(message.seq, message);
+    return true;
+  }
+
+  /** What a reply quotes, as it is now (undefined when it is no reply). */
+  quoteOf(message: Message, roomId = this.current): ReplyRef | undefined {
+    if (!message.replyTo) return undefined;
+    const original = this.rooms.get(roomId)?.quoted.get(message.replyTo.seq);
+    return original ? replyRefOf(original) : message.replyTo;
+  }
+
+  /** The message of an entry, in its current state (undefined for notices). */
+  messageOf(entry: Entry, roomId = this.current): Message | undefined {
+    if (entry.kind === "notice") return undefined;
+    return this.rooms.get(roomId)?.timeline.get(entry.seq);
+  }
+
+  /**
+   * The n-th newest message held in a room (1: the latest) that is not deleted;
+   * only mine with `mine`. What `/edit N`, `/react N` and `/reply N` point at.
+   */
+  nthMessage(roomId: string, n: number, options: { mine?: boolean } = {}): Message | undefined {
+    const messages = this.rooms.get(roomId)?.timeline.messages() ?? [];
+    let left = n;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i];
+      if (m.deleted || (options.mine && m.userId !== this.user?.id)) continue;
+      if (--left === 0) return m;
+    }
+    return undefined;
   }
 
   /** A line of information in a room's transcript (default: the one on screen). */
@@ -234,47 +329,50 @@ export class Model {
 
   /** The newest seq held for a room, 0 if none. */
   heldSeq(roomId: string): number {
-    const entries = this.rooms.get(roomId)?.entries ?? [];
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i];
-      if (e.kind === "message") return e.message.seq;
-    }
-    return 0;
+    return this.rooms.get(roomId)?.timeline.lastSeq ?? 0;
   }
 
   /** The oldest seq held for a room, 0 if none. */
   firstSeq(roomId: string): number {
-    const first = this.rooms.get(roomId)?.entries.find((e) => e.kind === "message");
-    return first?.kind === "message" ? first.message.seq : 0;
+    return this.rooms.get(roomId)?.timeline.firstSeq ?? 0;
   }
 }
 
 /**
- * Messages stay in seq order; notices stay where they were added. A message newer
- * than all goes last (after any notice); an older one goes before the first
- * message that is newer than it (history, gaps).
+ * Messages stay in seq order; notices and change markers stay where they were
+ * added. A message newer than all goes last (after any notice); an older one goes
+ * before the first message that is newer than it (history, gaps).
  */
-function insertBySeq(entries: Entry[], message: Message): void {
+function insertBySeq(entries: Entry[], seq: number): void {
   let i = entries.length;
   let at = entries.length;
   while (i > 0) {
     const e = entries[--i];
     if (e.kind !== "message") continue;
-    if (e.message.seq < message.seq) break;
+    if (e.seq < seq) break;
     at = i;
   }
-  entries.splice(at, 0, { kind: "message", message });
+  entries.splice(at, 0, { kind: "message", seq });
 }
 
+/** How many messages a trim keeps: a margin below the maximum, so trims are rare. */
+const TRIM_TO = TRANSCRIPT_MAX - 200;
+
+/** Over the maximum: drops the oldest entries (the timeline keeps what stays). */
 function trim(view: RoomView): void {
-  if (view.seqs.size <= TRANSCRIPT_MAX) return;
-  let drop = view.seqs.size - TRANSCRIPT_MAX;
+  if (view.timeline.size <= TRANSCRIPT_MAX) return;
+  let drop = view.timeline.size - TRIM_TO;
+  const dropped = new Set<number>();
   while (drop > 0 && view.entries.length) {
     const e = view.entries.shift()!;
     if (e.kind === "message") {
-      view.seqs.delete(e.message.seq);
+      dropped.add(e.seq);
       drop--;
     }
   }
+  view.entries = view.entries.filter((e) => e.kind !== "change" || !dropped.has(e.seq));
+  const kept = view.timeline.messages().filter((m) => !dropped.has(m.seq));
+  view.timeline = new Timeline();
+  view.timeline.applyAll(kept);
   view.hasMore = true;
 }

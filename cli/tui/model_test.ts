@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Message, Room } from "../../lib/protocol/types.ts";
-import { Model, STATUS, TYPING_TTL_MS } from "./model.ts";
+import { Model, STATUS, TRANSCRIPT_MAX, TYPING_TTL_MS } from "./model.ts";
 
 function room(id: string, lastSeq = 0): Room {
   return { id, name: id, topic: "", kind: "public", createdAt: 0, lastSeq, lastActivityAt: 0 };
@@ -20,7 +20,9 @@ function msg(seq: number, userId = "u2", extra: Partial<Message> = {}): Message 
 }
 
 function seqs(model: Model, roomId = "r1"): (number | string)[] {
-  return model.rooms.get(roomId)!.entries.map((e) => e.kind === "message" ? e.message.seq : "n");
+  return model.rooms.get(roomId)!.entries.map((e) =>
+    e.kind === "message" ? e.seq : e.kind === "change" ? `~${e.seq}` : "n"
+  );
 }
 
 function setup(): Model {
@@ -121,4 +123,108 @@ Deno.test("removeRoom() switches away and drops its queued messages", () => {
   assert.equal(model.current, "r1");
   assert.equal(model.outbox.length, 0);
   assert.deepEqual(model.order, ["r1"]);
+});
+
+Deno.test("applyUpdate() keeps the newest state and never counts as unread", () => {
+  const model = setup();
+  model.switchTo("r2");
+  model.addMessages("r1", [msg(1), msg(2)]);
+  assert.equal(
+    model.applyUpdate("r1", msg(1, "u2", { text: "edited", editedAt: 5, rev: 3 })),
+    true,
+  );
+  // The same state again, or an older one: nothing to do.
+  assert.equal(
+    model.applyUpdate("r1", msg(1, "u2", { text: "edited", editedAt: 5, rev: 3 })),
+    false,
+  );
+  assert.equal(model.applyUpdate("r1", msg(1, "u2", { text: "old", rev: 2 })), false);
+  // A message not held is not on screen: not kept.
+  assert.equal(model.applyUpdate("r1", msg(9, "u2", { rev: 12 })), false);
+  const view = model.rooms.get("r1")!;
+  assert.equal(view.timeline.get(1)!.text, "edited");
+  assert.equal(view.timeline.get(9), undefined);
+  assert.equal(view.unread, 0);
+  assert.equal(view.lastRev, 12);
+  // A history page with an older state does not undo the edit.
+  model.addMessages("r1", [msg(1, "u2", { rev: 1 })]);
+  assert.equal(view.timeline.get(1)!.text, "edited");
+});
+
+Deno.test("a change off screen is reprinted once at the bottom; on screen, in place", () => {
+  const model = setup();
+  model.switchTo("r1");
+  model.addMessages("r1", [msg(1), msg(2), msg(3)]);
+  model.onScreen = { roomId: "r1", seqs: new Set([2, 3]) };
+  model.applyUpdate("r1", msg(3, "u2", { text: "in place", rev: 4 }));
+  assert.deepEqual(seqs(model), [1, 2, 3]);
+  model.applyUpdate("r1", msg(1, "u2", { text: "scrolled away", rev: 5 }));
+  model.notice("between");
+  model.applyUpdate("r1", msg(1, "u2", { text: "again", rev: 6 }));
+  assert.deepEqual(seqs(model), [1, 2, 3, "n", "~1"]);
+  // In another room: every change is off screen.
+  model.addMessages("r2", [msg(1)]);
+  model.applyUpdate("r2", msg(1, "u2", { deleted: true, text: "", rev: 7 }));
+  assert.deepEqual(seqs(model, "r2"), [1, "~1"]);
+});
+
+Deno.test("replies follow their original's edits and deletes", () => {
+  const model = setup();
+  const ref = { seq: 1, userId: "u2", username: "bob", excerpt: "text 1" };
+  model.addMessages("r1", [msg(1, "u2", { rev: 1 }), msg(2, "u1", { rev: 2, replyTo: ref })]);
+  model.applyUpdate("r1", msg(1, "u2", { text: "better", editedAt: 1, rev: 3 }));
+  const view = model.rooms.get("r1")!;
+  assert.equal(view.timeline.get(2)!.replyTo!.excerpt, "better");
+  model.applyUpdate("r1", msg(1, "u2", { text: "", deleted: true, rev: 4 }));
+  assert.deepEqual(view.timeline.get(2)!.replyTo, { ...ref, excerpt: "", deleted: true });
+});
+
+Deno.test("nthMessage() counts back from the latest, mine only when asked, skipping deletes", () => {
+  const model = setup();
+  model.addMessages("r1", [
+    msg(1, "u1"),
+    msg(2),
+    msg(3, "u1", { deleted: true, text: "" }),
+    msg(4, "u1"),
+    msg(5),
+  ]);
+  assert.equal(model.nthMessage("r1", 1)?.seq, 5);
+  assert.equal(model.nthMessage("r1", 2)?.seq, 4);
+  assert.equal(model.nthMessage("r1", 3)?.seq, 2);
+  assert.equal(model.nthMessage("r1", 1, { mine: true })?.seq, 4);
+  assert.equal(model.nthMessage("r1", 2, { mine: true })?.seq, 1);
+  assert.equal(model.nthMessage("r1", 3, { mine: true }), undefined);
+  assert.equal(model.nthMessage("r2", 1), undefined);
+});
+
+Deno.test("a long transcript drops its oldest messages and their markers", () => {
+  const model = setup();
+  const many = Array.from({ length: TRANSCRIPT_MAX }, (_, i) => msg(i + 1));
+  model.addMessages("r1", many);
+  model.applyUpdate("r1", msg(1, "u2", { text: "x", rev: 99_999 }));
+  model.addMessages("r1", [msg(TRANSCRIPT_MAX + 1)]);
+  const view = model.rooms.get("r1")!;
+  assert.ok(view.timeline.size < TRANSCRIPT_MAX);
+  assert.equal(view.timeline.lastSeq, TRANSCRIPT_MAX + 1);
+  assert.equal(view.timeline.get(1), undefined);
+  assert.ok(view.entries.every((e) => e.kind === "notice" || view.timeline.get(e.seq)));
+  assert.equal(view.hasMore, true);
+});
+
+Deno.test("a reply quoting a message older than the transcript follows its changes", () => {
+  const model = setup();
+  model.switchTo("r1");
+  const ref = { seq: 1, userId: "u2", username: "bob", excerpt: "secret plan" };
+  model.addMessages("r1", [msg(5, "u1", { rev: 5, replyTo: ref })]);
+  const reply = model.rooms.get("r1")!.timeline.get(5)!;
+  assert.equal(model.quoteOf(reply)!.excerpt, "secret plan");
+  assert.equal(model.applyUpdate("r1", msg(1, "u2", { text: "", deleted: true, rev: 9 })), true);
+  assert.deepEqual(model.quoteOf(reply), { ...ref, excerpt: "", deleted: true });
+  // Not quoted by anything held: nothing kept.
+  assert.equal(model.applyUpdate("r1", msg(2, "u2", { text: "x", rev: 10 })), false);
+  assert.equal(model.rooms.get("r1")!.quoted.size, 1);
+  // Loaded later (history): the timeline takes over.
+  model.addMessages("r1", [msg(1, "u2", { text: "", deleted: true, rev: 9 })]);
+  assert.equal(model.rooms.get("r1")!.quoted.size, 0);
+  assert.equal(model.quoteOf(model.rooms.get("r1")!.timeline.get(5)!)!.deleted, true);
 });

@@ -35,13 +35,17 @@ export class Outbox {
     this.#hooks = hooks;
   }
 
-  /** Queues a message for a room and starts delivering it. Throws on invalid text. */
-  add(roomId: string, text: string): void {
+  /**
+   * Queues a message for a room (`replyTo`: answering that seq) and starts
+   * delivering it. Throws on invalid text.
+   */
+  add(roomId: string, text: string, options: { replyTo?: number } = {}): void {
     const out: Outgoing = {
       clientId: crypto.randomUUID(),
       roomId,
       text: validateMessageText(text),
       createdAt: Date.now(),
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
     };
     this.#model.outbox.push(out);
     this.deliver(out);
@@ -57,7 +61,8 @@ export class Outbox {
     if (!socket || socket.state === "closed") return;
     const model = this.#model;
     const drop = () => model.outbox = model.outbox.filter((o) => o !== out);
-    socket.send(out.roomId, out.text, { clientId: out.clientId }).then((message) => {
+    const options = { clientId: out.clientId, replyTo: out.replyTo };
+    socket.send(out.roomId, out.text, options).then((message) => {
       drop();
       model.addMessages(out.roomId, [message]);
       this.#hooks.delivered(out.roomId);

@@ -14,6 +14,7 @@ import {
   loadCredentials,
   saveCredentials,
 } from "../config.ts";
+import { MessageActions } from "./message_actions.ts";
 import { type Model, STATUS } from "./model.ts";
 import { Outbox } from "./outbox.ts";
 import { sanitizeLine } from "../sanitize.ts";
@@ -35,6 +36,8 @@ export interface SessionHooks {
 export class ChatSession {
   readonly model: Model;
   readonly api: ChatApi;
+  /** Edit, delete, react to and reply to the messages on screen. */
+  readonly actions: MessageActions;
   #hooks: SessionHooks;
   #credentialsPath: string;
   #credentials?: Credentials;
@@ -59,6 +62,14 @@ export class ChatSession {
       },
       restore: (text) => this.#hooks.restore(text),
       changed: () => this.#hooks.changed(),
+    });
+    this.actions = new MessageActions(model, {
+      socket: () => this.#credentials ? this.#socket : undefined,
+      reply: (roomId, text, replyTo) => {
+        if (!this.#credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
+        this.model.scroll = 0;
+        this.#outbox.add(roomId, text, { replyTo });
+      },
     });
   }
 
@@ -148,7 +159,9 @@ export class ChatSession {
     // the newest message held, so what was said meanwhile is replayed. Subscribing
     // now, before the outbox is flushed, keeps that point ahead of our own sends.
     for (const [id, view] of this.model.rooms) {
-      if (view.loaded) this.subscribe(id, this.model.heldSeq(id));
+      if (!view.loaded) continue;
+      const since = this.model.heldSeq(id);
+      this.subscribe(id, view.lastRev ? { since, sinceRev: view.lastRev } : { since });
     }
     // Messages typed before the session ended go out with the same clientId.
     this.#outbox.flush();
@@ -187,6 +200,9 @@ export class ChatSession {
       m.addMessages(roomId, [message], { live: true });
       if (roomId === m.current) this.#markRead(roomId);
       changed();
+    });
+    socket.on("update", ({ roomId, rev, message }) => {
+      if (m.applyUpdate(roomId, message, rev)) changed();
     });
     socket.on("subscribed", async (frame) => {
       m.setMembers(frame.roomId, frame.members);
@@ -289,7 +305,7 @@ export class ChatSession {
       // now, with the server's unread count.
       const loaded = this.model.rooms.get(room.id)?.loaded;
       this.model.upsertRoom(room, loaded ? undefined : room.unread);
-      this.subscribe(room.id, room.lastSeq);
+      this.subscribe(room.id, { since: room.lastSeq });
     }
     for (const id of [...this.model.order]) {
       if (!ids.has(id)) {
@@ -316,10 +332,15 @@ export class ChatSession {
     }
   }
 
-  subscribe(roomId: string, since?: number): void {
+  /**
+   * Subscribes to a room once per socket: from `since` (a seq: the messages after
+   * it are replayed), or from `sinceRev` (every event after that revision, changes
+   * included); the socket resumes from the last revision after a reconnect.
+   */
+  subscribe(roomId: string, from: { since?: number; sinceRev?: number } = {}): void {
     if (!this.#socket || this.#subscribed.has(roomId)) return;
     this.#subscribed.add(roomId);
-    this.#socket.subscribe(roomId, since === undefined ? {} : { since }).catch((err) => {
+    this.#socket.subscribe(roomId, from).catch((err) => {
       if (err instanceof FrameRequestError) {
         this.#subscribed.delete(roomId);
         this.#error(err);
@@ -341,7 +362,7 @@ export class ChatSession {
     if (mine) {
       this.model.upsertRoom(mine);
       // New to me: replay what is there, unless it is a lot.
-      this.subscribe(mine.id, mine.lastSeq <= HISTORY_PAGE ? 0 : mine.lastSeq);
+      this.subscribe(mine.id, { since: mine.lastSeq <= HISTORY_PAGE ? 0 : mine.lastSeq });
       this.model.notice(`New conversation: ${roomLabel(mine)} (Ctrl-N to switch)`);
     } else {
       this.#noteInvite(room, invitedBy);
@@ -423,7 +444,7 @@ export class ChatSession {
   /** Joins (if needed) and shows a room I am now a member of. */
   async enter(room: Room): Promise<void> {
     this.model.upsertRoom(room);
-    this.subscribe(room.id, room.lastSeq);
+    this.subscribe(room.id, { since: room.lastSeq });
     await this.open(room.id);
   }
 

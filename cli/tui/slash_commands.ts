@@ -5,6 +5,7 @@
  */
 
 import { inviteNotice } from "../../lib/client/notices.ts";
+import { parseEmoji } from "../emoji.ts";
 import { ChatError } from "../../lib/errors.ts";
 import type { Room } from "../../lib/protocol/types.ts";
 import {
@@ -13,6 +14,7 @@ import {
   validateUsername,
 } from "../../lib/protocol/validate.ts";
 import { formatPresence, formatTable, plural, roomLabel } from "../format.ts";
+import { truncate } from "../width.ts";
 import { matchRooms, resolveRoom } from "../resolve_room.ts";
 import { sanitizeLine } from "../sanitize.ts";
 import { sortMembers } from "../commands/rooms.ts";
@@ -22,6 +24,8 @@ export interface SlashContext {
   session: ChatSession;
   /** Asks a question on the input line; undefined when cancelled (Esc, Ctrl-C). */
   ask(question: string, options?: { hidden?: boolean }): Promise<string | undefined>;
+  /** Puts text on the input line, to be edited and sent. */
+  setInput(text: string): void;
   quit(): void;
 }
 
@@ -30,7 +34,8 @@ interface SlashCommand {
   summary: string;
   /** Arguments required (default none). */
   min?: number;
-  run(args: string[], ctx: SlashContext): Promise<void> | void;
+  /** `raw`: what follows the command name, as typed (spaces and new lines kept). */
+  run(args: string[], ctx: SlashContext, raw: string): Promise<void> | void;
 }
 
 export interface ParsedSlash {
@@ -42,6 +47,47 @@ export interface ParsedSlash {
 export function parseSlash(line: string): ParsedSlash {
   const [head, ...args] = line.trim().slice(1).split(/\s+/).filter(Boolean);
   return { name: (head ?? "").toLowerCase(), args };
+}
+
+/** What follows the command name of a line, as typed: `/edit  2 a  b` → `2 a  b`. */
+export function restOf(line: string): string {
+  return line.replace(/^\s*\/\S*[ \t]*/, "");
+}
+
+/**
+ * A leading count, as `/edit 2 text` and `/reply 3 text` take: `{ n: 2, text }`;
+ * without one, n is 1 (the latest) and the text is all of it.
+ */
+export function splitCount(raw: string): { n: number; text: string } {
+  const match = /^(\d{1,6})(?:[ \t\n]+|$)([\s\S]*)$/.exec(raw);
+  if (!match || Number(match[1]) < 1) return { n: 1, text: raw };
+  return { n: Number(match[1]), text: match[2] };
+}
+
+/**
+ * The arguments of `/react [N] EMOJI`: a leading `-` (or `/unreact`) removes it.
+ * Answers the count, the emoji as typed, and whether it is added.
+ */
+export function parseReactArgs(
+  args: string[],
+  on = true,
+): { n: number; emoji: string; on: boolean } {
+  const counted = args.length >= 2 && /^\d{1,6}$/.test(args[0]) && Number(args[0]) >= 1;
+  const n = counted ? Number(args[0]) : 1;
+  let emoji = (counted ? args[1] : args[0]) ?? "";
+  if (emoji.length > 1 && emoji.startsWith("-")) {
+    emoji = emoji.slice(1);
+    on = false;
+  }
+  if (args.length > (counted ? 2 : 1)) {
+    throw new ChatError("bad_request", "One emoji at a time: /react [N] EMOJI");
+  }
+  return { n, emoji, on };
+}
+
+/** A short quote of a message, for a question on the input line. */
+function quote(text: string): string {
+  return `“${truncate(sanitizeLine(text), 20)}”`;
 }
 
 function notice(ctx: SlashContext, text: string): void {
@@ -174,11 +220,52 @@ async function invite(args: string[], ctx: SlashContext): Promise<void> {
   notice(ctx, sanitizeLine(inviteNotice(invited, roomLabel(view.room))));
 }
 
+/** `/edit [N] TEXT`; without TEXT, the message goes on the input line to be edited. */
+async function edit(_args: string[], ctx: SlashContext, raw: string): Promise<void> {
+  needLogin(ctx);
+  const { n, text } = splitCount(raw);
+  const message = ctx.session.actions.pick(n, { mine: true });
+  if (!text.trim()) {
+    // The count is kept when it is needed to read the line back the same way.
+    const count = n > 1 || splitCount(message.text).text !== message.text ? `${n} ` : "";
+    ctx.setInput(`/edit ${count}${message.text}`);
+    return;
+  }
+  if (text.trimEnd() === message.text) return notice(ctx, "Nothing to change: same text");
+  await ctx.session.actions.edit(message, text);
+}
+
+async function remove(args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const { n, text } = splitCount(args.join(" "));
+  if (text) throw new ChatError("bad_request", "Usage: /delete [N]");
+  const message = ctx.session.actions.pick(n, { mine: true });
+  const answer = await ctx.ask(`Delete ${quote(message.text)}? (y/N) `);
+  if (!answer || !/^y(es)?$/i.test(answer.trim())) return notice(ctx, "Not deleted");
+  await ctx.session.actions.deleteMessage(message);
+}
+
+async function react(args: string[], ctx: SlashContext, on = true): Promise<void> {
+  needLogin(ctx);
+  const parsed = parseReactArgs(args, on);
+  const emoji = parseEmoji(parsed.emoji);
+  await ctx.session.actions.react(ctx.session.actions.pick(parsed.n), emoji, parsed.on);
+}
+
+function reply(_args: string[], ctx: SlashContext, raw: string): void {
+  needLogin(ctx);
+  const { n, text } = splitCount(raw);
+  if (!text.trim()) throw new ChatError("bad_request", "Usage: /reply [N] TEXT");
+  ctx.session.actions.reply(ctx.session.actions.pick(n), text);
+}
+
 function help(_args: string[], ctx: SlashContext): void {
   notice(ctx, "Commands:");
   const rows = Object.values(COMMANDS).map((c) => [c.usage, c.summary]);
   for (const line of formatTable(rows)) notice(ctx, `  ${line}`);
   notice(ctx, "Plain text is sent to the room on screen; start it with // to send a /.");
+  notice(ctx, "N counts back from the newest message (default 1; /edit, /delete: mine).");
+  notice(ctx, "EMOJI is an emoji or a :shortcode: such as :+1: (Tab completes them).");
   notice(ctx, "Keys: Ctrl-N/Ctrl-P or Alt-1…9 switch rooms, PgUp/PgDn scroll, ↑/↓ recall,");
   notice(ctx, "  Alt-Enter new line, Tab completes, Ctrl-C clears the line, Ctrl-D quits.");
 }
@@ -215,6 +302,25 @@ const COMMANDS: Record<string, SlashCommand> = {
       if (!await ctx.session.history()) notice(ctx, "No older messages");
     },
   },
+  edit: {
+    usage: "/edit [N] [TEXT]",
+    summary: "change my message (no TEXT: load it to edit)",
+    run: edit,
+  },
+  delete: { usage: "/delete [N]", summary: "delete my message (asks first)", run: remove },
+  react: {
+    usage: "/react [N] EMOJI",
+    summary: "react to a message; -EMOJI takes it back",
+    min: 1,
+    run: (args, ctx) => react(args, ctx),
+  },
+  unreact: {
+    usage: "/unreact [N] EMOJI",
+    summary: "take my reaction back",
+    min: 1,
+    run: (args, ctx) => react(args, ctx, false),
+  },
+  reply: { usage: "/reply [N] TEXT", summary: "answer a message", min: 1, run: reply },
   help: { usage: "/help", summary: "this help", run: help },
   quit: { usage: "/quit", summary: "leave the client", run: (_, ctx) => ctx.quit() },
 };
@@ -229,6 +335,8 @@ const ALIASES: Record<string, string> = {
   names: "who",
   list: "directory",
   h: "help",
+  del: "delete",
+  re: "reply",
 };
 
 /** The command names, for completion. */
@@ -243,5 +351,5 @@ export async function runSlash(line: string, ctx: SlashContext): Promise<void> {
   if (args.length < (command.min ?? 0)) {
     throw new ChatError("bad_request", `Usage: ${command.usage}`);
   }
-  await command.run(args, ctx);
+  await command.run(args, ctx, restOf(line));
 }

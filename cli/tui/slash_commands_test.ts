@@ -1,10 +1,19 @@
 import assert from "node:assert/strict";
-import { parseSlash, runSlash, SLASH_NAMES, type SlashContext } from "./slash_commands.ts";
+import {
+  parseReactArgs,
+  parseSlash,
+  restOf,
+  runSlash,
+  SLASH_NAMES,
+  type SlashContext,
+  splitCount,
+} from "./slash_commands.ts";
 
 function fakeContext(calls: string[]): SlashContext {
   return {
     session: {} as SlashContext["session"],
     ask: () => Promise.resolve(undefined),
+    setInput: (text) => calls.push(`input ${text}`),
     quit: () => calls.push("quit"),
   };
 }
@@ -18,7 +27,9 @@ Deno.test("runSlash() knows every command of the brief and their aliases", async
   for (const name of ["register", "login", "logout", "rooms", "directory", "create", "join"]) {
     assert.ok(SLASH_NAMES.includes(name), name);
   }
-  for (const name of ["leave", "invite", "dm", "who", "history", "help", "quit"]) {
+  for (
+    const name of ["leave", "invite", "dm", "who", "history", "help", "quit", "edit", "delete"]
+  ) {
     assert.ok(SLASH_NAMES.includes(name), name);
   }
   const calls: string[] = [];
@@ -34,4 +45,100 @@ Deno.test("runSlash() refuses unknown commands and missing arguments", async () 
   await assert.rejects(runSlash("/constructor", ctx), /Unknown command/);
   await assert.rejects(runSlash("/join", ctx), /Usage: \/join ROOM/);
   await assert.rejects(runSlash("/dm", ctx), /Usage: \/dm USER/);
+});
+
+Deno.test("splitCount() and restOf() read `/edit 2 text` as typed", () => {
+  assert.deepEqual(splitCount("2 fixed  text"), { n: 2, text: "fixed  text" });
+  assert.deepEqual(splitCount("3"), { n: 3, text: "" });
+  assert.deepEqual(splitCount("fixed"), { n: 1, text: "fixed" });
+  assert.deepEqual(splitCount("2nd try"), { n: 1, text: "2nd try" });
+  assert.deepEqual(splitCount("0 x"), { n: 1, text: "0 x" });
+  assert.equal(restOf("/edit  2 one\ntwo "), "2 one\ntwo ");
+  assert.equal(restOf("/edit"), "");
+});
+
+Deno.test("parseReactArgs() takes [N] EMOJI, a dash taking it back", () => {
+  assert.deepEqual(parseReactArgs(["👍"]), { n: 1, emoji: "👍", on: true });
+  assert.deepEqual(parseReactArgs(["3", ":tada:"]), { n: 3, emoji: ":tada:", on: true });
+  assert.deepEqual(parseReactArgs(["2", "-👍"]), { n: 2, emoji: "👍", on: false });
+  assert.deepEqual(parseReactArgs(["👍"], false), { n: 1, emoji: "👍", on: false });
+  assert.deepEqual(parseReactArgs(["-"]), { n: 1, emoji: "-", on: true });
+  assert.throws(() => parseReactArgs(["1", "👍", "🎉"]), /One emoji at a time/);
+});
+
+/** A session that records what the commands ask of it. */
+function fakeSession(calls: string[]) {
+  const mine = { id: "m4", roomId: "r1", seq: 4, userId: "u1", username: "me", createdAt: 0 };
+  return {
+    credentials: { token: "t" },
+    model: { notice: (text: string) => calls.push(`notice ${text}`) },
+    actions: {
+      pick: (n: number, options: { mine?: boolean } = {}) => {
+        calls.push(`pick ${n}${options.mine ? " mine" : ""}`);
+        return { ...mine, text: n === 2 ? "5 apples" : "old text" };
+      },
+      edit: (m: { seq: number }, text: string) => calls.push(`edit ${m.seq} ${text}`),
+      deleteMessage: (m: { seq: number }) => calls.push(`delete ${m.seq}`),
+      react: (m: { seq: number }, emoji: string, on: boolean) =>
+        calls.push(`react ${m.seq} ${emoji} ${on}`),
+      reply: (m: { seq: number }, text: string) => calls.push(`reply ${m.seq} ${text}`),
+    },
+  } as unknown as SlashContext["session"];
+}
+
+Deno.test("/edit, /delete, /react and /reply act on the message N points at", async () => {
+  const calls: string[] = [];
+  let answer: string | undefined = "y";
+  const ctx: SlashContext = {
+    ...fakeContext(calls),
+    session: fakeSession(calls),
+    ask: (question) => {
+      calls.push(`ask ${question}`);
+      return Promise.resolve(answer);
+    },
+  };
+  await runSlash("/edit 2 new\ntext", ctx);
+  await runSlash("/edit", ctx);
+  await runSlash("/edit 2", ctx);
+  await runSlash("/edit old text", ctx);
+  await runSlash("/delete", ctx);
+  answer = "n";
+  await runSlash("/del 2", ctx);
+  await runSlash("/react 3 :+1:", ctx);
+  await runSlash("/react -🎉", ctx);
+  await runSlash("/unreact 2 👍", ctx);
+  await runSlash("/reply 2 sure,\nwhy not", ctx);
+  assert.deepEqual(calls, [
+    "pick 2 mine",
+    "edit 4 new\ntext",
+    "pick 1 mine",
+    "input /edit old text",
+    "pick 2 mine",
+    // The count stays: the text starts with a number.
+    "input /edit 2 5 apples",
+    "pick 1 mine",
+    "notice Nothing to change: same text",
+    "pick 1 mine",
+    "ask Delete “old text”? (y/N) ",
+    "delete 4",
+    "pick 2 mine",
+    "ask Delete “5 apples”? (y/N) ",
+    "notice Not deleted",
+    "pick 3",
+    "react 4 👍 true",
+    "pick 1",
+    "react 4 🎉 false",
+    "pick 2",
+    "react 4 👍 false",
+    "pick 2",
+    "reply 4 sure,\nwhy not",
+  ]);
+});
+
+Deno.test("/react and /reply refuse what cannot be sent", async () => {
+  const ctx: SlashContext = { ...fakeContext([]), session: fakeSession([]) };
+  await assert.rejects(runSlash("/react 1 lol", ctx), /Emoji must be one emoji: got "lol"/);
+  await assert.rejects(runSlash("/react :nope:", ctx), /Unknown emoji shortcode/);
+  await assert.rejects(runSlash("/reply 2", ctx), /Usage: \/reply \[N\] TEXT/);
+  await assert.rejects(runSlash("/react", ctx), /Usage: \/react \[N\] EMOJI/);
 });

@@ -1,12 +1,23 @@
 /**
  * @module Draws the screen from the model: a title bar (room, topic, members), the
- * transcript (wrapped, scrollable, day separators, pending sends), a status bar
- * (user, connection, activity in other rooms, typing) and the input line. Pure:
- * answers styled rows and where the cursor goes. Every string from the server is
- * sanitized here, at the last moment before it reaches the terminal.
+ * transcript (wrapped, scrollable, day separators, pending sends; messages in their
+ * current state: `↪` reply lines, `(edited)`, reactions, deletes, and `~` markers
+ * reprinting a message that changed off screen), a status bar (user, connection,
+ * activity in other rooms, typing) and the input line. Pure: answers styled rows
+ * and where the cursor goes (and notes in the model what is on screen). Every
+ * string from the server is sanitized here, at the last moment before it reaches
+ * the terminal.
  */
 
-import { formatClock, plural, roomLabel } from "../format.ts";
+import type { Message, ReplyRef } from "../../lib/protocol/types.ts";
+import {
+  DELETED_TEXT,
+  formatClock,
+  plural,
+  reactionChips,
+  replyLine,
+  roomLabel,
+} from "../format.ts";
 import { sanitizeLine, sanitizeLines } from "../sanitize.ts";
 import { displayWidth, padEnd, truncate, wrap } from "../width.ts";
 import { stripStyles, type Styler } from "./colors.ts";
@@ -74,6 +85,75 @@ function nameFor(name: string, columns: number): string {
   return truncate(sanitizeLine(name), Math.max(4, Math.floor(columns / 2) - 8));
 }
 
+/** Something shown after a message's text: `(edited)`, a reaction chip. */
+interface Token {
+  plain: string;
+  styled: string;
+}
+
+/** Adds tokens after the last row, wrapping to new rows (at `indent`) as needed. */
+function appendTokens(rows: string[], tokens: Token[], indent: number, columns: number): void {
+  for (const token of tokens) {
+    const width = displayWidth(token.plain);
+    const last = displayWidth(stripStyles(rows[rows.length - 1]));
+    if (last + 1 + width <= columns) {
+      rows[rows.length - 1] += ` ${token.styled}`;
+    } else {
+      const at = Math.min(indent, Math.max(0, columns - width));
+      rows.push(
+        `${" ".repeat(at)}${width > columns ? truncate(token.plain, columns) : token.styled}`,
+      );
+    }
+  }
+}
+
+/** `(edited)` and the reactions (`[👍 2* ❤️ 1]`, mine in bold) of a message. */
+function suffixTokens(m: Message, model: Model, s: Styler): Token[] {
+  const tokens: Token[] = [];
+  if (m.editedAt) tokens.push({ plain: "(edited)", styled: `${s.dim}(edited)${s.reset}` });
+  const chips = reactionChips(m, model.user?.id);
+  chips.forEach((chip, i) => {
+    const open = i === 0 ? "[" : "";
+    const close = i === chips.length - 1 ? "]" : "";
+    const text = chip.mine ? `${s.bold}${chip.text}${s.reset}` : chip.text;
+    tokens.push({ plain: `${open}${chip.text}${close}`, styled: `${open}${text}${close}` });
+  });
+  return tokens;
+}
+
+/**
+ * The rows of a message in its current state. `marker`: reprinted because it
+ * changed off screen (`~` before the time, no reply line).
+ */
+function messageRows(
+  m: Message,
+  model: Model,
+  columns: number,
+  s: Styler,
+  marker = false,
+): string[] {
+  const name = nameFor(m.username, columns);
+  const mine = m.userId === model.user?.id;
+  const clock = formatClock(m.createdAt);
+  const plain = `${marker ? "~ " : ""}${clock} ${name}: `;
+  const styled = `${marker ? `${s.yellow}~${s.reset} ` : ""}${s.dim}${clock}${s.reset} ${
+    mine ? s.bold : ""
+  }${s.user(m.username)}${name}${s.reset}: `;
+  if (m.deleted) return itemRows({ plain, styled }, DELETED_TEXT, columns, s.dim, s.reset);
+  const rows = itemRows({ plain, styled }, m.text, columns);
+  const indent = displayWidth(plain);
+  appendTokens(rows, suffixTokens(m, model, s), indent, columns);
+  const quote = marker ? undefined : model.quoteOf(m);
+  if (quote) rows.unshift(replyRow(quote, indent, columns, s));
+  return rows;
+}
+
+/** The dim `↪ alice: excerpt` row above a reply, under-indented as its text. */
+function replyRow(ref: ReplyRef, indent: number, columns: number, s: Styler): string {
+  const at = Math.min(indent, Math.max(0, columns - 12));
+  return `${" ".repeat(at)}${s.dim}${replyLine(ref, columns - at)}${s.reset}`;
+}
+
 function entryRows(entry: Entry, model: Model, columns: number, s: Styler): string[] {
   if (entry.kind === "notice") {
     const color = entry.level === "error" ? s.red : s.yellow;
@@ -87,14 +167,8 @@ function entryRows(entry: Entry, model: Model, columns: number, s: Styler): stri
       s.reset,
     );
   }
-  const m = entry.message;
-  const name = nameFor(m.username, columns);
-  const mine = m.userId === model.user?.id;
-  const plain = `${formatClock(m.createdAt)} ${name}: `;
-  const styled = `${s.dim}${formatClock(m.createdAt)}${s.reset} ${mine ? s.bold : ""}${
-    s.user(m.username)
-  }${name}${s.reset}: `;
-  return itemRows({ plain, styled }, m.text, columns);
+  const m = model.messageOf(entry);
+  return m ? messageRows(m, model, columns, s, entry.kind === "change") : [];
 }
 
 function pendingRows(out: Outgoing, model: Model, columns: number, s: Styler): string[] {
@@ -108,52 +182,80 @@ function pendingRows(out: Outgoing, model: Model, columns: number, s: Styler): s
   const styled = `${s.dim}--:--${s.reset} ${s.bold}${name}${s.reset}: `;
   const rows = itemRows({ plain, styled }, out.text, columns, s.dim, s.reset);
   const marker = `(${state})`;
-  const last = stripStyles(rows[rows.length - 1]);
-  if (displayWidth(last) + 1 + displayWidth(marker) <= columns) {
-    rows[rows.length - 1] += ` ${s.dim}${marker}${s.reset}`;
-  } else {
-    const indent = Math.min(displayWidth(plain), Math.max(0, columns - displayWidth(marker)));
-    rows.push(`${" ".repeat(indent)}${s.dim}${truncate(marker, columns - indent)}${s.reset}`);
+  appendTokens(
+    rows,
+    [{ plain: marker, styled: `${s.dim}${marker}${s.reset}` }],
+    displayWidth(plain),
+    columns,
+  );
+  const original = out.replyTo ? model.rooms.get(out.roomId)?.timeline.get(out.replyTo) : undefined;
+  if (original) {
+    const ref = {
+      seq: original.seq,
+      userId: original.userId,
+      username: original.username,
+      excerpt: original.text,
+      ...(original.deleted ? { deleted: true as const } : {}),
+    };
+    rows.unshift(replyRow(ref, displayWidth(plain), columns, s));
   }
   return rows;
 }
 
 /**
  * The visible transcript rows, bottom-aligned. Only as many entries as needed are
- * laid out, from the newest back. Clamps `model.scroll` to what exists.
+ * laid out, from the newest back. Clamps `model.scroll` to what exists, and notes
+ * which messages are on screen (`model.onScreen`).
  */
 function transcriptRows(model: Model, height: number, columns: number, s: Styler): string[] {
-  const rows: string[] = [];
+  const roomId = model.current;
+  const bottom: string[] = [];
   for (const out of model.outbox) {
-    if (out.roomId === model.current) rows.push(...pendingRows(out, model, columns, s));
+    if (out.roomId === roomId) bottom.push(...pendingRows(out, model, columns, s));
   }
   const entries = model.entries;
   const want = height + model.scroll;
+  /** Newest first. */
+  const blocks: Array<{ rows: string[]; seq?: number }> = [];
+  let count = bottom.length;
   let i = entries.length;
-  while (i > 0 && rows.length < want) {
+  while (i > 0 && count < want) {
     const entry = entries[--i];
     const block = entryRows(entry, model, columns, s);
-    if (entry.kind === "message") {
+    const message = entry.kind === "message" ? model.messageOf(entry) : undefined;
+    if (message) {
       // A day separator above the first message of each day.
       let j = i - 1;
       while (j >= 0 && entries[j].kind !== "message") j--;
-      const prev = j >= 0 ? entries[j] : undefined;
-      const day = dayOf(entry.message.createdAt);
-      if (!prev || (prev.kind === "message" && dayOf(prev.message.createdAt) !== day)) {
+      const prev = j >= 0 ? model.messageOf(entries[j]) : undefined;
+      const day = dayOf(message.createdAt);
+      if (!prev || dayOf(prev.createdAt) !== day) {
         block.unshift(`${s.dim}${truncate(`──── ${day} ────`, columns)}${s.reset}`);
       }
     }
-    rows.unshift(...block);
+    blocks.push({ rows: block, seq: entry.kind === "notice" ? undefined : entry.seq });
+    count += block.length;
   }
-  if (i === 0 && rows.length < want && model.view?.hasMore) {
-    rows.unshift(
+  const top: string[] = [];
+  if (i === 0 && count < want && model.view?.hasMore) {
+    top.push(
       `${s.dim}${truncate("──── older messages: /history or PgUp ────", columns)}${s.reset}`,
     );
   }
+  const rows = [...top, ...blocks.toReversed().flatMap((b) => b.rows), ...bottom];
   model.scroll = Math.max(0, Math.min(model.scroll, rows.length - height));
   model.atTop = i === 0 && rows.length - model.scroll <= height;
   const end = rows.length - model.scroll;
-  const visible = rows.slice(Math.max(0, end - height), end);
+  const start = Math.max(0, end - height);
+  const onScreen = new Set<number>();
+  let blockEnd = rows.length - bottom.length;
+  for (const block of blocks) {
+    const blockStart = blockEnd - block.rows.length;
+    if (block.seq !== undefined && blockEnd > start && blockStart < end) onScreen.add(block.seq);
+    blockEnd = blockStart;
+  }
+  model.onScreen = { roomId, seqs: onScreen };
+  const visible = rows.slice(start, end);
   while (visible.length < height) visible.unshift("");
   return visible;
 }

@@ -149,3 +149,73 @@ Deno.test("renderFrame() copes with a tiny terminal", () => {
   const { rows } = plain(model, new InputLine(), { columns: 10, rows: 3 });
   assert.deepEqual(rows, ["Too small", "", ""]);
 });
+
+Deno.test("renderFrame() shows (edited), reactions (mine marked) and deleted messages", () => {
+  const model = setup();
+  const reactions = [
+    { emoji: "👍", count: 2, users: ["id-me", "id-bob"] },
+    { emoji: "🎉", count: 1, users: ["id-bob"] },
+  ];
+  model.addMessages("r1", [
+    { ...msg(1, "typo fixed"), editedAt: 1, reactions },
+    { ...msg(2, "", "me"), deleted: true, reactions },
+  ]);
+  const { frame, rows } = plain(model);
+  assert.equal(rows[8], "09:01 bob: typo fixed (edited) [👍 2* 🎉 1]");
+  assert.equal(rows[9], "09:02 me: message deleted");
+  // Mine in bold.
+  assert.ok(frame.rows[8].includes(`${S.bold}👍 2*${S.reset}`), JSON.stringify(frame.rows[8]));
+});
+
+Deno.test("renderFrame() wraps reactions that do not fit after the text", () => {
+  const model = setup();
+  const emoji = ["😀", "😃", "😄", "😁", "😆", "😅", "😂", "🤣", "😊", "😇"];
+  const reactions = emoji.map((e) => ({ emoji: e, count: 10, users: [] }));
+  model.addMessages("r1", [{ ...msg(1, "x".repeat(30)), reactions }]);
+  const { rows } = plain(model);
+  const start = rows.findIndex((r) => r.startsWith("09:01 bob: x"));
+  assert.match(rows[start], /x{30} \[😀 10 😃 10 😄 10$/);
+  assert.match(rows[start + 1], /^ {11}😁 10 .* 😇 10\]$/);
+  for (const row of rows) assert.ok(displayWidth(row) <= SIZE.columns, row);
+});
+
+Deno.test("renderFrame() puts the answered message above a reply, sanitized and cut", () => {
+  const model = setup();
+  const excerpt = "\x1b[2J" + "long words ".repeat(10);
+  model.addMessages("r1", [
+    { ...msg(1, "yes", "me"), replyTo: { seq: 9, userId: "id-bob", username: "bob", excerpt } },
+    {
+      ...msg(2, "what?"),
+      replyTo: { seq: 8, userId: "x", username: "al", excerpt: "", deleted: true },
+    },
+  ]);
+  const { rows } = plain(model);
+  const at = rows.findIndex((r) => r.startsWith("09:01 me: yes"));
+  assert.equal(rows[at - 1], `          ↪ bob: ^[[2Jlong words long words long words long…`);
+  assert.equal(displayWidth(rows[at - 1]), SIZE.columns);
+  assert.equal(rows[at + 1], "           ↪ al: message deleted");
+  assert.equal(rows[at + 2], "09:02 bob: what?");
+});
+
+Deno.test("renderFrame() reprints a message changed off screen with a ~ marker", () => {
+  const model = setup();
+  model.addMessages("r1", Array.from({ length: 20 }, (_, i) => msg(i + 1, `m${i + 1}`)));
+  plain(model);
+  assert.ok(model.onScreen.seqs.has(20));
+  assert.ok(!model.onScreen.seqs.has(1));
+  model.applyUpdate("r1", { ...msg(20, "m20 better"), editedAt: 1, rev: 30 });
+  model.applyUpdate("r1", { ...msg(1, "m1 better"), editedAt: 1, rev: 31 });
+  const { rows } = plain(model);
+  assert.equal(rows[SIZE.rows - 3], "~ 09:01 bob: m1 better (edited)");
+  assert.equal(rows[SIZE.rows - 4], "09:20 bob: m20 better (edited)");
+  assert.ok(model.onScreen.seqs.has(1));
+});
+
+Deno.test("renderFrame() shows what a pending reply answers", () => {
+  const model = setup();
+  model.addMessages("r1", [msg(1, "question?")]);
+  model.outbox.push({ clientId: "c", roomId: "r1", text: "answer", createdAt: 0, replyTo: 1 });
+  const { rows } = plain(model);
+  assert.equal(rows[SIZE.rows - 4], "          ↪ bob: question?");
+  assert.equal(rows[SIZE.rows - 3], "--:-- me: answer (sending…)");
+});
