@@ -247,6 +247,19 @@ export async function checkKv(
   for (const id of indexed.keys()) {
     if (!records.has(id)) problem(`change index names a missing message ${id}`);
   }
+  // Replies, indexed under what they answer (their revision moves when it changes).
+  for (const e of await list(kv, ["msg_reply"])) {
+    const [, roomId, original, seq] = e.key as [string, string, number, number];
+    const reply = records.get(`${roomId}/${seq}`);
+    if (!reply || reply.replyTo?.seq !== original) {
+      problem(`reply index ${roomId}/${original} → ${seq} names no reply to it`);
+    }
+  }
+  for (const [id, message] of records) {
+    if (!message.replyTo) continue;
+    const key = ["msg_reply", message.roomId, message.replyTo.seq, message.seq];
+    if ((await kv.get(key)).versionstamp === null) problem(`reply ${id} is not indexed`);
+  }
 
   for (const e of await list(kv, ["read"])) {
     const [, userId, roomId] = e.key as [string, string, string];

@@ -205,9 +205,22 @@ Deno.test({
           username: adaMe.username,
           excerpt: "final text",
         });
+        const before = await ada.changes(room.id, { sinceRev: 0 });
         await ada.edit(room.id, first.seq, "final text, v2");
         const shown = (await bob.messages(room.id, { after: reply.seq - 1 })).messages[0];
         assert.equal(shown.replyTo?.excerpt, "final text, v2");
+        // The reply took a revision of its own, right after the original's edit, so a
+        // client that only keeps the highest revision of each message sees it too.
+        const edited = (await ada.messages(room.id)).messages.find((m) => m.seq === first.seq)!;
+        assert.equal(shown.rev, edited.rev! + 1);
+        const since = await ada.changes(room.id, { sinceRev: before.lastRev });
+        assert.deepEqual(since.messages.map((m) => m.seq), [first.seq, reply.seq]);
+        // An edit past the excerpt's 200 characters leaves the replies alone.
+        const long0 = await ada.send(room.id, "x".repeat(250));
+        const quoting = await bob.send(room.id, "re", undefined, { replyTo: long0.seq });
+        await ada.edit(room.id, long0.seq, "x".repeat(250) + " and more");
+        const unchanged = (await bob.messages(room.id, { after: quoting.seq - 1 })).messages[0];
+        assert.equal(unchanged.rev, quoting.rev);
         const long = await ada.send(room.id, "é".repeat(300));
         const toLong = await bob.send(room.id, "long one", undefined, { replyTo: long.seq });
         assert.equal(toLong.replyTo?.excerpt, "é".repeat(200));
@@ -346,10 +359,18 @@ Deno.test({
       a.socket.sendRaw(JSON.stringify({ type: "subscribe", roomId: room.id, sinceRev: "1" }));
       await waitFor("the error frames", () => a.of("error").length >= 4);
       for (const socket of [a, b]) {
-        await waitFor("six events", () => revsOf(socket, room.id).length >= 6);
-        assert.deepEqual(revsOf(socket, room.id), range(1, 6));
+        await waitFor("seven events", () => revsOf(socket, room.id).length >= 7);
+        assert.deepEqual(revsOf(socket, room.id), range(1, 7));
         const updates = socket.of("update");
-        assert.deepEqual(updates.map((u) => u.message.seq), [m.seq, m.seq, m.seq, reply.seq]);
+        // The edit of m moves the reply quoting it too (its excerpt changed).
+        assert.deepEqual(updates.map((u) => u.message.seq), [
+          m.seq,
+          reply.seq,
+          m.seq,
+          m.seq,
+          reply.seq,
+        ]);
+        assert.equal(updates[1].message.replyTo?.excerpt, "hello, edited");
         assert.equal(updates.at(-1)!.message.text, "");
       }
       a.close();
@@ -438,6 +459,15 @@ Deno.test({
         }
       }
       assert.deepEqual(resumed.messages(), state);
+      // A client that knows only the contract's rule (per message, the highest rev
+      // wins) ends in the same state: replies take a revision when their quote changes.
+      const plain = new Map(cached.map((m) => [m.seq, m]));
+      for (const f of back.frames) {
+        if ((f.type !== "message" && f.type !== "update") || f.roomId !== room.id) continue;
+        const held = plain.get(f.message.seq);
+        if (!held || revOf(f.message) > revOf(held)) plain.set(f.message.seq, f.message);
+      }
+      assert.deepEqual([...plain.values()].sort((x, y) => x.seq - y.seq), state);
       back.close();
 
       // The same over GET …/changes: from revision 0, and from where it left.

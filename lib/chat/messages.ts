@@ -304,9 +304,14 @@ export class MessageService {
             resolve({ message, rev: null });
             return;
           }
-          const [message] = await this.#store.serve(roomId, [{ ...result.message }]);
+          const changed = [result, ...result.replies];
+          const served = await this.#store.serve(roomId, changed.map((c) => ({ ...c.message })));
+          const message = served[0];
           try {
-            this.#options.onCommitted(roomId, [{ rev: result.rev, kind: "update", message }]);
+            this.#options.onCommitted(
+              roomId,
+              served.map((m, i) => ({ rev: changed[i].rev, kind: "update", message: m })),
+            );
           } catch (err) {
             log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
           }

@@ -129,14 +129,21 @@ Deno.test("a delete scrubs the feed's buffer: a later replay never sends the old
     const secret = await s.messages.send(ada, roomId, { text: "the secret plan" });
     await s.messages.send(ada, roomId, { text: "as I said", replyTo: secret.message.seq });
     await s.messages.edit(ada, roomId, secret.message.seq, "the secret plan, v2");
-    await waitFor("live", () => live.frames.length === 3);
+    // The edit, and the reply quoting it, each take a revision.
+    await waitFor("live", () => live.frames.length === 4);
+    assert.deepEqual(live.frames.map((f) => [f.type, f.rev, f.seq]), [
+      ["message", 1, 1],
+      ["message", 2, 2],
+      ["update", 3, 1],
+      ["update", 4, 2],
+    ]);
     assert.ok(live.raw.some((f) => f.includes("the secret plan")), "it was in the buffer");
     await s.messages.delete(ada, roomId, secret.message.seq);
-    await waitFor("the delete", () => live.frames.length === 4);
+    await waitFor("the delete", () => live.frames.length === 6);
     const late = recorder();
     await subscribe(s, late, roomId, { sinceRev: 0 });
-    await waitFor("the replay", () => late.frames.length === 4);
-    assert.deepEqual(late.frames.map((f) => f.rev), [1, 2, 3, 4]);
+    await waitFor("the replay", () => late.frames.length === 6);
+    assert.deepEqual(late.frames.map((f) => f.rev), [1, 2, 3, 4, 5, 6]);
     for (const frame of late.raw) assert.doesNotMatch(frame, /secret plan/);
     const reply = JSON.parse(late.raw[1]).message;
     assert.deepEqual(reply.replyTo.deleted, true);

@@ -28,6 +28,16 @@ export function changedKey(roomId: string, rev: number): Deno.KvKey {
   return ["msg_changed", roomId, rev];
 }
 
+/** `["msg_reply", roomId, originalSeq, replySeq]`: a reply to a message. */
+export function replyKey(roomId: string, originalSeq: number, replySeq: number): Deno.KvKey {
+  return ["msg_reply", roomId, originalSeq, replySeq];
+}
+
+/** The prefix of the replies to one message. */
+export function repliesOf(roomId: string, originalSeq: number): Deno.KvKey {
+  return ["msg_reply", roomId, originalSeq];
+}
+
 /** `["msg_edit", roomId, seq, rev]`: a text an edit replaced. */
 export function editKey(roomId: string, seq: number, rev: number): Deno.KvKey {
   return ["msg_edit", roomId, seq, rev];

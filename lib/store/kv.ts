@@ -24,6 +24,7 @@
  * | ["msg", roomId, seq]                        | Message (a reply's excerpt not stored) |
  * | ["msg_rev", roomId, rev]                    | ChangeEntry {seq, headSeq}: a change   |
  * | ["msg_changed", roomId, rev]                | seq: a changed message at latest rev   |
+ * | ["msg_reply", roomId, originalSeq, seq]     | true: a reply (to bump when it changes) |
  * | ["msg_edit", roomId, seq, rev]              | MessageEdit: a text an edit replaced   |
  * | ["reaction", roomId, seq, emoji, userId]    | when that user reacted with it         |
  * | ["sent", roomId, userId]                    | SenderRow: my newest seq, my recent    |

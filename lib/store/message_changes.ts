@@ -14,9 +14,9 @@
  */
 
 import { REACTION_USERS_SHOWN } from "../protocol/limits.ts";
-import type { Message, MessageEdit, Reaction } from "../protocol/types.ts";
+import { type Message, type MessageEdit, type Reaction, replyRefOf } from "../protocol/types.ts";
 import type { ChangePlan } from "./messages.ts";
-import { editKey, reactionKey } from "./keys.ts";
+import { editKey, reactionKey, replyKey } from "./keys.ts";
 
 /** Previous texts kept per message (older ones are dropped by the next edit). */
 export const EDITS_KEPT = 100;
@@ -53,10 +53,12 @@ export async function planEdit(
     since: stored.editedAt ?? stored.createdAt,
     replacedAt: options.now,
   };
+  const message: Message = { ...stored, text, editedAt: options.now };
   return {
-    message: { ...stored, text, editedAt: options.now },
+    message,
     sets: [[editKey(roomId, seq, options.rev), replaced]],
     deletes: excess > 0 ? history.slice(0, excess) : [],
+    quotedChanged: replyRefOf(stored).excerpt !== replyRefOf(message).excerpt,
   };
 }
 
@@ -82,7 +84,11 @@ export async function planDelete(
     deleted: true,
     deletedAt: options.now,
   };
-  return { message: tombstone, deletes: history };
+  // It no longer quotes anything: out of its original's replies.
+  const deletes = stored.replyTo
+    ? [...history, replyKey(roomId, stored.replyTo.seq, seq)]
+    : history;
+  return { message: tombstone, deletes, quotedChanged: true };
 }
 
 /** Removes the reaction keys of a deleted message, a batch per commit (no text in them). */

@@ -27,7 +27,7 @@
 
 import { type Message, type ReplyRef, replyRefOf } from "../protocol/types.ts";
 import { getMany, listAll } from "./kv.ts";
-import { changedKey, changeKey, messageKey, roomHeadKey } from "./keys.ts";
+import { changedKey, changeKey, messageKey, repliesOf, replyKey, roomHeadKey } from "./keys.ts";
 import { GroupCommit, MAX_KV_CHECKS } from "./_group_commit.ts";
 import {
   asRow,
@@ -72,6 +72,21 @@ export interface ChangePlan {
   checks?: Deno.AtomicCheck[];
   sets?: Array<[Deno.KvKey, unknown]>;
   deletes?: Deno.KvKey[];
+  /**
+   * What replies quote of the message changes (its excerpt, or its deletion): each
+   * reply then takes a revision of its own in the same commit, so a client that
+   * keeps the highest revision of each message learns the new excerpt too.
+   */
+  quotedChanged?: boolean;
+}
+
+/** Replies that get their own revision in a change's commit (KV allows 100 checks). */
+export const REPLIES_BUMPED = 90;
+
+/** One message's change as committed. */
+export interface CommittedChange {
+  message: Message;
+  rev: number;
 }
 
 export interface Stored {
@@ -291,6 +306,7 @@ export class MessageStore {
       // (so it follows edits, and a delete leaves no copy of the text behind).
       const record = item.replyTo ? { ...message, replyTo: storedReplyRef(item.replyTo) } : message;
       sets.push([messageKey(roomId, seq), record]);
+      if (item.replyTo) sets.push([replyKey(roomId, item.replyTo.seq, seq), true]);
       bytes += item.text.length * 3 + 300;
       let change = changed.get(item.userId);
       if (!change) {
@@ -469,7 +485,7 @@ export class MessageStore {
     roomId: string,
     seq: number,
     plan: (stored: Message | null, rev: number) => Promise<ChangePlan | { answer: T }>,
-  ): Promise<{ message: Message; rev: number } | { answer: T } | null> {
+  ): Promise<(CommittedChange & { replies: CommittedChange[] }) | { answer: T } | null> {
     const headKey = roomHeadKey(roomId);
     const cached = this.#heads.get(roomId);
     const [headEntry, stored] = await Promise.all([
@@ -488,10 +504,8 @@ export class MessageStore {
       rev,
       createdRev: before.createdRev ?? before.rev,
     };
-    const newHead: RoomHead = { ...head.value, rev };
     const sets: Array<[Deno.KvKey, unknown]> = [
       [messageKey(roomId, seq), message],
-      [headKey, newHead],
       [changeKey(roomId, rev), { seq, headSeq: head.value.seq }],
       [changedKey(roomId, rev), seq],
       ...(planned.sets ?? []),
@@ -500,6 +514,30 @@ export class MessageStore {
     // Changed before: its compacted entry sits at its previous revision.
     if (before.createdRev !== undefined) deletes.push(changedKey(roomId, before.rev!));
     const checks: Deno.AtomicCheck[] = [head, stored, ...(planned.checks ?? [])];
+    // The replies quoting it change with it: one revision each, after its own.
+    const replies: CommittedChange[] = [];
+    if (planned.quotedChanged) {
+      for (const entry of await this.#replyEntries(roomId, seq)) {
+        const reply = entry.value;
+        if (!reply || reply.deleted) continue;
+        const replyRev = rev + 1 + replies.length;
+        const bumped: Message = {
+          ...reply,
+          rev: replyRev,
+          createdRev: reply.createdRev ?? reply.rev ?? reply.seq,
+        };
+        checks.push(entry);
+        sets.push(
+          [messageKey(roomId, reply.seq), bumped],
+          [changeKey(roomId, replyRev), { seq: reply.seq, headSeq: head.value.seq }],
+          [changedKey(roomId, replyRev), reply.seq],
+        );
+        if (reply.createdRev !== undefined) deletes.push(changedKey(roomId, reply.rev!));
+        replies.push({ message: bumped, rev: replyRev });
+      }
+    }
+    const newHead: RoomHead = { ...head.value, rev: rev + replies.length };
+    sets.push([headKey, newHead]);
     const op = this.#kv.atomic();
     op.check(...checks);
     for (const [key, value] of sets) op.set(key, value);
@@ -515,7 +553,15 @@ export class MessageStore {
     } else {
       this.#forget(roomId);
     }
-    return { message, rev };
+    return { message, rev, replies };
+  }
+
+  /** The records of the (first `REPLIES_BUMPED`) replies to a message. */
+  async #replyEntries(roomId: string, seq: number): Promise<Deno.KvEntryMaybe<Message>[]> {
+    const seqs: number[] = [];
+    const iter = this.#kv.list({ prefix: repliesOf(roomId, seq) }, { limit: REPLIES_BUMPED });
+    for await (const entry of iter) seqs.push(entry.key[3] as number);
+    return await getMany<Message>(this.#kv, seqs.map((s) => messageKey(roomId, s)));
   }
 
   /** Forgets the cached head and rows (after a failure the store cannot vouch for). */
