@@ -162,15 +162,19 @@ export class Feeds {
     const { seq: lastSeq, rev: lastRev } = head;
     this.#advance(feed, lastRev);
     let start = lastRev;
-    if (from.sinceRev !== undefined) start = Math.min(from.sinceRev, lastRev);
-    else if (from.since !== undefined) {
-      start = await this.#source.revOfSeq(roomId, Math.min(from.since, lastSeq));
-    }
     let recovered = true;
-    if (lastRev - start > REPLAY_MAX) {
-      recovered = false;
-      start = lastRev;
+    if (from.sinceRev !== undefined) {
+      // v2: more than REPLAY_MAX events missed are not replayed (GET …/changes is).
+      start = Math.min(from.sinceRev, lastRev);
+      if (lastRev - start > REPLAY_MAX) recovered = false;
+    } else if (from.since !== undefined) {
+      // v1 counts missed messages, not events: within the limit, every event after
+      // the message `since` is replayed, changes included.
+      const since = Math.min(from.since, lastSeq);
+      if (lastSeq - since > REPLAY_MAX) recovered = false;
+      else start = await this.#source.revOfSeq(roomId, since);
     }
+    if (!recovered) start = lastRev;
     const previous = feed.subs.get(target.id);
     if (previous) previous.closed = true;
     const sub = new Subscription(target, start, lastRev, () => {

@@ -167,3 +167,20 @@ Deno.test("more than 1000 missed events: recovered is false and nothing is repla
     assert.deepEqual(target.frames, []);
   });
 });
+
+Deno.test("v1's since counts missed messages, not events: changes do not cost recovery", async () => {
+  await withServices(async (s, ada, roomId) => {
+    const first = await s.messages.send(ada, roomId, { text: "target" });
+    const work = [];
+    for (let i = 0; i < 1001; i++) {
+      work.push(s.messages.react(ada, roomId, first.message.seq, { emoji: "👍", on: i % 2 === 0 }));
+    }
+    await Promise.all(work);
+    await s.messages.send(ada, roomId, { text: "after" });
+    const target = recorder();
+    const state = await subscribe(s, target, roomId, { since: 1 });
+    assert.equal(state.recovered, true, "one message missed");
+    await waitFor("the replay", () => target.frames.length === 1002);
+    assert.deepEqual(target.frames.at(-1), { type: "message", rev: 1003, seq: 2, text: "after" });
+  });
+});
