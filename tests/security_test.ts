@@ -6,7 +6,7 @@
  * passwords, header injection (Host, paths, names, `next`), and brute force on
  * logins, with the timing of existing vs unknown accounts measured.
  *
- * The exhaustive limit-by-limit checks live in tests/bad_input_test.ts; the rows
+ * The exhaustive limit-by-limit checks live in tests/bad_input_*_test.ts; the rows
  * here each take one attack end to end.
  */
 
