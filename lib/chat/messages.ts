@@ -9,13 +9,7 @@
  */
 
 import { ChatError, ForbiddenError, InternalError, NotFoundError } from "../errors.ts";
-import {
-  CHANGES_DEFAULT,
-  CHANGES_MAX,
-  HISTORY_DEFAULT,
-  HISTORY_MAX,
-  REACTIONS_MAX,
-} from "../protocol/limits.ts";
+import { CHANGES_DEFAULT, CHANGES_MAX, HISTORY_DEFAULT, HISTORY_MAX } from "../protocol/limits.ts";
 import {
   createdRevOf,
   type Message,
@@ -37,19 +31,12 @@ import { retryAtomic } from "../store/kv.ts";
 import {
   BATCH_MAX_BYTES,
   BATCH_MAX_MESSAGES,
-  type ChangePlan,
   type MessageStore,
   type NewMessage,
   type Stored,
 } from "../store/messages.ts";
-import {
-  dropReactions,
-  editsOf,
-  planDelete,
-  planEdit,
-  planReaction,
-  reactors,
-} from "../store/message_changes.ts";
+import { dropReactions, editsOf, reactors } from "../store/message_changes.ts";
+import { type ChangeOp, type ChangeOutcome, CHANGES_PER_BATCH } from "../store/change_batch.ts";
 import { headRev, type RevisionLog, type RoomEvent } from "../store/revisions.ts";
 import type { RoomService } from "./rooms.ts";
 import type { RateLimiter } from "./_rate_limit.ts";
@@ -65,10 +52,12 @@ interface QueuedSend {
   reject(err: unknown): void;
 }
 
-/** A change waiting its turn: changes of a room commit one at a time, between sends. */
+/** A change waiting for its room's next commit of changes (queued ones share one). */
 interface QueuedChange {
   kind: "change";
-  run(): Promise<void>;
+  op: ChangeOp;
+  resolve(changed: Changed): void;
+  reject(err: unknown): void;
 }
 
 type Queued = QueuedSend | QueuedChange;
@@ -154,32 +143,14 @@ export class MessageService {
     const { room, seq } = await this.#target(user, roomId, seqInput);
     const text = validateMessageText(textInput);
     this.#options.limiter.take(user.id);
-    return await this.#change(room, seq, async (stored, rev) => {
-      if (stored.deleted) throw new NotFoundError(`Message was deleted: ${seq}`);
-      if (stored.userId !== user.id) throw new ForbiddenError("Only its author can edit a message");
-      if (stored.text === text) return null; // a repeat (the full text): nothing to do
-      return await planEdit(this.#kv, stored, text, { now: this.#options.clock.now(), rev });
-    });
+    return await this.#change(room, { kind: "edit", seq, userId: user.id, text });
   }
 
   /** Deletes a message: its author, or the room's owner. Deleting twice is fine. */
   async delete(user: User, roomId: unknown, seqInput: unknown): Promise<Changed> {
-    const { room, seq } = await this.#target(user, roomId, seqInput, { tombstones: true });
-    let deleted = false;
-    const result = await this.#change(room, seq, async (stored) => {
-      if (stored.userId !== user.id && (await this.#rooms.roleOf(room, user.id)) !== "owner") {
-        throw new ForbiddenError("Only its author or the room's owner can delete a message");
-      }
-      if (stored.deleted) return null;
-      deleted = true;
-      return await planDelete(this.#kv, stored, { now: this.#options.clock.now() });
-    });
-    if (deleted) {
-      dropReactions(this.#kv, room, seq).catch((err) =>
-        log.warn("reaction_cleanup_failed", { room, seq, ...errorFields(err) })
-      );
-    }
-    return result;
+    const { room, seq } = await this.#target(user, roomId, seqInput);
+    const owner = (await this.#rooms.roleOf(room, user.id)) === "owner";
+    return await this.#change(room, { kind: "delete", seq, userId: user.id, owner });
   }
 
   /** Adds or removes my reaction; idempotent. Reactions count toward the send allowance. */
@@ -192,24 +163,7 @@ export class MessageService {
     const { room, seq } = await this.#target(user, roomId, seqInput);
     const emoji = validateEmoji(input.emoji);
     this.#options.limiter.take(user.id);
-    return await this.#change(room, seq, (stored) => {
-      if (stored.deleted) throw new NotFoundError(`Message was deleted: ${seq}`);
-      return planReaction(
-        this.#kv,
-        stored,
-        {
-          userId: user.id,
-          emoji,
-          on: input.on,
-          now: this.#options.clock.now(),
-          maxEmoji: REACTIONS_MAX,
-        },
-        () =>
-          new BadRequestError(
-            `Too many reactions: a message carries at most ${REACTIONS_MAX} distinct emoji`,
-          ),
-      );
-    });
+    return await this.#change(room, { kind: "react", seq, userId: user.id, emoji, on: input.on });
   }
 
   /** Who reacted to a message with an emoji (members, or anyone for public rooms). */
@@ -274,58 +228,79 @@ export class MessageService {
   }
 
   /**
-   * Runs a change in the room's queue (after the sends before it, alone in its
-   * commit), retrying when another writer moved the head. `plan` gets the stored
-   * record and the revision the change will take; null: nothing to change.
+   * Queues a change for the room's next commit of changes (see `#commitChanges`)
+   * and answers what it did once that commit is on disk.
    */
-  #change(
-    roomId: string,
-    seq: number,
-    plan: (stored: Message, rev: number) => Promise<ChangePlan | null>,
-  ): Promise<Changed> {
+  #change(roomId: string, op: ChangeOp): Promise<Changed> {
     return new Promise<Changed>((resolve, reject) => {
-      const run = async () => {
-        try {
-          const result = await retryAtomic(`change in room ${roomId}`, async () => {
-            const attempt = await this.#store.tryChange<Message>(
-              roomId,
-              seq,
-              async (stored, rev) => {
-                if (!stored) throw new NotFoundError(`Message not found: ${seq}`);
-                const planned = await plan(stored, rev);
-                if (planned) return planned;
-                return { answer: stored };
-              },
-            );
-            return attempt;
-          }, COMMIT_TRIES);
-          if ("answer" in result) {
-            const [message] = await this.#store.serve(roomId, [{ ...result.answer }]);
-            resolve({ message, rev: null });
-            return;
-          }
-          const changed = [result, ...result.replies];
-          const served = await this.#store.serve(roomId, changed.map((c) => ({ ...c.message })));
-          const message = served[0];
-          try {
-            this.#options.onCommitted(
-              roomId,
-              served.map((m, i) => ({ rev: changed[i].rev, kind: "update", message: m })),
-            );
-          } catch (err) {
-            log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
-          }
-          resolve({ message, rev: result.rev });
-        } catch (err) {
-          if (!(err instanceof ChatError)) {
-            this.#store.forgetHead(roomId);
-            log.error("message_change_failed", { room: roomId, ...errorFields(err) });
-            reject(new InternalError("Message could not be changed", { cause: err }));
-          } else reject(err);
-        }
-      };
-      this.#enqueue(roomId, { kind: "change", run });
+      this.#enqueue(roomId, { kind: "change", op, resolve, reject });
     });
+  }
+
+  /**
+   * Commits changes of a room as one batch (change_batch.ts), retrying from fresh
+   * reads when another writer moved what it read. A change that did not fit goes
+   * back to the head of the queue; the others are told their outcome.
+   */
+  async #commitChanges(roomId: string, batch: QueuedChange[]): Promise<void> {
+    let outcomes: ChangeOutcome[];
+    try {
+      outcomes = await retryAtomic(
+        `changes in room ${roomId}`,
+        () => this.#store.tryChanges(roomId, batch.map((q) => q.op), this.#options.clock.now()),
+        COMMIT_TRIES,
+      );
+    } catch (err) {
+      this.#store.forgetHead(roomId);
+      log.error("message_change_failed", {
+        room: roomId,
+        count: batch.length,
+        ...errorFields(err),
+      });
+      const failure = err instanceof ChatError
+        ? err
+        : new InternalError("Message could not be changed", { cause: err });
+      for (const q of batch) q.reject(failure);
+      return;
+    }
+    const deferred = batch.filter((_, i) => "deferred" in outcomes[i]);
+    if (deferred.length) this.#queues.get(roomId)?.unshift(...deferred);
+    // Served as clients see them (replies' excerpts from their originals), in rev order.
+    const committed: Array<{ rev: number; message: Message }> = [];
+    for (const outcome of outcomes) {
+      if (!("ok" in outcome) || !outcome.ok || outcome.rev === null) continue;
+      committed.push({ rev: outcome.rev, message: outcome.message }, ...outcome.replies);
+    }
+    committed.sort((a, b) => a.rev - b.rev);
+    const served = await this.#store.serve(roomId, committed.map((c) => ({ ...c.message })));
+    const byRev = new Map(committed.map((c, i) => [c.rev, served[i]]));
+    if (committed.length) {
+      try {
+        this.#options.onCommitted(
+          roomId,
+          committed.map((c) => ({ rev: c.rev, kind: "update", message: byRev.get(c.rev)! })),
+        );
+      } catch (err) {
+        log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
+      }
+    }
+    for (const [i, q] of batch.entries()) {
+      const outcome = outcomes[i];
+      if ("deferred" in outcome) continue;
+      if (!outcome.ok) {
+        q.reject(outcome.error);
+        continue;
+      }
+      if (outcome.deleted) {
+        dropReactions(this.#kv, roomId, q.op.seq).catch((err) =>
+          log.warn("reaction_cleanup_failed", { room: roomId, ...errorFields(err) })
+        );
+      }
+      const message = outcome.rev === null
+        ? (await this.#store.serve(roomId, [{ ...outcome.message }]))[0]
+        : byRev.get(outcome.rev)!;
+      q.resolve({ message, rev: outcome.rev });
+    }
   }
 
   #drain(roomId: string): void {
@@ -344,23 +319,31 @@ export class MessageService {
         this.#queues.delete(roomId);
         return;
       }
-      const first = queue[0];
-      if (first.kind === "change") {
-        queue.shift();
-        await first.run();
-        continue;
-      }
-      const batch: QueuedSend[] = [];
+      // What queued up while the last commit was in flight: its sends share one
+      // commit and its changes the next (a change names a stored seq, so the two
+      // kinds do not depend on each other's order within one round).
+      const sends: QueuedSend[] = [];
+      const changes: QueuedChange[] = [];
       let bytes = 0;
-      while (queue.length && batch.length < BATCH_MAX_MESSAGES) {
-        const next = queue[0];
-        if (next.kind !== "send") break;
-        if (batch.length && bytes + next.bytes > BATCH_MAX_BYTES) break;
-        queue.shift();
-        bytes += next.bytes;
-        batch.push(next);
+      const rest: Queued[] = [];
+      for (const next of queue) {
+        if (next.kind === "send") {
+          const fits = sends.length < BATCH_MAX_MESSAGES &&
+            (sends.length === 0 || bytes + next.bytes <= BATCH_MAX_BYTES);
+          if (fits) {
+            sends.push(next);
+            bytes += next.bytes;
+            continue;
+          }
+        } else if (changes.length < CHANGES_PER_BATCH) {
+          changes.push(next);
+          continue;
+        }
+        rest.push(next);
       }
-      await this.#commit(roomId, batch);
+      queue.splice(0, queue.length, ...rest);
+      if (sends.length) await this.#commit(roomId, sends);
+      if (changes.length) await this.#commitChanges(roomId, changes);
     }
   }
 

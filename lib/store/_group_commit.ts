@@ -17,6 +17,7 @@ export interface Part {
   roomId: string;
   checks: Deno.AtomicCheck[];
   sets: Array<[Deno.KvKey, unknown, { expireIn: number }?]>;
+  deletes?: Deno.KvKey[];
   /** Estimated size, as for a batch (BATCH_MAX_BYTES). */
   bytes: number;
   done(versionstamp: string | null): void;
@@ -26,6 +27,7 @@ export interface Part {
 function applyPart(op: Deno.AtomicOperation, part: Part): void {
   op.check(...part.checks);
   for (const [key, value, options] of part.sets) op.set(key, value, options);
+  for (const key of part.deletes ?? []) op.delete(key);
 }
 
 export class GroupCommit {
@@ -123,7 +125,7 @@ export class GroupCommit {
       const part = this.#queue[i];
       const fits = group.length === 0 ||
         (!rooms.has(part.roomId) && checks + part.checks.length <= MAX_KV_CHECKS &&
-          mutations + part.sets.length <= MAX_KV_MUTATIONS &&
+          mutations + part.sets.length + (part.deletes?.length ?? 0) <= MAX_KV_MUTATIONS &&
           bytes + part.bytes <= BATCH_MAX_BYTES);
       if (!fits) {
         i++;
@@ -133,7 +135,7 @@ export class GroupCommit {
       group.push(part);
       rooms.add(part.roomId);
       checks += part.checks.length;
-      mutations += part.sets.length;
+      mutations += part.sets.length + (part.deletes?.length ?? 0);
       bytes += part.bytes;
     }
     return group;

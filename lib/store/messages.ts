@@ -27,8 +27,9 @@
 
 import { type Message, type ReplyRef, replyRefOf } from "../protocol/types.ts";
 import { getMany, listAll } from "./kv.ts";
-import { changedKey, changeKey, messageKey, repliesOf, replyKey, roomHeadKey } from "./keys.ts";
+import { messageKey, replyKey, roomHeadKey } from "./keys.ts";
 import { GroupCommit, MAX_KV_CHECKS } from "./_group_commit.ts";
+import { type ChangeOp, type ChangeOutcome, planBatch } from "./change_batch.ts";
 import {
   asRow,
   clientIdKey,
@@ -63,31 +64,12 @@ export interface NewMessage {
   replyTo?: ReplyRef;
 }
 
-/**
- * A planned change of one message (see `MessageStore.tryChange`): its new record,
- * and what else the same commit checks and writes.
- */
-export interface ChangePlan {
-  message: Message;
-  checks?: Deno.AtomicCheck[];
-  sets?: Array<[Deno.KvKey, unknown]>;
-  deletes?: Deno.KvKey[];
-  /**
-   * What replies quote of the message changes (its excerpt, or its deletion): each
-   * reply then takes a revision of its own in the same commit, so a client that
-   * keeps the highest revision of each message learns the new excerpt too.
-   */
-  quotedChanged?: boolean;
-}
-
-/** Replies that get their own revision in a change's commit (KV allows 100 checks). */
-export const REPLIES_BUMPED = 90;
-
-/** One message's change as committed. */
-export interface CommittedChange {
-  message: Message;
-  rev: number;
-}
+export {
+  type ChangeOp,
+  type ChangeOutcome,
+  type CommittedChange,
+  REPLIES_BUMPED,
+} from "./change_batch.ts";
 
 export interface Stored {
   message: Message;
@@ -474,94 +456,37 @@ export class MessageStore {
   }
 
   /**
-   * One attempt at changing message `seq`: `plan` gets the record as stored (null
-   * when there is none) and answers the change, or a value to answer without one
-   * (nothing to change: idempotent repeats, refusals thrown as errors). The commit
-   * gives the change the room's next revision, checks the head and the record (and
-   * the plan's checks), logs the change and moves the message's compacted index
-   * entry. Null when a check failed: read again and retry.
+   * One attempt at committing a batch of changes of one room (see change_batch.ts):
+   * answers one outcome per op, in order, once the commit holding them succeeded,
+   * or null when a check failed (another writer moved the head or a record: retry).
    */
-  async tryChange<T>(
-    roomId: string,
-    seq: number,
-    plan: (stored: Message | null, rev: number) => Promise<ChangePlan | { answer: T }>,
-  ): Promise<(CommittedChange & { replies: CommittedChange[] }) | { answer: T } | null> {
+  async tryChanges(roomId: string, ops: ChangeOp[], now: number): Promise<ChangeOutcome[] | null> {
     const headKey = roomHeadKey(roomId);
     const cached = this.#heads.get(roomId);
-    const [headEntry, stored] = await Promise.all([
-      cached ? Promise.resolve(cached) : this.#kv.get<RoomHead>(headKey),
-      this.entry(roomId, seq),
-    ]);
+    const headEntry = cached ?? await this.#kv.get<RoomHead>(headKey);
     if (headEntry.versionstamp === null) throw new Error(`Room has no head: ${roomId}`);
     const head = headEntry as Deno.KvEntry<RoomHead>;
-    const rev = headRev(head.value) + 1;
-    if (stored.value && stored.value.rev === undefined) stored.value.rev = stored.value.seq;
-    const planned = await plan(stored.value, rev);
-    if ("answer" in planned) return planned;
-    const before = stored.value!;
-    const message: Message = {
-      ...planned.message,
-      rev,
-      createdRev: before.createdRev ?? before.rev,
-    };
-    const sets: Array<[Deno.KvKey, unknown]> = [
-      [messageKey(roomId, seq), message],
-      [changeKey(roomId, rev), { seq, headSeq: head.value.seq }],
-      [changedKey(roomId, rev), seq],
-      ...(planned.sets ?? []),
-    ];
-    const deletes = [...(planned.deletes ?? [])];
-    // Changed before: its compacted entry sits at its previous revision.
-    if (before.createdRev !== undefined) deletes.push(changedKey(roomId, before.rev!));
-    const checks: Deno.AtomicCheck[] = [head, stored, ...(planned.checks ?? [])];
-    // The replies quoting it change with it: one revision each, after its own.
-    const replies: CommittedChange[] = [];
-    if (planned.quotedChanged) {
-      for (const entry of await this.#replyEntries(roomId, seq)) {
-        const reply = entry.value;
-        if (!reply || reply.deleted) continue;
-        const replyRev = rev + 1 + replies.length;
-        const bumped: Message = {
-          ...reply,
-          rev: replyRev,
-          createdRev: reply.createdRev ?? reply.rev ?? reply.seq,
-        };
-        checks.push(entry);
-        sets.push(
-          [messageKey(roomId, reply.seq), bumped],
-          [changeKey(roomId, replyRev), { seq: reply.seq, headSeq: head.value.seq }],
-          [changedKey(roomId, replyRev), reply.seq],
-        );
-        if (reply.createdRev !== undefined) deletes.push(changedKey(roomId, reply.rev!));
-        replies.push({ message: bumped, rev: replyRev });
-      }
-    }
-    const newHead: RoomHead = { ...head.value, rev: rev + replies.length };
-    sets.push([headKey, newHead]);
-    const op = this.#kv.atomic();
-    op.check(...checks);
-    for (const [key, value] of sets) op.set(key, value);
-    for (const key of deletes) op.delete(key);
+    const plan = await planBatch(this.#kv, roomId, head, ops, now);
+    if (!plan.changed) return plan.outcomes;
     if (cached && this.#heads.get(roomId) !== cached) return null;
-    const result = await op.commit();
-    if (!result.ok) {
+    const versionstamp = await this.#group.write({
+      roomId,
+      checks: plan.checks,
+      sets: [...plan.sets, [headKey, plan.head]],
+      deletes: plan.deletes,
+      bytes: plan.bytes,
+    });
+    if (versionstamp === null) {
       this.#forget(roomId);
       return null;
     }
-    if (this.#heads.get(roomId) === cached && cached) {
-      this.#heads.set(roomId, { key: headKey, value: newHead, versionstamp: result.versionstamp });
+    // Sender rows are untouched by changes: the cached ones stay current.
+    if (cached && this.#heads.get(roomId) === cached) {
+      this.#heads.set(roomId, { key: headKey, value: plan.head, versionstamp });
     } else {
       this.#forget(roomId);
     }
-    return { message, rev, replies };
-  }
-
-  /** The records of the (first `REPLIES_BUMPED`) replies to a message. */
-  async #replyEntries(roomId: string, seq: number): Promise<Deno.KvEntryMaybe<Message>[]> {
-    const seqs: number[] = [];
-    const iter = this.#kv.list({ prefix: repliesOf(roomId, seq) }, { limit: REPLIES_BUMPED });
-    for await (const entry of iter) seqs.push(entry.key[3] as number);
-    return await getMany<Message>(this.#kv, seqs.map((s) => messageKey(roomId, s)));
+    return plan.outcomes;
   }
 
   /** Forgets the cached head and rows (after a failure the store cannot vouch for). */
