@@ -1,102 +1,208 @@
 /**
  * One message in a conversation: avatar, name and time for the first of a run of
- * messages by the same person, then the text. Pending messages (sent, not yet
- * stored) look faded; failed ones offer a retry. Also the day and "new messages"
- * dividers that sit between rows.
+ * messages by the same person (later ones show their time on hover), the message
+ * it replies to, the text, "(edited)", reaction chips. A deleted message keeps its
+ * place as a quiet "message deleted". Pending messages (sent, not yet stored) look
+ * faded; failed ones offer a retry. Also the day and "new messages" dividers.
  *
- * Times: the server does not know the reader's time zone, so server-rendered rows
- * show UTC (and say so); once an island is mounted it re-renders them with
- * `local` set, in the browser's zone.
+ * Everything a reader sees of a message is here, so a server-rendered page (a
+ * reload, no JavaScript) shows edits, deletions, reactions and replies as the live
+ * island does. The island adds what needs a browser through props: handlers, the
+ * action toolbar (`actions`) and the in-place editor (`editor`).
+ *
+ * Times are formatted with the reader's `Clock` (see clock.ts), the same on the
+ * server and in the island.
  */
 
 import type { ComponentChildren } from "preact";
+import type { Message, Reaction } from "../lib/protocol/types.ts";
 import { Avatar } from "./avatar.tsx";
+import { type Clock, dayKey, formatFull, formatTime } from "./clock.ts";
 import { cx } from "./_cx.ts";
 import { MessageText } from "./message_text.tsx";
 
 /** Messages by one person closer than this are grouped under one header. */
 export const GROUP_WINDOW_MS = 5 * 60_000;
 
-export interface RowMessage {
-  seq: number;
-  userId: string;
-  username: string;
-  text: string;
-  createdAt: number;
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
-}
-
-/** "14:05" in the browser's zone when `local`, else "14:05 UTC". */
-export function formatTime(at: number, local: boolean): string {
-  const date = new Date(at);
-  if (local) return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
-}
-
-/** A calendar day key ("2025-03-14") in the browser's zone or in UTC. */
-export function dayKey(at: number, local: boolean): string {
-  const d = new Date(at);
-  return local
-    ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
-    : d.toISOString().slice(0, 10);
-}
-
-/** "Today", "Yesterday" or "Friday, 14 March 2025". */
-export function formatDay(at: number, local: boolean, now = Date.now()): string {
-  const key = dayKey(at, local);
-  if (key === dayKey(now, local)) return "Today";
-  if (key === dayKey(now - 86_400_000, local)) return "Yesterday";
-  return new Date(at).toLocaleDateString(local ? [] : "en-GB", {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    ...(local ? {} : { timeZone: "UTC" }),
-  });
-}
+export type RowMessage =
+  & Pick<Message, "seq" | "userId" | "username" | "text" | "createdAt">
+  & Partial<Pick<Message, "editedAt" | "deleted" | "reactions" | "replyTo">>;
 
 /** Whether `message` continues the run of `previous` (same author, close in time, same day). */
 export function continuesRun(
   previous: RowMessage | undefined,
   message: RowMessage,
-  local: boolean,
+  clock: Clock,
 ): boolean {
   return !!previous && previous.userId === message.userId &&
     message.createdAt - previous.createdAt < GROUP_WINDOW_MS &&
-    dayKey(previous.createdAt, local) === dayKey(message.createdAt, local);
+    dayKey(previous.createdAt, clock) === dayKey(message.createdAt, clock);
+}
+
+/** "ada, bob and 3 more": who reacted, by member name; ids not among them are "someone". */
+export function reactedBy(reaction: Reaction, names: Readonly<Record<string, string>>): string {
+  const who = reaction.users.map((id) => names[id] ?? "someone");
+  const more = reaction.count - reaction.users.length;
+  if (more > 0) return `${who.join(", ")} and ${more} more`;
+  return who.join(", ");
 }
 
 export interface MessageRowProps {
   message: RowMessage;
+  clock: Clock;
   /** Continues the previous author's run: no avatar and name. */
   grouped?: boolean;
-  local?: boolean;
+  /** My user id: my reactions show pressed. */
+  me?: string;
+  /** userId → username (the member list), for who reacted. */
+  names?: Readonly<Record<string, string>>;
   status?: "sending" | "failed";
   /** Shown next to a failed message. */
   error?: string;
-  /** A retry button for failed messages (inside islands only). */
+  /** Island only: a retry button for failed messages. */
   onRetry?: () => void;
+  /** Island only: reaction chips become toggles. */
+  onReact?: (emoji: string, on: boolean) => void;
+  /** Island only: the quoted message is a link that scrolls to (or loads) the original. */
+  onJump?: (seq: number) => void;
+  /**
+   * Island only: roving focus. One message of the list is in the tab order (0), the
+   * others (-1) take focus from ↑/↓ or a click; so do the controls inside them.
+   */
+  tabIndex?: number;
+  /** Briefly marked (jumped to). */
+  highlighted?: boolean;
+  /** Island only: the action toolbar and its popovers. */
+  actions?: ComponentChildren;
+  /** Island only: the in-place editor, shown instead of the text. */
+  editor?: ComponentChildren;
 }
 
-export function MessageRow(
-  { message, grouped = false, local = false, status, error, onRetry }: MessageRowProps,
+const QUIET = "text-gray-500 dark:text-gray-400";
+
+function ReplyQuote(
+  { reply, onJump, tabIndex }: {
+    reply: NonNullable<RowMessage["replyTo"]>;
+    onJump?: (seq: number) => void;
+    tabIndex?: number;
+  },
 ) {
+  return (
+    <a
+      href={`#m-${reply.seq}`}
+      tabIndex={tabIndex}
+      data-reply-to={reply.seq}
+      onClick={onJump && ((event) => {
+        event.preventDefault();
+        onJump(reply.seq);
+      })}
+      class="mb-0.5 flex max-w-full items-baseline gap-1.5 rounded border-l-2 border-gray-300 pl-2 text-xs text-gray-600 hover:text-gray-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-gray-600 dark:text-gray-400 dark:hover:text-gray-100"
+    >
+      <span class="sr-only">In reply to</span>
+      <bdi class="shrink-0 font-semibold">{reply.username}</bdi>
+      <span class="sr-only">:</span>
+      {reply.deleted
+        ? <span class="italic">message deleted</span>
+        : <span dir="auto" class="truncate">{reply.excerpt}</span>}
+    </a>
+  );
+}
+
+function Reactions(
+  { reactions, me, names, onReact, tabIndex }: {
+    reactions: Reaction[];
+    me?: string;
+    names: Readonly<Record<string, string>>;
+    onReact?: (emoji: string, on: boolean) => void;
+    tabIndex?: number;
+  },
+) {
+  return (
+    <div role="group" aria-label="Reactions" class="mt-1 flex flex-wrap gap-1">
+      {reactions.map((reaction) => {
+        const mine = !!me && reaction.users.includes(me);
+        const chip = cx(
+          "inline-flex h-6 items-center gap-1 rounded-full border px-2 text-xs",
+          mine
+            ? "border-indigo-400 bg-indigo-50 text-indigo-800 dark:border-indigo-400 dark:bg-indigo-900 dark:text-indigo-100"
+            : "border-gray-200 bg-gray-50 text-gray-700 dark:border-gray-600 dark:bg-gray-800 dark:text-gray-200",
+        );
+        const content = [
+          <span key="e" aria-hidden="true">{reaction.emoji}</span>,
+          <span key="c" aria-hidden="true" class="font-medium tabular-nums">{reaction.count}</span>,
+        ];
+        const label = `${reaction.emoji} ${reaction.count}`;
+        const who = reactedBy(reaction, names);
+        return onReact
+          ? (
+            <button
+              key={reaction.emoji}
+              type="button"
+              tabIndex={tabIndex}
+              data-emoji={reaction.emoji}
+              aria-pressed={mine ? "true" : "false"}
+              aria-label={label}
+              title={who}
+              onClick={() => onReact(reaction.emoji, !mine)}
+              class={cx(
+                chip,
+                "hover:border-indigo-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500",
+              )}
+            >
+              {content}
+            </button>
+          )
+          : (
+            <span key={reaction.emoji} data-emoji={reaction.emoji} title={who} class={chip}>
+              <span class="sr-only">{label}</span>
+              {content}
+            </span>
+          );
+      })}
+    </div>
+  );
+}
+
+export function MessageRow(props: MessageRowProps) {
+  const { message, clock, grouped = false, status, error, onRetry, editor } = props;
   const iso = new Date(message.createdAt).toISOString();
-  const time = formatTime(message.createdAt, local);
+  const full = formatFull(message.createdAt, clock);
+  const time = formatTime(message.createdAt, clock);
+  const deleted = !!message.deleted;
+  // Roving focus: the controls inside a message are in the tab order only when the
+  // message is (one message at a time), so Tab does not walk through every chip.
+  const inner = props.tabIndex === -1 ? -1 : undefined;
   return (
     <li
+      id={message.seq > 0 ? `m-${message.seq}` : undefined}
       data-seq={message.seq > 0 ? message.seq : undefined}
       data-status={status}
+      data-deleted={deleted ? "" : undefined}
+      tabIndex={props.tabIndex}
       class={cx(
-        "flex gap-3 px-4 hover:bg-gray-50 dark:hover:bg-gray-800",
+        "group relative flex gap-3 px-4 focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500",
+        props.highlighted
+          ? "bg-amber-50 dark:bg-gray-700"
+          : "hover:bg-gray-50 focus-within:bg-gray-50 dark:hover:bg-gray-800 dark:focus-within:bg-gray-800",
         grouped ? "py-0.5" : "pt-3 pb-0.5",
       )}
     >
-      <div class="w-8 shrink-0">
-        {!grouped && <Avatar username={message.username} class="mt-0.5" />}
+      {props.actions}
+      <div class="flex w-8 shrink-0 justify-end">
+        {grouped
+          ? (
+            <time
+              dateTime={iso}
+              title={full}
+              class={cx(
+                "invisible whitespace-nowrap pt-0.5 text-[11px] leading-5 group-hover:visible group-focus-within:visible",
+                QUIET,
+              )}
+            >
+              {time}
+            </time>
+          )
+          : <Avatar username={message.username} class="mt-0.5" />}
       </div>
       <div class="min-w-0 flex-1">
         {grouped
@@ -106,20 +212,42 @@ export function MessageRow(
               <bdi class="truncate font-semibold text-gray-900 dark:text-gray-100">
                 {message.username}
               </bdi>
-              <time
-                dateTime={iso}
-                title={iso}
-                class="shrink-0 text-xs text-gray-500 dark:text-gray-400"
-              >
+              <time dateTime={iso} title={full} class={cx("shrink-0 text-xs", QUIET)}>
                 {time}
               </time>
             </p>
           )}
-        <MessageText
-          text={message.text}
-          class={status ? "text-gray-500 dark:text-gray-400" : "text-gray-800 dark:text-gray-200"}
-        />
-        {status === "sending" && <p class="text-xs text-gray-500 dark:text-gray-400">Sending…</p>}
+        {message.replyTo && !deleted && (
+          <ReplyQuote reply={message.replyTo} onJump={props.onJump} tabIndex={inner} />
+        )}
+        {editor ||
+          (deleted ? <p class={cx("text-sm italic", QUIET)}>message deleted</p> : (
+            <div data-text="">
+              <MessageText
+                text={message.text}
+                class={status ? QUIET : "text-gray-800 dark:text-gray-200"}
+              />
+            </div>
+          ))}
+        {message.editedAt && !deleted && !editor && (
+          <span
+            data-edited=""
+            title={`Edited ${formatFull(message.editedAt, clock)}`}
+            class={cx("text-xs", QUIET)}
+          >
+            (edited)
+          </span>
+        )}
+        {!deleted && message.reactions && message.reactions.length > 0 && (
+          <Reactions
+            reactions={message.reactions}
+            me={props.me}
+            names={props.names ?? {}}
+            onReact={props.onReact}
+            tabIndex={inner}
+          />
+        )}
+        {status === "sending" && <p class={cx("text-xs", QUIET)}>Sending…</p>}
         {status === "failed" && (
           <p class="flex flex-wrap items-center gap-2 text-xs text-red-700 dark:text-red-400">
             <span>Not sent{error ? `: ${error}` : ""}</span>

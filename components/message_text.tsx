@@ -1,83 +1,116 @@
 /**
- * A message's text: always rendered as text (Preact escapes it), never as HTML.
- * http(s) links become anchors that open in a new tab without giving it a handle
- * on this page; right-to-left text is isolated (`dir="auto"`) and long words wrap.
+ * A message's text with its formatting (`lib/markup/`): bold, italics, strikes,
+ * code, code blocks, quotes and links, as Preact elements. Text is always text
+ * (Preact escapes it), never HTML. Links open in a new tab without a handle on
+ * this page; right-to-left text is isolated (`dir="auto"`) and long words wrap.
+ *
+ * A plain one-paragraph message stays one `<p>`. A long one folds behind a
+ * `<details>` "Show more": a real disclosure button that works before (and
+ * without) JavaScript. Nothing here depends on the time or the locale, so the
+ * server's HTML and the hydrated island's agree.
  */
 
+import type { ComponentChildren } from "preact";
 import { cx } from "./_cx.ts";
+import { fold } from "../lib/markup/fold.ts";
+import { type Block, type Inline, parse } from "../lib/markup/parse.ts";
 
-/** A piece of a message: plain text, or a link. */
-export type TextPart = string | { href: string; label: string };
+export { linkify, type TextPart } from "../lib/markup/links.ts";
 
-// Stops at whitespace, quotes and angle brackets; trailing punctuation is trimmed below.
-const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-const TRAILING = /[.,;:!?*]$/;
+const WRAP = "break-words [overflow-wrap:anywhere]";
+const LINK =
+  "text-indigo-700 underline decoration-indigo-300 underline-offset-2 hover:decoration-2 dark:text-indigo-300 dark:decoration-indigo-500";
+const CODE = "rounded border border-gray-200 bg-gray-100 px-1 font-mono text-[0.875em] " +
+  "dark:border-gray-700 dark:bg-black/30";
+const PRE = "overflow-x-auto whitespace-pre rounded-md border border-gray-200 bg-gray-100 " +
+  "px-3 py-2 font-mono text-[0.875em] leading-snug dark:border-gray-700 dark:bg-black/30";
+const QUOTE = "whitespace-pre-wrap border-l-4 border-gray-300 pl-3 dark:border-gray-600";
+// list-none hides the disclosure triangle in Chromium and Firefox, the arbitrary
+// variant in Safari (on server-rendered pages: the islands' class scan skips it).
+const SUMMARY = "w-fit cursor-pointer list-none [&::-webkit-details-marker]:hidden rounded " +
+  "text-sm font-medium text-indigo-700 hover:underline focus:outline-none " +
+  "focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-indigo-300";
 
-function trimUrl(candidate: string): string {
-  let url = candidate;
-  while (url.length > 0) {
-    if (TRAILING.test(url)) {
-      url = url.slice(0, -1);
-      continue;
-    }
-    // A closing bracket belongs to the link only when it has its opening one:
-    // "(see https://en.wikipedia.org/wiki/Deno_(software))".
-    const last = url.at(-1)!;
-    const open = { ")": "(", "]": "[", "}": "{" }[last];
-    if (open && url.split(open).length - 1 < url.split(last).length - 1) {
-      url = url.slice(0, -1);
-      continue;
-    }
-    return url;
+function element(node: Inline): ComponentChildren {
+  switch (node.type) {
+    case "text":
+      return node.text;
+    // pre-wrap makes it a line break, and the text keeps its newline.
+    case "break":
+      return "\n";
+    case "strong":
+      return <strong>{inline(node.children)}</strong>;
+    case "em":
+      return <em>{inline(node.children)}</em>;
+    case "strike":
+      return <s>{inline(node.children)}</s>;
+    case "code":
+      return <code class={CODE}>{node.text}</code>;
+    case "link":
+      return (
+        <a href={node.href} target="_blank" rel="noopener noreferrer nofollow" class={LINK}>
+          {node.text}
+        </a>
+      );
   }
-  return url;
 }
 
-/** Splits text into plain runs and http(s) links. */
-export function linkify(text: string): TextPart[] {
-  const parts: TextPart[] = [];
-  let last = 0;
-  for (const match of text.matchAll(URL_RE)) {
-    const label = trimUrl(match[0]);
-    let href: string;
-    try {
-      const url = new URL(label);
-      if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) continue;
-      href = url.href;
-    } catch {
-      continue;
-    }
-    if (match.index > last) parts.push(text.slice(last, match.index));
-    parts.push({ href, label });
-    last = match.index + label.length;
+function inline(nodes: Inline[]): ComponentChildren[] {
+  const children: ComponentChildren[] = [];
+  for (const node of nodes) {
+    const child = element(node);
+    // One string per run of text, as in the server's HTML: the browser parses that
+    // into one text node, and hydration then finds exactly the nodes it expects.
+    if (typeof child === "string" && typeof children.at(-1) === "string") {
+      children[children.length - 1] += child;
+    } else children.push(child);
   }
-  if (last < text.length) parts.push(text.slice(last));
-  return parts;
+  return children;
+}
+
+function block(node: Block): ComponentChildren {
+  switch (node.type) {
+    case "paragraph":
+      return <p dir="auto" class="whitespace-pre-wrap">{inline(node.children)}</p>;
+    case "quote":
+      return <blockquote dir="auto" class={QUOTE}>{inline(node.children)}</blockquote>;
+    case "codeBlock":
+      return (
+        <pre dir="ltr" class={PRE}>
+          <code data-lang={node.lang}>{node.text}</code>
+        </pre>
+      );
+  }
 }
 
 export interface MessageTextProps {
   text: string;
+  /** Classes for the outer element (text colour, for one). */
   class?: string;
 }
 
 export function MessageText({ text, class: extra }: MessageTextProps) {
+  const { shown, hidden } = fold(parse(text));
+  const [first] = shown;
+  if (!first || (first.type === "paragraph" && shown.length === 1 && hidden.length === 0)) {
+    return (
+      <p dir="auto" class={cx("whitespace-pre-wrap", WRAP, extra)}>
+        {first && inline(first.children)}
+      </p>
+    );
+  }
   return (
-    <p
-      dir="auto"
-      class={cx("whitespace-pre-wrap break-words [overflow-wrap:anywhere]", extra)}
-    >
-      {linkify(text).map((part) =>
-        typeof part === "string" ? part : (
-          <a
-            href={part.href}
-            target="_blank"
-            rel="noopener noreferrer"
-            class="text-indigo-700 underline decoration-indigo-300 underline-offset-2 hover:decoration-2 dark:text-indigo-300 dark:decoration-indigo-500"
-          >
-            {part.label}
-          </a>
-        )
+    <div dir="auto" class={cx("space-y-1", WRAP, extra)}>
+      {shown.map(block)}
+      {hidden.length > 0 && (
+        <details class="group">
+          <summary class={SUMMARY}>
+            <span class="group-open:hidden">Show more</span>
+            <span class="hidden group-open:inline">Show less</span>
+          </summary>
+          <div class="mt-1 space-y-1">{hidden.map(block)}</div>
+        </details>
       )}
-    </p>
+    </div>
   );
 }

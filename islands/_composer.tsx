@@ -3,7 +3,8 @@
  * room page (with a clientId minted by the server, so a double submit stores
  * one message). In the browser, Enter sends, Shift+Enter starts a new line,
  * the field grows with its text, and typing is announced to the room (at most
- * every 2.5 s; the server throttles too).
+ * every 2.5 s; the server throttles too). Replying shows the message answered
+ * above the field (Escape or × cancels); ↑ in the empty field edits my last message.
  */
 
 import { useSignal } from "@preact/signals";
@@ -12,6 +13,7 @@ import { MESSAGE_MAX } from "../lib/protocol/limits.ts";
 import { validateMessageText } from "../lib/protocol/validate.ts";
 import { Button } from "../components/button.tsx";
 import { cx } from "../components/_cx.ts";
+import type { ReplyRef } from "../lib/protocol/types.ts";
 
 const TYPING_EVERY_MS = 2_500;
 const MAX_HEIGHT_PX = 160;
@@ -24,9 +26,15 @@ export interface ComposerProps {
   clientId: string;
   onSend(text: string): void;
   onTyping(): void;
+  /** The message being answered, shown above the field. */
+  replyTo?: ReplyRef;
+  onCancelReply?(): void;
+  /** ↑ in the empty field: answers whether there was a message of mine to edit. */
+  onEditLast?(): boolean;
 }
 
-export function Composer({ roomId, target, clientId, onSend, onTyping }: ComposerProps) {
+export function Composer(props: ComposerProps) {
+  const { roomId, target, clientId, onSend, onTyping, replyTo } = props;
   const error = useSignal<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
   const lastTyping = useRef(0);
@@ -66,6 +74,31 @@ export function Composer({ roomId, target, clientId, onSend, onTyping }: Compose
       }}
     >
       <input type="hidden" name="clientId" value={clientId} />
+      {replyTo && (
+        <div
+          data-replying={replyTo.seq}
+          class="mb-2 flex items-center gap-2 rounded-lg border-l-4 border-indigo-500 bg-gray-50 py-1 pl-3 pr-1 text-sm dark:bg-gray-800"
+        >
+          <p class="min-w-0 flex-1 truncate text-gray-700 dark:text-gray-300">
+            Replying to <bdi class="font-semibold">{replyTo.username}</bdi>
+            {replyTo.deleted ? "" : ": "}
+            <span dir="auto" class="text-gray-500 dark:text-gray-400">
+              {replyTo.deleted ? " (message deleted)" : replyTo.excerpt}
+            </span>
+          </p>
+          <button
+            type="button"
+            aria-label="Cancel reply"
+            onClick={() => {
+              props.onCancelReply?.();
+              field.current?.focus();
+            }}
+            class="h-7 w-7 shrink-0 rounded text-gray-500 hover:bg-gray-200 hover:text-gray-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-gray-400 dark:hover:bg-gray-700 dark:hover:text-white"
+          >
+            ×
+          </button>
+        </div>
+      )}
       <label for="composer" class="sr-only">Message {target}</label>
       <div class="flex items-end gap-2">
         <textarea
@@ -86,9 +119,19 @@ export function Composer({ roomId, target, clientId, onSend, onTyping }: Compose
               : "border-gray-300 focus:border-indigo-500 focus:ring-indigo-500 dark:border-gray-600",
           )}
           onKeyDown={(event) => {
-            if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+            if (event.isComposing) return;
+            const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
+            if (event.key === "Enter" && !event.shiftKey) {
               event.preventDefault();
               submit();
+            } else if (event.key === "Escape" && replyTo) {
+              event.preventDefault();
+              props.onCancelReply?.();
+            } else if (
+              event.key === "ArrowUp" && plain && field.current!.value === "" &&
+              props.onEditLast?.()
+            ) {
+              event.preventDefault();
             }
           }}
           onInput={() => {

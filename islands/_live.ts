@@ -77,18 +77,42 @@ export function chatSocket(): ChatSocket {
   return created;
 }
 
-/** Subscribes to a room once per page, replaying what came after `since`. */
-export function watchRoom(roomId: string, since: number): void {
+/** Where a subscription starts: a seq (`since`), or a room revision (`sinceRev`). */
+export interface WatchFrom {
+  since?: number;
+  sinceRev?: number;
+}
+
+const requested = new Map<string, WatchFrom>();
+let flushing = false;
+
+/**
+ * Subscribes to a room once per page, replaying what came after `from`. Requests
+ * made in the same task are merged first: the room list asks with the seq it knows,
+ * the chat pane with the revision its messages were rendered at (which also replays
+ * the edits, deletions and reactions since), and the revision wins.
+ */
+export function watchRoom(roomId: string, from: WatchFrom): void {
   if (subscribed.has(roomId)) return;
-  subscribed.add(roomId);
-  chatSocket().subscribe(roomId, { since }).catch((error) => {
-    subscribed.delete(roomId);
-    // Not a member (any more): nothing to show live. Anything else is retried
-    // by the socket itself after a reconnect.
-    if (error?.code !== "forbidden" && error?.code !== "not_found") {
-      console.warn(`Subscribing to a room failed: ${error?.message ?? error}`);
+  const known = requested.get(roomId);
+  requested.set(roomId, known?.sinceRev ? known : from.sinceRev ? from : known ?? from);
+  if (flushing) return;
+  flushing = true;
+  setTimeout(() => {
+    flushing = false;
+    for (const [id, start] of requested) {
+      requested.delete(id);
+      subscribed.add(id);
+      chatSocket().subscribe(id, start).catch((error) => {
+        subscribed.delete(id);
+        // Not a member (any more): nothing to show live. Anything else is retried
+        // by the socket itself after a reconnect.
+        if (error?.code !== "forbidden" && error?.code !== "not_found") {
+          console.warn(`Subscribing to a room failed: ${error?.message ?? error}`);
+        }
+      });
     }
-  });
+  }, 0);
 }
 
 /** Moves my read marker in a room (and tells the islands of this page). */

@@ -109,7 +109,7 @@ export function RoomHeader(props: RoomHeaderProps) {
         </button>
       )}
       {!direct && (
-        <details class="relative shrink-0">
+        <details data-menu="" class="relative shrink-0">
           <summary class="flex h-9 cursor-pointer list-none items-center rounded-lg px-2 text-gray-600 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-gray-300 dark:hover:bg-gray-800">
             <svg viewBox="0 0 20 20" fill="currentColor" class="h-5 w-5" aria-hidden="true">
               <path d="M3 10a1.5 1.5 0 1 1 3 0 1.5 1.5 0 0 1-3 0Zm5.5 0a1.5 1.5 0 1 1 3 0 1.5 1.5 0 0 1-3 0ZM15.5 8.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Z" />

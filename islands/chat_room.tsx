@@ -7,9 +7,16 @@
  * rendered, so it misses nothing between render and subscribe, and the socket
  * resumes the same way after any reconnect (a network blip, a server restart).
  *
- * - Messages are kept by seq: a repeated one (a replay, an ack racing its own
- *   `message` frame) replaces itself; a gap (should not happen) is filled over
- *   HTTP.
+ * - Messages are held in the shared `Timeline` (lib/client/timeline.ts): by seq,
+ *   the state with the highest `rev` wins, replies' excerpts follow their
+ *   original. `message` and `update` frames, acks, history pages all go through
+ *   it. It subscribes with `sinceRev` = the newest revision it rendered, so edits,
+ *   deletions and reactions between render and subscribe are replayed too; a gap
+ *   in seqs (should not happen) is filled over HTTP.
+ * - Each message offers actions on hover, focus or a long press (react, reply,
+ *   edit, delete: `_message_actions.tsx`); editing happens in place
+ *   (`_message_editor.tsx`), ↑ in the empty composer edits my last message.
+ *   One message is in the tab order (roving focus: ↑/↓ move between messages).
  * - A sent message shows at once as pending, keyed by its clientId, and turns
  *   into the stored message on `ack` or on its own `message` frame. If the send
  *   fails (refused, or no answer in 30 s) it offers Retry with the same
@@ -24,18 +31,14 @@
 
 import { useSignal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import type { Member, Message, Room, User } from "../lib/protocol/types.ts";
-import {
-  continuesRun,
-  dayKey,
-  Divider,
-  formatDay,
-  MessageRow,
-  type RowMessage,
-} from "../components/message_row.tsx";
+import { replyRefOf, Timeline } from "../lib/client/timeline.ts";
+import { type Member, type Message, revOf, type Room, type User } from "../lib/protocol/types.ts";
+import { type Clock, rememberClock } from "../components/clock.ts";
 import { inviteNotice } from "../lib/client/notices.ts";
 import { chatApi, chatSocket, connection, markRead, presence, watchRoom } from "./_live.ts";
 import { Composer } from "./_composer.tsx";
+import { conversationRows, type Pending, useRowFocus } from "./_conversation.tsx";
+import { reasonOf, useMessageOps } from "./_message_ops.ts";
 import { MemberList } from "./_members.tsx";
 import { RoomHeader } from "./_room_header.tsx";
 
@@ -50,32 +53,16 @@ export interface ChatRoomProps {
   readSeq: number;
   /** For the composer's form without JavaScript. */
   draftClientId: string;
+  /** The reader's locale and zone, as the server rendered the times. */
+  clock: Clock;
   /** A line to show above the conversation ("Invitation sent to bob"). */
   notice?: { tone: "info" | "error"; text: string };
-}
-
-interface Pending {
-  clientId: string;
-  text: string;
-  createdAt: number;
-  status: "sending" | "failed";
-  error?: string;
 }
 
 const TYPING_SHOWN_MS = 5_000;
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 400;
-
-/** Merges messages by seq (newer copies win), ascending. */
-function mergeBySeq(list: Message[], incoming: Message[]): Message[] {
-  const last = list.at(-1)?.seq ?? 0;
-  if (incoming.every((m, i) => m.seq > last && (i === 0 || m.seq > incoming[i - 1].seq))) {
-    return [...list, ...incoming];
-  }
-  const bySeq = new Map(list.map((m) => [m.seq, m]));
-  for (const m of incoming) bySeq.set(m.seq, m);
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
-}
+const STRAYS_MAX = 1_000;
 
 function firstUnread(messages: Message[], readSeq: number, me: string): number | null {
   const first = messages.find((m) => m.seq > readSeq);
@@ -89,67 +76,20 @@ function typingText(names: string[]): string {
   return "Several people are typing…";
 }
 
-/** The rows of the conversation: day dividers, the "New messages" divider, messages, pending. */
-function conversationRows(options: {
-  messages: Message[];
-  pending: Pending[];
-  divider: number | null;
-  me: User;
-  local: boolean;
-  onRetry(clientId: string): void;
-}) {
-  const { local, me } = options;
-  const rows = [];
-  let previous: RowMessage | undefined;
-  for (const message of options.messages) {
-    const newDay = !previous ||
-      dayKey(previous.createdAt, local) !== dayKey(message.createdAt, local);
-    if (newDay) {
-      rows.push(
-        <Divider key={`day-${dayKey(message.createdAt, local)}`}>
-          {formatDay(message.createdAt, local)}
-        </Divider>,
-      );
-    }
-    const isNew = message.seq === options.divider;
-    if (isNew) rows.push(<Divider key="new" tone="new">New messages</Divider>);
-    rows.push(
-      <MessageRow
-        key={message.seq}
-        message={message}
-        local={local}
-        grouped={!newDay && !isNew && continuesRun(previous, message, local)}
-      />,
-    );
-    previous = message;
-  }
-  for (const item of options.pending) {
-    const row = { seq: 0, userId: me.id, username: me.username, ...item };
-    rows.push(
-      <MessageRow
-        key={item.clientId}
-        message={row}
-        local={local}
-        status={item.status}
-        error={item.error}
-        onRetry={() => options.onRetry(item.clientId)}
-        grouped={continuesRun(previous, row, local)}
-      />,
-    );
-    previous = row;
-  }
-  return rows;
-}
-
 export default function ChatRoom(props: ChatRoomProps) {
-  const { me, room } = props;
-  const messages = useSignal(props.messages);
+  const { me, room, clock } = props;
+  const timeline = useRef<Timeline | null>(null);
+  if (!timeline.current) {
+    timeline.current = new Timeline();
+    timeline.current.applyAll(props.messages);
+  }
+  const tl = timeline.current;
+  const messages = useSignal(tl.messages());
   const pending = useSignal<Pending[]>([]);
   const hasMore = useSignal(props.hasMore);
   const loadingOlder = useSignal(false);
   const members = useSignal(props.members);
   const typing = useSignal<Record<string, { username: string; until: number }>>({});
-  const mounted = useSignal(false);
   /** The first seq below the "New messages" divider. */
   const divider = useSignal(firstUnread(props.messages, props.readSeq, me.id));
   const announcement = useSignal("");
@@ -157,8 +97,12 @@ export default function ChatRoom(props: ChatRoomProps) {
   const unseen = useSignal(0);
   const membersOpen = useSignal(false);
   const notice = useSignal(props.notice ?? null);
+  const mounted = useSignal(false);
   const scroller = useRef<HTMLDivElement>(null);
   const readSent = useRef(props.readSeq);
+  const older = useRef<Promise<boolean> | null>(null);
+  /** Updates to messages older than those held, newest state per seq. */
+  const strays = useRef(new Map<number, Message>()).current;
 
   const isAtBottom = () => {
     const el = scroller.current;
@@ -168,30 +112,30 @@ export default function ChatRoom(props: ChatRoomProps) {
   const markSeen = () => {
     if (!isAtBottom() || document.visibilityState !== "visible") return;
     unseen.value = 0;
-    const last = messages.peek().at(-1)?.seq ?? 0;
+    const last = tl.lastSeq;
     if (last > readSent.current) {
       readSent.current = last;
       markRead(room.id, last);
     }
   };
 
-  const add = (incoming: Message[]) => {
-    messages.value = mergeBySeq(messages.peek(), incoming);
+  /** Applies message states (frames, acks, pages) through the timeline. */
+  const apply = (incoming: Message[]) => {
+    if (tl.applyAll(incoming).length) messages.value = tl.messages();
     const mine = new Set(incoming.filter((m) => m.userId === me.id).map((m) => m.clientId));
     if (mine.size) pending.value = pending.peek().filter((p) => !mine.has(p.clientId));
+    ops.reconcile();
   };
 
   const fillGap = async (after: number, before: number) => {
     const page = await chatApi().messages(room.id, { after, limit: 100 });
-    add(page.messages.filter((m) => m.seq < before));
+    apply(page.messages.filter((m) => m.seq < before));
   };
 
   const receive = (message: Message) => {
-    const last = messages.peek().at(-1)?.seq ?? 0;
-    if (message.seq > last + 1 && messages.peek().length > 0) {
-      fillGap(last, message.seq).catch(() => {});
-    }
-    add([message]);
+    const last = tl.lastSeq;
+    if (message.seq > last + 1 && tl.size > 0) fillGap(last, message.seq).catch(() => {});
+    apply([message]);
     if (message.userId === me.id) return;
     const { [message.userId]: _, ...others } = typing.peek();
     typing.value = others;
@@ -203,15 +147,11 @@ export default function ChatRoom(props: ChatRoomProps) {
     if (!isAtBottom() || hidden) unseen.value++;
   };
 
-  const deliver = async (clientId: string, text: string) => {
+  const deliver = async (clientId: string, text: string, reply?: number) => {
     try {
-      const stored = await chatSocket().send(room.id, text, { clientId });
-      add([stored]);
+      apply([await chatSocket().send(room.id, text, { clientId, replyTo: reply })]);
     } catch (error) {
-      // Refusals carry the server's reason; a timeout or closed socket does not.
-      const reason = (error as { code?: string }).code
-        ? (error as Error).message
-        : "no answer from the server";
+      const reason = reasonOf(error);
       pending.value = pending.peek().map((p) =>
         p.clientId === clientId ? { ...p, status: "failed", error: reason } : p
       );
@@ -220,15 +160,14 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   const send = (text: string) => {
     const clientId = crypto.randomUUID();
-    pending.value = [...pending.peek(), {
-      clientId,
-      text,
-      createdAt: Date.now(),
-      status: "sending",
-    }];
+    const answering = replyTo.peek();
+    const item: Pending = { clientId, text, createdAt: Date.now(), status: "sending" };
+    if (answering) item.replyTo = replyRefOf(answering);
+    pending.value = [...pending.peek(), item];
+    replyTo.value = null;
     divider.value = null;
     scrollToBottom();
-    void deliver(clientId, text);
+    void deliver(clientId, text, answering?.seq);
   };
 
   const retry = (clientId: string) => {
@@ -237,7 +176,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     pending.value = pending.peek().map((p) =>
       p.clientId === clientId ? { ...p, status: "sending", error: undefined } : p
     );
-    void deliver(clientId, item.text);
+    void deliver(clientId, item.text, item.replyTo?.seq);
   };
 
   const scrollToBottom = () => {
@@ -245,20 +184,42 @@ export default function ChatRoom(props: ChatRoomProps) {
     unseen.value = 0;
   };
 
-  const loadOlder = async () => {
-    const first = messages.peek()[0]?.seq;
-    if (loadingOlder.peek() || !hasMore.peek() || !first) return;
+  /** Loads the page before the oldest message held; answers whether it loaded one. */
+  const loadOlder = (limit = 50): Promise<boolean> => {
+    if (older.current) return older.current;
+    const first = tl.firstSeq;
+    if (!hasMore.peek() || !first) return Promise.resolve(false);
     loadingOlder.value = true;
-    try {
-      const page = await chatApi().messages(room.id, { before: first, limit: 50 });
-      messages.value = mergeBySeq(page.messages, messages.peek());
-      hasMore.value = page.hasMore;
-    } catch {
+    return older.current = chatApi().messages(room.id, { before: first, limit }).then(
+      (page) => {
+        apply(page.messages);
+        // Changes that arrived while the page was on its way may be newer than it.
+        const now = tl.firstSeq;
+        apply([...strays.values()].filter((m) => m.seq >= now));
+        for (const seq of strays.keys()) if (seq >= now) strays.delete(seq);
+        hasMore.value = page.hasMore;
+        return true;
+      },
       // Offline: the next scroll (or click) tries again.
-    } finally {
+      () => false,
+    ).finally(() => {
+      older.current = null;
       loadingOlder.value = false;
-    }
+    });
   };
+
+  const ops = useMessageOps({
+    roomId: room.id,
+    me,
+    timeline: tl,
+    apply,
+    loadOlder,
+    hasMore,
+    notice,
+    scroller,
+  });
+  const { replyTo } = ops;
+  const rowFocus = useRowFocus();
 
   const invite = async (username: string) => {
     try {
@@ -271,13 +232,29 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   useEffect(() => {
     mounted.value = true;
+    rememberClock();
+    ops.loadRecent();
     // "?invite=invited&user=bob" is a one-time notice: a reload should not show it again.
     if (location.search) history.replaceState(null, "", location.pathname);
     const socket = chatSocket();
-    watchRoom(room.id, messages.peek().at(-1)?.seq ?? room.lastSeq);
+    // The newest revision rendered: replays every event after it (messages and
+    // changes). Messages from before revisions have rev = seq.
+    const sinceRev = Math.max(0, ...props.messages.map(revOf));
+    watchRoom(room.id, sinceRev ? { sinceRev } : { since: tl.lastSeq || room.lastSeq });
     const offs = [
       socket.on("message", (frame) => {
         if (frame.roomId === room.id) receive(frame.message);
+      }),
+      socket.on("update", (frame) => {
+        if (frame.roomId !== room.id) return;
+        const { message } = frame;
+        if (tl.get(message.seq) || message.seq > tl.lastSeq) return apply([message]);
+        // Older than what is held: it comes in its current state with its page of
+        // history, unless it changes again while that page is in flight. Kept (the
+        // newest state of each, a bounded number) to be applied after each page.
+        const kept = strays.get(message.seq);
+        if (!kept || revOf(message) > revOf(kept)) strays.set(message.seq, message);
+        if (strays.size > STRAYS_MAX) strays.delete(strays.keys().next().value!);
       }),
       socket.on("subscribed", (frame) => {
         if (frame.roomId !== room.id) return;
@@ -285,7 +262,9 @@ export default function ChatRoom(props: ChatRoomProps) {
         // Too much was missed to replay: start again from the newest page.
         if (!frame.recovered) {
           chatApi().messages(room.id).then((page) => {
-            messages.value = page.messages;
+            tl.clear();
+            apply(page.messages);
+            messages.value = tl.messages();
             hasMore.value = page.hasMore;
           }, () => {});
         }
@@ -326,10 +305,11 @@ export default function ChatRoom(props: ChatRoomProps) {
     const onVisible = () => markSeen();
     document.addEventListener("visibilitychange", onVisible);
     addEventListener("focus", onVisible);
-    // The room menu is a <details>: close it on a click elsewhere or Escape.
+    // The room menu is a <details>: close it on a click elsewhere or Escape (only
+    // menus: a message's "Show more" is a <details> too, and stays open).
     const closeMenus = (event: Event) => {
       if (event instanceof KeyboardEvent && event.key !== "Escape") return;
-      for (const menu of document.querySelectorAll("details[open]")) {
+      for (const menu of document.querySelectorAll("details[data-menu][open]")) {
         if (event instanceof KeyboardEvent || !menu.contains(event.target as Node)) {
           (menu as HTMLDetailsElement).open = false;
         }
@@ -359,19 +339,28 @@ export default function ChatRoom(props: ChatRoomProps) {
     if (mounted.peek()) markSeen();
   }, [messages.value]);
 
+  const list = messages.value;
   const rows = conversationRows({
-    messages: messages.value,
+    messages: list,
     pending: pending.value,
     divider: divider.value,
     me,
-    local: mounted.value,
-    onRetry: retry,
-  });
+    owner: members.value.some((m) => m.id === me.id && m.role !== "member"),
+    clock,
+    names: Object.fromEntries(members.value.map((m) => [m.id, m.username])),
+    active: rowFocus.active,
+    current: rowFocus.current,
+    menu: ops.menu.value,
+    editing: ops.editing.value,
+    highlight: ops.highlight.value,
+    recent: ops.recent.value,
+  }, { retry, ...ops.handlers });
 
   const typers = Object.values(typing.value).map((t) => t.username);
   const peer = room.peer;
   const online = presence.value;
-  const first = messages.value[0]?.seq;
+  const first = list[0]?.seq;
+  const answering = replyTo.value;
 
   return (
     <div class="relative flex min-h-0 flex-1">
@@ -411,7 +400,7 @@ export default function ChatRoom(props: ChatRoomProps) {
             }
           }}
         >
-          <div class="pb-3">
+          <div class="pb-3 pt-2">
             {hasMore.value
               ? (
                 <p class="px-4 pt-4 text-center">
@@ -438,6 +427,7 @@ export default function ChatRoom(props: ChatRoomProps) {
               aria-label={`Messages in ${room.name}`}
               class="break-words [overflow-wrap:anywhere]"
               data-testid="messages"
+              {...rowFocus.listProps}
             >
               {rows}
             </ol>
@@ -461,6 +451,9 @@ export default function ChatRoom(props: ChatRoomProps) {
           clientId={props.draftClientId}
           onSend={send}
           onTyping={() => chatSocket().typing(room.id)}
+          replyTo={answering ? replyRefOf(answering) : undefined}
+          onCancelReply={() => replyTo.value = null}
+          onEditLast={ops.editLast}
         />
         <div aria-live="polite" aria-atomic="true" class="sr-only">{announcement.value}</div>
       </section>

@@ -6,7 +6,8 @@
  * browser it subscribes to every room I am in (with `since` = the seq the page
  * was rendered with, so nothing between render and subscribe is missed) and
  * keeps `lastSeq` and my read marker per room: unread = lastSeq − readSeq. My
- * own messages count as read. New direct conversations and invitations arrive
+ * own messages count as read. It also stores my locale and time zone in a cookie
+ * (components/clock.ts), so that pages render times as I read them. New direct conversations and invitations arrive
  * as `room` frames; rooms I join or leave in another tab as `member` frames.
  */
 
@@ -20,6 +21,7 @@ import { Button } from "../components/button.tsx";
 import { OnlineDot } from "../components/online_dot.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import { cx } from "../components/_cx.ts";
+import { rememberClock } from "../components/clock.ts";
 import { chatApi, chatSocket, connection, onRead, presence, watchRoom } from "./_live.ts";
 
 export interface SidebarRoom {
@@ -79,13 +81,15 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
 
   useEffect(() => {
     mounted.value = true;
+    // The home page a sign-in lands on stores my zone, so rooms render in it.
+    rememberClock();
     const socket = chatSocket();
-    for (const room of rooms.peek()) if (!room.invited) watchRoom(room.id, room.lastSeq);
+    for (const room of rooms.peek()) if (!room.invited) watchRoom(room.id, { since: room.lastSeq });
     const refresh = async () => {
       const mine = await chatApi().rooms();
       const invited = rooms.peek().filter((r) => r.invited && !mine.some((m) => m.id === r.id));
       rooms.value = [...mine.map((room) => sidebarRoom(room)), ...invited].sort(byActivity);
-      for (const room of mine) watchRoom(room.id, room.lastSeq);
+      for (const room of mine) watchRoom(room.id, { since: room.lastSeq });
     };
     const offs = [
       socket.on("message", ({ roomId, message }) => {
@@ -110,7 +114,7 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
         const invited = room.kind !== "direct";
         const entry = sidebarRoom(room, invited, invitation?.invitedBy.username);
         rooms.value = [entry, ...rooms.peek()].sort(byActivity);
-        if (!invited) watchRoom(room.id, 0);
+        if (!invited) watchRoom(room.id, { since: 0 });
         if (room.peer) {
           chatApi().user(room.peer.username).then(
             (user) => notePeer(user.id, user.online),

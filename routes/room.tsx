@@ -4,20 +4,24 @@
  * room read-only with a Join button, and a private room's name with a Join
  * button (which works if they were invited). `?before=SEQ` shows an older page
  * of history without JavaScript. Sending, inviting and leaving are plain forms
- * (the island takes over sending and inviting in the browser).
+ * (the island takes over sending and inviting in the browser). Times are
+ * rendered in the reader's locale and zone, from the `chat_clock` cookie the
+ * islands set (components/clock.ts), and the island is given the same clock.
  */
 
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, ForbiddenError } from "../lib/errors.ts";
 import type { AppEnv } from "../lib/http/env.ts";
 import { readFormBody } from "../lib/http/request.ts";
-import type { InviteOutcome, Message, Room } from "../lib/protocol/types.ts";
+import type { InviteOutcome, Member, Message, Room } from "../lib/protocol/types.ts";
 import { inviteNotice } from "../lib/client/notices.ts";
 import { isUsername, parseSeqParam } from "../lib/protocol/validate.ts";
 import { BackLink } from "../components/app_layout.tsx";
 import { Button } from "../components/button.tsx";
+import { type Clock, CLOCK_COOKIE, clockFrom } from "../components/clock.ts";
 import { continuesRun, MessageRow } from "../components/message_row.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import ChatRoom, { type ChatRoomProps } from "../islands/chat_room.tsx";
@@ -35,14 +39,18 @@ type Notice = ChatRoomProps["notice"];
 
 /** A read-only conversation: for visitors of a public room and older pages. */
 function StaticRoom(
-  { room, messages, hasMore, older, join }: {
+  { room, messages, hasMore, older, join, clock, me, members }: {
     room: Room;
     messages: Message[];
     hasMore: boolean;
     older: boolean;
     join: boolean;
+    clock: Clock;
+    me: string;
+    members: Member[];
   },
 ) {
+  const names = Object.fromEntries(members.map((m) => [m.id, m.username]));
   return (
     <>
       <header class="flex h-14 shrink-0 items-center gap-2 border-b border-gray-200 px-3 md:px-4 dark:border-gray-700">
@@ -70,7 +78,10 @@ function StaticRoom(
             <MessageRow
               key={message.seq}
               message={message}
-              grouped={continuesRun(messages[i - 1], message, false)}
+              clock={clock}
+              me={me}
+              names={names}
+              grouped={continuesRun(messages[i - 1], message, clock)}
             />
           ))}
         </ol>
@@ -141,6 +152,7 @@ async function roomPage(
   const mine = await rooms.mine(me.id);
   const membership = mine.find((r) => r.id === room.id);
   const status = (options.status ?? 200) as ContentfulStatusCode;
+  const clock = clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"));
   if (!membership || before !== undefined) {
     const body = (
       <StaticRoom
@@ -149,6 +161,9 @@ async function roomPage(
         hasMore={history.hasMore}
         older={before !== undefined}
         join={!membership}
+        clock={clock}
+        me={me.id}
+        members={members}
       />
     );
     const shell = await appShell(c, body, { activeRoomId: room.id, mine });
@@ -166,6 +181,7 @@ async function roomPage(
       hasMore={history.hasMore}
       readSeq={Math.min(membership.readSeq, lastShown)}
       draftClientId={crypto.randomUUID()}
+      clock={clock}
       notice={notice}
     />
   );

@@ -256,7 +256,7 @@ Deno.test({
           assert.equal(await list.locator("img, script").count(), 0);
           const link = list.getByRole("link", { name: "https://example.com/a_(b)" });
           assert.equal(await link.getAttribute("href"), "https://example.com/a_(b)");
-          assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
+          assert.equal(await link.getAttribute("rel"), "noopener noreferrer nofollow");
           assert.equal(await link.getAttribute("target"), "_blank");
         }
         // Right-to-left text runs right to left; a very long word wraps inside the pane.
