@@ -5,7 +5,8 @@
  *   deno task bench                 full run (about 8–15 minutes on 2 cores)
  *   deno task bench --quick         reduced run, under two minutes; a smoke test
  *   --only=fanout,idle              some scenarios (fanout, many-rooms, idle,
- *                                   reconnect, logins, history, cold-start)
+ *                                   reconnect, logins, history, changes,
+ *                                   cold-start)
  *   --servers=ours,ceiling          some servers (ours, ours-parallel, socketio, ceiling)
  *   --out=DIR                       where to write results (default bench/results)
  *   --rates=1,2,4                   fan-out: these messages/s per member instead
@@ -16,8 +17,9 @@
  *                                   where their time went (bench/profile.ts)
  *
  * Everything it measures it starts itself (temp KV files, random ports) and stops
- * again, also on Ctrl-C. Exits 1 when a delivery was lost or duplicated or a
- * scenario failed (so `--quick` can gate CI); unmet targets are reported only.
+ * again, also on Ctrl-C. Exits 1 when a delivery was lost, duplicated or out of
+ * revision order, or a scenario failed (so `--quick` can gate CI); unmet targets
+ * are reported only.
  */
 
 import { FULL, type Params, QUICK } from "./params.ts";
@@ -41,6 +43,7 @@ import {
   type ServerKind,
   stopAll,
 } from "./servers.ts";
+import { changesUnderLoad } from "./scenarios/changes.ts";
 import { coldStart } from "./scenarios/cold_start.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { history } from "./scenarios/history.ts";
@@ -70,6 +73,8 @@ const SCENARIOS: Scenario[] = [
   { name: "reconnect", key: "reconnect", servers: OUR_KINDS, run: reconnectStorm },
   { name: "logins", key: "logins", servers: OUR_KINDS, run: loginsUnderLoad },
   { name: "history", key: "history", servers: OUR_KINDS, run: history },
+  // Socket.IO and the ceiling have no edits or reactions.
+  { name: "changes", key: "changes", servers: OUR_KINDS, run: changesUnderLoad },
   { name: "cold-start", key: "coldStart", servers: SERVER_KINDS, run: coldStart },
 ];
 
@@ -126,7 +131,9 @@ async function main(args: string[]): Promise<number> {
   if (rates) params.fanout.rates = rates.split(",").map(Number);
   const measure = Number(option(args, "measure"));
   if (measure > 0) {
-    params.fanout.measureMs = params.manyRooms.measureMs = params.logins.measureMs = measure;
+    for (const scenario of [params.fanout, params.manyRooms, params.logins, params.changes]) {
+      scenario.measureMs = measure;
+    }
   }
   const scenarioNames = list(option(args, "only"), SCENARIOS.map((s) => s.name), "scenario");
   const servers = list(option(args, "servers"), SERVER_KINDS, "server");
@@ -164,11 +171,14 @@ async function main(args: string[]): Promise<number> {
     reconnect: [],
     logins: [],
     history: [],
+    changes: [],
     coldStart: [],
     errors: [],
     targets: [],
   };
-  if (servers.includes("socketio")) {
+  const socketIoRuns = servers.includes("socketio") &&
+    SCENARIOS.some((s) => scenarioNames.includes(s.name) && s.servers.includes("socketio"));
+  if (socketIoRuns) {
     await ensureSocketIoInstalled();
     results.machine = await machine();
   }
@@ -226,8 +236,8 @@ async function main(args: string[]): Promise<number> {
   console.log(targetsTable(report.targets));
   console.log("");
   console.log(`${round1(results.durationS)} s. Results: ${outDir}/${base}.{json,md}, ${chartFile}`);
-  const { lost, duplicates } = correctness(results);
-  const broken = lost > 0 || duplicates > 0 || results.errors.length > 0;
+  const { lost, duplicates, disorder } = correctness(results);
+  const broken = lost > 0 || duplicates > 0 || disorder > 0 || results.errors.length > 0;
   return broken ? 1 : 0;
 }
 
@@ -249,7 +259,8 @@ function merge(previous: BenchResults, now: BenchResults, keys: Collect[]): Benc
   };
   for (const key of keys) {
     const fresh = now[key] as Array<{ server: ServerKind }>;
-    const kept = (previous[key] as Array<{ server: ServerKind }>).filter((r) =>
+    // Results written before a scenario existed have no list for it.
+    const kept = ((previous[key] ?? []) as Array<{ server: ServerKind }>).filter((r) =>
       !fresh.some((f) => f.server === r.server)
     );
     (merged[key] as unknown[]) = [...kept, ...fresh].sort((a, b) =>

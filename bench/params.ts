@@ -31,6 +31,19 @@ export interface Params {
     measureMs: number;
   };
   history: { messages: number; requests: number };
+  /** Changes under load: rates per second over the whole room. */
+  changes: {
+    members: number;
+    messagesPerSec: number;
+    reactionsPerSec: number;
+    editsPerSec: number;
+    /** A reaction goes to one of the room's newest `recent` acknowledged messages. */
+    recent: number;
+    /** An edit goes to one of its sender's own newest `ownRecent` acknowledged messages. */
+    ownRecent: number;
+    warmupMs: number;
+    measureMs: number;
+  };
   coldStart: { runs: number };
   /** Stop draining after this long without a single new delivery. */
   drainIdleMs: number;
@@ -59,6 +72,16 @@ export const FULL: Params = {
     measureMs: 10000,
   },
   history: { messages: 100_000, requests: 500 },
+  changes: {
+    members: 200,
+    messagesPerSec: 200,
+    reactionsPerSec: 100,
+    editsPerSec: 20,
+    recent: 100,
+    ownRecent: 3,
+    warmupMs: 2000,
+    measureMs: 10000,
+  },
   coldStart: { runs: 5 },
   drainIdleMs: 5000,
 };
@@ -86,6 +109,16 @@ export const QUICK: Params = {
     measureMs: 2000,
   },
   history: { messages: 10_000, requests: 200 },
+  changes: {
+    members: 200,
+    messagesPerSec: 200,
+    reactionsPerSec: 100,
+    editsPerSec: 20,
+    recent: 100,
+    ownRecent: 3,
+    warmupMs: 500,
+    measureMs: 2500,
+  },
   coldStart: { runs: 1 },
   drainIdleMs: 3000,
 };

@@ -6,6 +6,7 @@
 import type { Params } from "./params.ts";
 import type { ServerKind } from "./servers.ts";
 import { round } from "./stats.ts";
+import type { ChangesResult } from "./scenarios/changes.ts";
 import type { ColdStartResult } from "./scenarios/cold_start.ts";
 import type { FanoutResult } from "./scenarios/fanout.ts";
 import type { HistoryResult } from "./scenarios/history.ts";
@@ -38,6 +39,7 @@ export interface BenchResults {
   reconnect: ReconnectResult[];
   logins: LoginsResult[];
   history: HistoryResult[];
+  changes: ChangesResult[];
   coldStart: ColdStartResult[];
   errors: Array<{ scenario: string; server: ServerKind; error: string }>;
   targets: Target[];
@@ -137,27 +139,50 @@ export function checkTargets(r: BenchResults): Target[] {
     value: fmt(cold?.median, " ms"),
     met: cold ? cold.median <= 300 : null,
   });
-  const { lost, duplicates } = correctness(r);
+  const { lost, duplicates, disorder } = correctness(r);
   targets.push({
     name: "Lost / duplicated deliveries, every scenario and server",
     goal: "0 / 0",
     value: `${lost} / ${duplicates}`,
     met: lost === 0 && duplicates === 0,
   });
+  const changes = r.changes ?? [];
+  targets.push({
+    name: "Changes under load: frames out of revision order, every server",
+    goal: "0",
+    value: changes.length ? String(disorder) : "–",
+    met: changes.length ? disorder === 0 : null,
+  });
   return targets;
 }
 
-export function correctness(r: BenchResults): { lost: number; duplicates: number } {
-  const all = [
-    ...r.fanout.flatMap((f) => f.steps),
-    ...r.manyRooms,
-    ...r.reconnect,
-    ...r.logins.flatMap((l) => [l.baseline, l.withLogins]),
-  ];
+/** What every delivery check counted: lost and duplicated (messages and updates), and
+ * frames out of revision order (changes under load). */
+export function correctness(
+  r: BenchResults,
+): { lost: number; duplicates: number; disorder: number } {
+  const all = deliveryChecks(r);
   return {
     lost: all.reduce((sum, x) => sum + x.lost, 0),
     duplicates: all.reduce((sum, x) => sum + x.duplicates, 0),
+    disorder: (r.changes ?? []).reduce((sum, x) => sum + x.disorder, 0),
   };
+}
+
+/** Every run that counted lost and duplicated deliveries, optionally of one server. */
+function deliveryChecks(
+  r: BenchResults,
+  kind?: ServerKind,
+): Array<{ lost: number; duplicates: number }> {
+  const of = <T extends { server: ServerKind }>(list: T[] | undefined) =>
+    (list ?? []).filter((x) => kind === undefined || x.server === kind);
+  return [
+    ...of(r.fanout).flatMap((f) => f.steps),
+    ...of(r.manyRooms),
+    ...of(r.reconnect),
+    ...of(r.logins).flatMap((l) => [l.baseline, l.withLogins]),
+    ...of(r.changes),
+  ];
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -197,14 +222,18 @@ export function summaryTable(r: BenchResults, servers: ServerKind[]): string {
     const h = by(r.history, k);
     return h ? `${fmt(h.newest.p50)} / ${fmt(h.newest.p99)}` : "–";
   });
+  const changes = r.changes ?? [];
+  row("Changes under load: message p50 / p99, ms", (k) => {
+    const c = by(changes, k);
+    return c ? `${fmt(c.messages.latency.p50)} / ${fmt(c.messages.latency.p99)}` : "–";
+  });
+  row("Changes under load: update p50 / p99, ms", (k) => {
+    const c = by(changes, k);
+    return c ? `${fmt(c.updates.latency.p50)} / ${fmt(c.updates.latency.p99)}` : "–";
+  });
   row("Cold start to first response, ms", (k) => fmt(by(r.coldStart, k)?.median));
   row("Lost / duplicated deliveries", (k) => {
-    const all = [
-      ...(by(r.fanout, k)?.steps ?? []),
-      ...r.manyRooms.filter((x) => x.server === k),
-      ...r.reconnect.filter((x) => x.server === k),
-      ...r.logins.filter((x) => x.server === k).flatMap((l) => [l.baseline, l.withLogins]),
-    ];
+    const all = deliveryChecks(r, k);
     if (all.length === 0) return "–";
     return `${all.reduce((s, x) => s + x.lost, 0)} / ${all.reduce((s, x) => s + x.duplicates, 0)}`;
   });
@@ -253,6 +282,52 @@ export function fanoutTable(f: FanoutResult): string {
       fmt(s.serverUsPerDelivery),
       fmt(s.generatorCpu, "%"),
       s.passed ? "yes" : "no",
+    ]),
+  );
+}
+
+export function changesTable(list: ChangesResult[]): string {
+  const pair = (l: { p50: number; p99: number }) => `${fmt(l.p50)} / ${fmt(l.p99)}`;
+  return table(
+    [
+      "server",
+      "members",
+      "msgs / reactions / edits per s",
+      "deliveries/s owed",
+      "delivered/s",
+      "message p50 / p99 ms",
+      "update p50 / p99 ms",
+      "reaction p50 / p99 ms",
+      "edit p50 / p99 ms",
+      "ack p99 ms (msg / reaction / edit)",
+      "lost (msg / upd)",
+      "dup (msg / upd)",
+      "out of order",
+      "errors",
+      "server CPU",
+      "server µs/delivery",
+      "generator CPU",
+      "longest pacer stall ms",
+    ],
+    list.map((c) => [
+      LABELS[c.server],
+      String(c.members),
+      `${fmt(c.offered.message)} / ${fmt(c.offered.reaction)} / ${fmt(c.offered.edit)}`,
+      fmt(c.offeredDeliveries),
+      fmt(c.messages.deliveredPerSec + c.updates.deliveredPerSec),
+      pair(c.messages.latency),
+      pair(c.updates.latency),
+      pair(c.reactions.latency),
+      pair(c.edits.latency),
+      `${fmt(c.messages.ack.p99)} / ${fmt(c.reactions.ack.p99)} / ${fmt(c.edits.ack.p99)}`,
+      `${c.messages.lost} / ${c.updates.lost}`,
+      `${c.messages.duplicates} / ${c.updates.duplicates}`,
+      String(c.disorder),
+      String(c.messages.errors + c.updates.errors),
+      fmt(c.serverCpu, "%"),
+      fmt(c.serverUsPerDelivery),
+      fmt(c.generatorCpu, "%"),
+      fmt(c.stallMs),
     ]),
   );
 }
@@ -308,6 +383,18 @@ export function markdown(r: BenchResults, servers: ServerKind[], chartFile: stri
           String(l.logins.unanswered),
         ]),
       ),
+      "",
+    );
+  }
+  if (r.changes?.length) {
+    parts.push(
+      "## Changes under load",
+      "",
+      "One room, every member subscribed; latency from the request being sent to each " +
+        "socket's `message` or `update` frame. Socket.IO and the ceiling have no edits or " +
+        "reactions: not run.",
+      "",
+      changesTable(r.changes),
       "",
     );
   }
