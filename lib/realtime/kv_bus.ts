@@ -96,37 +96,51 @@ export class KvBus implements Bus {
     this.#deliver(hint);
     // One process with one isolate (deno task start) has nobody to hint: skip the
     // structured clone of every committed batch.
-    if (this.#peers.size) this.#channel?.postMessage({ src: this.#id, hint } satisfies Posted);
+    if (this.#peers.size) this.#post({ src: this.#id, hint });
+  }
+
+  /** Posts on the fast path; a closed channel (shutdown under way) drops it. */
+  #post(posted: Posted): void {
+    if (this.#closed && !this.#writing) return;
+    try {
+      this.#channel?.postMessage(posted);
+    } catch (err) {
+      // Closed under us: KV carries the event all the same.
+      log.debug("bus_post_failed", errorFields(err));
+    }
   }
 
   async #write(): Promise<void> {
     this.#writing = true;
-    while (this.#queue.length) {
-      const batch = this.#queue.splice(0, 200);
-      const op = this.#kv.atomic();
-      let n = this.#n;
-      for (const { event } of batch) {
-        op.set(["bus", this.#id, ++n], event, { expireIn: EVENT_TTL_MS });
-      }
-      op.set(["bus_head", this.#id], n, { expireIn: 24 * 3600_000 });
-      try {
-        await op.commit();
-      } catch (err) {
-        log.error("bus_publish_failed", errorFields(err));
-        for (const item of batch) item.fail(err);
-        continue;
-      }
-      const first = this.#n + 1;
-      this.#n = n;
-      batch.forEach(({ event, done }, i) => {
-        this.#deliver(event);
-        if (this.#peers.size) {
-          this.#channel?.postMessage({ src: this.#id, n: first + i, event } satisfies Posted);
+    // One async function, so the flag drops in the same turn as the loop's last check:
+    // a publish that comes after it starts a new write, none is left in the queue.
+    try {
+      while (this.#queue.length) {
+        const batch = this.#queue.splice(0, 200);
+        const op = this.#kv.atomic();
+        let n = this.#n;
+        for (const { event } of batch) {
+          op.set(["bus", this.#id, ++n], event, { expireIn: EVENT_TTL_MS });
         }
-        done();
-      });
+        op.set(["bus_head", this.#id], n, { expireIn: 24 * 3600_000 });
+        try {
+          await op.commit();
+        } catch (err) {
+          log.error("bus_publish_failed", errorFields(err));
+          for (const item of batch) item.fail(err);
+          continue;
+        }
+        const first = this.#n + 1;
+        this.#n = n;
+        batch.forEach(({ event, done }, i) => {
+          this.#deliver(event);
+          if (this.#peers.size) this.#post({ src: this.#id, n: first + i, event });
+          done();
+        });
+      }
+    } finally {
+      this.#writing = false;
     }
-    this.#writing = false;
   }
 
   #deliver(event: BusEvent | EventsHint): void {
@@ -260,8 +274,9 @@ export class KvBus implements Bus {
   async close(): Promise<void> {
     this.#closed = true;
     for (const controller of this.#watches) controller.abort();
-    this.#channel?.close();
+    // What is being written still goes out (KV, and the fast path), then the channel.
     while (this.#writing) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.#channel?.close();
     await Promise.allSettled([...this.#reading.values()]);
   }
 }
