@@ -247,7 +247,10 @@ export class ChatApi {
 
   /** The previous texts of an edited message, oldest first (its author or the room's owner). */
   async edits(roomId: string, seq: number): Promise<MessageEdit[]> {
-    return (await this.request<{ edits: MessageEdit[] }>("GET", `${messagePath(roomId, seq)}/edits`))
+    return (await this.request<{ edits: MessageEdit[] }>(
+      "GET",
+      `${messagePath(roomId, seq)}/edits`,
+    ))
       .edits;
   }
 
