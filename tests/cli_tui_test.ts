@@ -238,9 +238,14 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
       await waitFor("the reply", async () => (await latest()).at(-1)?.text === "count me in");
       const reply = (await latest()).at(-1)!;
       assert.equal(reply.replyTo?.seq, question.seq);
+      // The quote shows at once; the line under it loses "(sending…)" with the ack.
       let screen = await tmux.waitFor(
-        "the quote",
-        (s) => s.includes(`↪ ${bobName}: lunch at noon?`),
+        "the quote above the acknowledged reply",
+        (s) => {
+          const rows = lines(s);
+          const at = rows.findIndex((r) => r.includes(`↪ ${bobName}: lunch at noon?`));
+          return at >= 0 && !rows[at + 1]?.includes("(sending…)");
+        },
       );
       let rows = lines(screen);
       const quoteRow = rows.findIndex((r) => r.includes(`↪ ${bobName}: lunch at noon?`));
