@@ -212,7 +212,6 @@ export class MessageService {
     user: User,
     roomId: unknown,
     seqInput: unknown,
-    _options: { tombstones?: boolean } = {},
   ): Promise<{ room: string; seq: number }> {
     if (!isWellFormedId(roomId)) throw new NotFoundError("Room not found");
     const seq = parseSeqValue(seqInput);

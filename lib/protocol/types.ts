@@ -4,6 +4,8 @@
  * client, the web islands and the benchmarks.
  */
 
+import { EXCERPT_MAX } from "./limits.ts";
+
 export type RoomKind = "public" | "private" | "direct";
 export type Role = "owner" | "member";
 
@@ -140,9 +142,6 @@ export function revOf(message: Message): number {
   return message.rev ?? message.seq;
 }
 
-/** The first up to 200 characters (code points) of a reply's original. */
-const EXCERPT_CHARS = 200;
-
 /** The `replyTo` a reply to `original` carries, from the original's current state. */
 export function replyRefOf(original: Message): ReplyRef {
   const text = original.deleted ? "" : original.text;
@@ -150,9 +149,7 @@ export function replyRefOf(original: Message): ReplyRef {
     seq: original.seq,
     userId: original.userId,
     username: original.username,
-    excerpt: text.length <= EXCERPT_CHARS
-      ? text
-      : Array.from(text).slice(0, EXCERPT_CHARS).join(""),
+    excerpt: text.length <= EXCERPT_MAX ? text : Array.from(text).slice(0, EXCERPT_MAX).join(""),
   };
   if (original.deleted) ref.deleted = true;
   return ref;

@@ -8,7 +8,6 @@ import { BadRequestError } from "../errors.ts";
 import {
   CLIENT_ID_MAX,
   EMOJI_MAX_BYTES,
-  EXCERPT_MAX,
   ID_MAX,
   MESSAGE_MAX,
   PASSWORD_MAX,
@@ -171,12 +170,6 @@ export function validateEmoji(value: unknown): string {
   for (const _ of graphemes.segment(emoji)) count++;
   if (count !== 1 || !EMOJI_RE.test(emoji)) throw new BadRequestError("Emoji must be one emoji");
   return emoji;
-}
-
-/** The excerpt of a text a reply shows: its first 200 characters (code points). */
-export function excerptOf(text: string): string {
-  if (text.length <= EXCERPT_MAX) return text;
-  return Array.from(text).slice(0, EXCERPT_MAX).join("");
 }
 
 /** A sequence number: a safe non-negative integer. */

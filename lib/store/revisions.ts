@@ -214,12 +214,3 @@ export class RevisionLog {
     return list;
   }
 }
-
-/** Every change entry of a room (the invariant checker and tests). */
-export async function allChanges(kv: Deno.Kv, roomId: string): Promise<Map<number, number>> {
-  const map = new Map<number, number>();
-  for await (const e of kv.list<ChangeEntry>({ prefix: ["msg_rev", roomId] })) {
-    map.set(e.key[2] as number, e.value.seq);
-  }
-  return map;
-}
