@@ -1,20 +1,6 @@
 import assert from "node:assert/strict";
+import { FakeSocket } from "./_fake_socket.ts";
 import { Connection, utf8Bytes } from "./connection.ts";
-
-/** A stand-in for a server WebSocket whose unsent bytes the test decides. */
-class FakeSocket {
-  readyState: number = WebSocket.OPEN;
-  bufferedAmount = 0;
-  sent: string[] = [];
-  closed?: { code: number; reason: string };
-  send(text: string) {
-    this.sent.push(text);
-  }
-  close(code: number, reason: string) {
-    this.closed = { code, reason };
-    this.readyState = WebSocket.CLOSING;
-  }
-}
 
 function connection(socket = new FakeSocket()) {
   const conn = new Connection(socket as unknown as WebSocket, {

@@ -5,26 +5,12 @@
  */
 
 import assert from "node:assert/strict";
+import { FakeSocket } from "./_fake_socket.ts";
 import { Connection } from "./connection.ts";
 import { Feeds, type FeedSource } from "./feeds.ts";
 import { Hub } from "./hub.ts";
 import type { BusEvent } from "./events.ts";
 import type { Message, Room } from "../protocol/types.ts";
-
-/** Enough of a server WebSocket for a Connection: what was sent, how it was closed. */
-class FakeSocket {
-  readyState: number = WebSocket.OPEN;
-  bufferedAmount = 0;
-  sent: string[] = [];
-  closed?: { code: number; reason: string };
-  send(text: string) {
-    this.sent.push(text);
-  }
-  close(code: number, reason: string) {
-    this.closed = { code, reason };
-    this.readyState = WebSocket.CLOSING;
-  }
-}
 
 /** Rooms with nothing in them yet: the feeds only ever get events from `route`. */
 const EMPTY_ROOMS: FeedSource = {
