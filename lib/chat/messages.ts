@@ -36,7 +36,7 @@ import {
   type Stored,
 } from "../store/messages.ts";
 import { dropReactions, editsOf, reactors } from "../store/message_changes.ts";
-import { type ChangeOp, type ChangeOutcome, CHANGES_PER_BATCH } from "../store/change_batch.ts";
+import { type ChangeOp, CHANGES_PER_BATCH } from "../store/change_batch.ts";
 import { headRev, type RevisionLog, type RoomEvent } from "../store/revisions.ts";
 import type { RoomService } from "./rooms.ts";
 import type { RateLimiter } from "./_rate_limit.ts";
@@ -242,26 +242,13 @@ export class MessageService {
    * back to the head of the queue; the others are told their outcome.
    */
   async #commitChanges(roomId: string, batch: QueuedChange[]): Promise<void> {
-    let outcomes: ChangeOutcome[];
-    try {
-      outcomes = await retryAtomic(
-        `changes in room ${roomId}`,
-        () => this.#store.tryChanges(roomId, batch.map((q) => q.op), this.#options.clock.now()),
-        COMMIT_TRIES,
-      );
-    } catch (err) {
-      this.#store.forgetHead(roomId);
-      log.error("message_change_failed", {
-        room: roomId,
-        count: batch.length,
-        ...errorFields(err),
-      });
-      const failure = err instanceof ChatError
-        ? err
-        : new InternalError("Message could not be changed", { cause: err });
-      for (const q of batch) q.reject(failure);
-      return;
-    }
+    const outcomes = await this.#retried(
+      roomId,
+      batch,
+      "change",
+      () => this.#store.tryChanges(roomId, batch.map((q) => q.op), this.#options.clock.now()),
+    );
+    if (!outcomes) return;
     const deferred = batch.filter((_, i) => "deferred" in outcomes[i]);
     if (deferred.length) this.#queues.get(roomId)?.unshift(...deferred);
     // Served as clients see them (replies' excerpts from their originals), in rev order.
@@ -270,14 +257,14 @@ export class MessageService {
       if (!("ok" in outcome) || !outcome.ok || outcome.rev === null) continue;
       committed.push({ rev: outcome.rev, message: outcome.message }, ...outcome.replies);
     }
-    committed.sort((a, b) => a.rev - b.rev);
+    // Revisions were taken in this order (each change, then its replies): ascending.
     const served = await this.#store.serve(roomId, committed.map((c) => ({ ...c.message })));
     const byRev = new Map(committed.map((c, i) => [c.rev, served[i]]));
     if (committed.length) {
       try {
         this.#options.onCommitted(
           roomId,
-          committed.map((c) => ({ rev: c.rev, kind: "update", message: byRev.get(c.rev)! })),
+          committed.map((c, i) => ({ rev: c.rev, kind: "update", message: served[i] })),
         );
       } catch (err) {
         log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
@@ -346,34 +333,45 @@ export class MessageService {
     }
   }
 
-  async #commit(roomId: string, batch: QueuedSend[]): Promise<void> {
-    let results: Stored[];
+  /**
+   * Runs one commit `attempt` until it is not refused by a moved head (null), with
+   * backoff. Isolates writing one busy room keep moving its head under each other:
+   * the loser gets more tries before an error, about 3 s at the most. On failure the
+   * whole batch is rejected (a ChatError as it is, anything else as internal) and
+   * null is answered.
+   */
+  async #retried<T>(
+    roomId: string,
+    batch: Array<{ reject(err: unknown): void }>,
+    what: "commit" | "change",
+    attempt: () => Promise<T | null>,
+  ): Promise<T | null> {
     try {
-      results = await retryAtomic(
-        `commit to room ${roomId}`,
-        () =>
-          this.#store.tryCommit(
-            roomId,
-            batch.map((q) => q.item),
-            this.#options.clock.now(),
-          ),
-        // Isolates writing one busy room keep moving its head under each other: give
-        // the loser more (backed-off) tries before an error, about 3 s at the most.
-        COMMIT_TRIES,
-      );
+      return await retryAtomic(`${what} in room ${roomId}`, attempt, COMMIT_TRIES);
     } catch (err) {
       this.#store.forgetHead(roomId);
-      log.error("message_commit_failed", {
+      log.error(`message_${what}_failed`, {
         room: roomId,
         count: batch.length,
         ...errorFields(err),
       });
-      const failure = err instanceof ChatError
-        ? err
-        : new InternalError("Message could not be stored", { cause: err });
+      const failure = err instanceof ChatError ? err : new InternalError(
+        what === "commit" ? "Message could not be stored" : "Message could not be changed",
+        { cause: err },
+      );
       for (const q of batch) q.reject(failure);
-      return;
+      return null;
     }
+  }
+
+  async #commit(roomId: string, batch: QueuedSend[]): Promise<void> {
+    const results = await this.#retried(roomId, batch, "commit", () =>
+      this.#store.tryCommit(
+        roomId,
+        batch.map((q) => q.item),
+        this.#options.clock.now(),
+      ));
+    if (!results) return;
     // Duplicates are told too: one found again after a commit that reported failure
     // but was applied has never been announced (feeds skip what they already have).
     const stored = results.length === 1 || results.every((r) => !r.duplicate)

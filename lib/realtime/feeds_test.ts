@@ -151,14 +151,19 @@ Deno.test("a delete scrubs the feed's buffer: a later replay never sends the old
   });
 });
 
+/** A message, then 1001 reactions on and off it: 1002 events, one message. */
+async function reactionFlood(s: Services, ada: User, roomId: string): Promise<void> {
+  const first = await s.messages.send(ada, roomId, { text: "target" });
+  const work = [];
+  for (let i = 0; i < 1001; i++) {
+    work.push(s.messages.react(ada, roomId, first.message.seq, { emoji: "👍", on: i % 2 === 0 }));
+  }
+  await Promise.all(work);
+}
+
 Deno.test("more than 1000 missed events: recovered is false and nothing is replayed", async () => {
   await withServices(async (s, ada, roomId) => {
-    const first = await s.messages.send(ada, roomId, { text: "target" });
-    const work = [];
-    for (let i = 0; i < 1001; i++) {
-      work.push(s.messages.react(ada, roomId, first.message.seq, { emoji: "👍", on: i % 2 === 0 }));
-    }
-    await Promise.all(work);
+    await reactionFlood(s, ada, roomId);
     const target = recorder();
     const state = await subscribe(s, target, roomId, { sinceRev: 0 });
     assert.equal(state.recovered, false);
@@ -170,12 +175,7 @@ Deno.test("more than 1000 missed events: recovered is false and nothing is repla
 
 Deno.test("v1's since counts missed messages, not events: changes do not cost recovery", async () => {
   await withServices(async (s, ada, roomId) => {
-    const first = await s.messages.send(ada, roomId, { text: "target" });
-    const work = [];
-    for (let i = 0; i < 1001; i++) {
-      work.push(s.messages.react(ada, roomId, first.message.seq, { emoji: "👍", on: i % 2 === 0 }));
-    }
-    await Promise.all(work);
+    await reactionFlood(s, ada, roomId);
     await s.messages.send(ada, roomId, { text: "after" });
     const target = recorder();
     const state = await subscribe(s, target, roomId, { since: 1 });

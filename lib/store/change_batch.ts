@@ -21,10 +21,11 @@
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { REACTION_USERS_SHOWN, REACTIONS_MAX } from "../protocol/limits.ts";
 import { type Message, type MessageEdit, type Reaction, replyRefOf } from "../protocol/types.ts";
-import { getMany } from "./kv.ts";
+import { getMany, listAll } from "./kv.ts";
 import {
   changedKey,
   changeKey,
+  editHistoryOf,
   editKey,
   messageKey,
   reactionKey,
@@ -90,9 +91,7 @@ interface Held {
 const keyId = (key: Deno.KvKey) => JSON.stringify(key);
 
 async function keysOf(kv: Deno.Kv, prefix: Deno.KvKey, limit: number): Promise<Deno.KvKey[]> {
-  const keys: Deno.KvKey[] = [];
-  for await (const entry of kv.list({ prefix }, { limit })) keys.push(entry.key);
-  return keys;
+  return (await listAll(kv, prefix, limit)).map((entry) => entry.key);
 }
 
 /** Plans `ops` (in order) over `head` as one commit; see the module doc. */
@@ -235,14 +234,14 @@ export async function planBatch(
               replacedAt: now,
             },
           });
-          const kept = await keysOf(kv, ["msg_edit", roomId, op.seq], EDITS_KEPT + 1);
+          const kept = await keysOf(kv, editHistoryOf(roomId, op.seq), EDITS_KEPT + 1);
           for (const old of kept.slice(0, Math.max(0, kept.length - EDITS_KEPT + 1))) {
             deletes.push(old);
           }
           outcomes.push({ ok: true, message: h.current!, rev: taken, replies });
         } else {
           // Its old texts go in the same commit, the batch's own edits of it too.
-          for (const key of await keysOf(kv, ["msg_edit", roomId, op.seq], EDITS_KEPT + 10)) {
+          for (const key of await keysOf(kv, editHistoryOf(roomId, op.seq), EDITS_KEPT + 10)) {
             deletes.push(key);
           }
           for (const [id, write] of history) {

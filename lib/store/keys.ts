@@ -43,6 +43,16 @@ export function editKey(roomId: string, seq: number, rev: number): Deno.KvKey {
   return ["msg_edit", roomId, seq, rev];
 }
 
+/** The prefix of a message's edit history. */
+export function editHistoryOf(roomId: string, seq: number): Deno.KvKey {
+  return ["msg_edit", roomId, seq];
+}
+
+/** The prefix of a message's reactions (of one emoji, when given). */
+export function reactionsOf(roomId: string, seq: number, emoji?: string): Deno.KvKey {
+  return emoji === undefined ? ["reaction", roomId, seq] : ["reaction", roomId, seq, emoji];
+}
+
 /** `["reaction", roomId, seq, emoji, userId]`: one user's reaction. */
 export function reactionKey(
   roomId: string,

@@ -14,23 +14,22 @@
  */
 
 import type { MessageEdit } from "../protocol/types.ts";
+import { editHistoryOf, reactionsOf } from "./keys.ts";
+import { listAll } from "./kv.ts";
+
+/** An edit history is at most EDITS_KEPT (100) long, and a few more in a race. */
+const EDITS_LISTED = 200;
 
 /** The edit history of a message, oldest first. */
 export async function editsOf(kv: Deno.Kv, roomId: string, seq: number): Promise<MessageEdit[]> {
-  const edits: MessageEdit[] = [];
-  for await (const e of kv.list<MessageEdit>({ prefix: ["msg_edit", roomId, seq] })) {
-    edits.push(e.value);
-  }
-  return edits;
+  const entries = await listAll<MessageEdit>(kv, editHistoryOf(roomId, seq), EDITS_LISTED);
+  return entries.map((e) => e.value);
 }
 
 /** Removes the reaction keys of a deleted message, a batch per commit (no text in them). */
 export async function dropReactions(kv: Deno.Kv, roomId: string, seq: number): Promise<void> {
   while (true) {
-    const keys: Deno.KvKey[] = [];
-    for await (const e of kv.list({ prefix: ["reaction", roomId, seq] }, { limit: 500 })) {
-      keys.push(e.key);
-    }
+    const keys = (await listAll(kv, reactionsOf(roomId, seq), 500)).map((e) => e.key);
     if (!keys.length) return;
     const op = kv.atomic();
     for (const key of keys) op.delete(key);
@@ -46,9 +45,6 @@ export async function reactors(
   emoji: string,
   limit = 1000,
 ): Promise<string[]> {
-  const ids: string[] = [];
-  for await (const e of kv.list({ prefix: ["reaction", roomId, seq, emoji] }, { limit })) {
-    ids.push(e.key[4] as string);
-  }
-  return ids;
+  const entries = await listAll(kv, reactionsOf(roomId, seq, emoji), limit);
+  return entries.map((e) => e.key[4] as string);
 }

@@ -64,13 +64,6 @@ export interface NewMessage {
   replyTo?: ReplyRef;
 }
 
-export {
-  type ChangeOp,
-  type ChangeOutcome,
-  type CommittedChange,
-  REPLIES_BUMPED,
-} from "./change_batch.ts";
-
 export interface Stored {
   message: Message;
   /** True when the clientId matched an earlier message, which is answered again. */
