@@ -4,7 +4,7 @@
  * the socket frames make.
  */
 
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { type AppEnv, requireAuth } from "../../lib/http/env.ts";
 import { readJsonBody } from "../../lib/http/request.ts";
 import { parseSeqParam } from "../../lib/protocol/validate.ts";
@@ -44,23 +44,21 @@ messageRoutes.get(`${MESSAGE}/edits`, signedIn, async (c) => {
   return c.json({ edits });
 });
 
-for (const on of [true, false]) {
-  const method = on
-    ? messageRoutes.put.bind(messageRoutes)
-    : messageRoutes.delete.bind(messageRoutes);
-  method(REACTION, signedIn, async (c) => {
+/** PUT adds my reaction, DELETE removes it: one handler each way. */
+function reaction(on: boolean) {
+  return async (c: Context<AppEnv>) => {
     await c.get("services").messages.react(
       c.get("auth").user,
       c.req.param("id"),
       c.req.param("seq"),
-      {
-        emoji: c.req.param("emoji"),
-        on,
-      },
+      { emoji: c.req.param("emoji"), on },
     );
     return c.body(null, 204);
-  });
+  };
 }
+
+messageRoutes.put(REACTION, signedIn, reaction(true));
+messageRoutes.delete(REACTION, signedIn, reaction(false));
 
 messageRoutes.get(REACTION, signedIn, async (c) => {
   const { messages, users } = c.get("services");
