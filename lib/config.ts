@@ -37,6 +37,16 @@ export interface Config {
    * quiet, hashing takes a whole core. See lib/auth/passwords.ts.
    */
   hashCpuPercent: number;
+  /** v2 files: the largest upload in bytes (MAX_UPLOAD_MB, default 25). */
+  maxUploadBytes: number;
+  /** Bytes one user may upload per UTC day (UPLOAD_QUOTA_MB_PER_DAY, default 1000). */
+  uploadQuotaBytes: number;
+  /**
+   * An origin of its own for file bytes (FILES_ORIGIN, e.g. https://files.example.com,
+   * served by this same server): `file.url` then redirects there with a short-lived
+   * signed address. "" (the default) serves files from the app's origin.
+   */
+  filesOrigin: string;
 }
 
 /** The permissions the server runs with (`deno task start`); supervisors pass them on. */
@@ -73,6 +83,23 @@ function percent(value: number, name: string): number {
     throw new Error(`Invalid configuration: ${name} must be 1–100, got ${value}`);
   }
   return value;
+}
+
+function positive(value: number, name: string): number {
+  if (value < 1) throw new Error(`Invalid configuration: ${name} must be at least 1, got ${value}`);
+  return value;
+}
+
+function originOf(env: Record<string, string | undefined>, name: string): string {
+  const raw = env[name]?.trim();
+  if (!raw) return "";
+  try {
+    const url = new URL(raw);
+    if (url.protocol === "http:" || url.protocol === "https:") return url.origin;
+  } catch {
+    // reported below
+  }
+  throw new Error(`Invalid configuration: ${name} must be an http(s) origin, got "${raw}"`);
 }
 
 /** Reads the configuration; throws with a clear message on a malformed value. */
@@ -113,5 +140,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     presenceGraceMs: int(env, "PRESENCE_GRACE_MS", 5_000),
     idleTimeoutS: int(env, "IDLE_TIMEOUT_S", 20),
     hashCpuPercent: percent(int(env, "HASH_CPU_PERCENT", 10), "HASH_CPU_PERCENT"),
+    maxUploadBytes: positive(int(env, "MAX_UPLOAD_MB", 25), "MAX_UPLOAD_MB") * 1024 * 1024,
+    uploadQuotaBytes: int(env, "UPLOAD_QUOTA_MB_PER_DAY", 1000) * 1024 * 1024,
+    filesOrigin: originOf(env, "FILES_ORIGIN"),
   };
 }

@@ -16,6 +16,8 @@ import { PasswordHasher } from "./auth/passwords.ts";
 import { RoomService } from "./chat/rooms.ts";
 import { MessageService } from "./chat/messages.ts";
 import { UserService } from "./chat/users.ts";
+import { FileService } from "./chat/files.ts";
+import { BlobStore } from "./store/blobs.ts";
 import { RateLimiter } from "./chat/_rate_limit.ts";
 import { PresenceService } from "./presence/presence.ts";
 import { KvBus } from "./realtime/kv_bus.ts";
@@ -31,6 +33,7 @@ export interface Services {
   auth: AuthService;
   rooms: RoomService;
   messages: MessageService;
+  files: FileService;
   users: UserService;
   presence: PresenceService;
   bus: KvBus;
@@ -43,6 +46,8 @@ export interface Services {
 export interface ServiceOptions {
   clock?: Clock;
   kv?: Deno.Kv;
+  /** How often unposted uploads are swept and blobs reaped (tests shorten it). */
+  fileSweepMs?: number;
   /** Presence timings (tests shorten them). */
   presence?: { graceMs?: number; heartbeatMs?: number; isolateTtlMs?: number };
 }
@@ -54,6 +59,7 @@ export interface ServiceOptions {
  */
 export async function stopServices(services: Services): Promise<void> {
   await services.messages.flush();
+  await services.files.stop();
   try {
     await services.presence.stop();
   } catch (err) {
@@ -103,8 +109,19 @@ export async function createServices(
     range: (roomId, from, to, limit) => messageStore.range(roomId, from, to, limit),
     bySeq: (roomId, seqs) => messageStore.bySeq(roomId, seqs),
   });
+  const files = new FileService(kv, new BlobStore(kv, isolateId, () => clock.now()), {
+    clock,
+    isolateId,
+    maxUploadBytes: config.maxUploadBytes,
+    quotaBytes: config.uploadQuotaBytes,
+    isMember: (userId, roomId) => rooms.members.isMember(roomId, userId),
+    message: async (roomId, seq) => (await messageStore.bySeq(roomId, [seq])).get(seq),
+    aliveIsolates: () => Promise.resolve(presence.aliveIsolates()),
+    sweepMs: options.fileSweepMs,
+  });
   const messages = new MessageService(messageStore, rooms, {
     kv,
+    files,
     clock,
     revisions,
     limiter: new RateLimiter({ burst: config.sendRateBurst, perSec: config.sendRatePerSec, clock }),
@@ -129,6 +146,7 @@ export async function createServices(
   await presence.start();
   // Room heads are watched only while another isolate shares the KV (see Feeds).
   presence.onPeers((others) => feeds.setWatching(others > 0));
+  files.start();
   return {
     config,
     kv,
@@ -137,6 +155,7 @@ export async function createServices(
     auth,
     rooms,
     messages,
+    files,
     users,
     presence,
     bus,

@@ -568,7 +568,34 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
     text: fc.oneof(fc.string({ minLength: 1, maxLength: 200 }), weirdValue),
     clientId: fc.option(fc.string({ unit: "binary-ascii", maxLength: 70 }), { nil: undefined }),
     replyTo: fc.option(fc.oneof(fc.nat({ max: 50 }), weirdValue), { nil: undefined }),
+    files: fc.option(
+      fc.oneof(
+        fc.array(fc.oneof(fc.stringMatching(/^[0-9a-v]{20}$/), weirdValue), { maxLength: 12 }),
+        weirdValue,
+      ),
+      { nil: undefined },
+    ),
   });
+  // Uploads: names of every kind, bodies from nothing to a few KB, some that start
+  // like an image and then go wrong.
+  const uploadName = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom("../../etc/passwd", "a\u202Egnp.exe", "x".repeat(600), "", "%00", "cat.png"),
+    weirdValue.map((v) => String(v)),
+  );
+  const imageStart = fc.constantFrom(
+    [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    [0xff, 0xd8, 0xff, 0xe1, 0x00, 0x10],
+    [0x47, 0x49, 0x46, 0x38, 0x39, 0x61],
+    [0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x45, 0x42, 0x50],
+  );
+  const uploadBody = fc.oneof(
+    fc.uint8Array({ maxLength: 3000 }),
+    fc.tuple(imageStart, fc.uint8Array({ maxLength: 2000 })).map(([head, rest]) =>
+      new Uint8Array([...head, ...rest])
+    ),
+    fc.string({ maxLength: 500 }).map((text) => new TextEncoder().encode(text)),
+  );
   const seqPath = fc.oneof(
     { weight: 5, arbitrary: fc.nat({ max: 60 }).map(String) },
     { weight: 1, arbitrary: fc.constantFrom("-1", "0", "1e20", "abc", "1.5", "%00", "") },
@@ -644,6 +671,28 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
   );
   return fc.oneof(
     {
+      weight: 6,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: uploadName.map((n) => `/api/uploads?name=${encodePath(n)}`),
+        as,
+        body: uploadBody,
+        contentType: fc.option(fc.constantFrom("image/png", "text/html", "application/pdf"), {
+          nil: undefined,
+        }),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constantFrom("GET", "HEAD", "DELETE"),
+        path: fc.tuple(pathId, fc.constantFrom("/x", "/..%2f..", "", "/a/b"), fc.boolean()).map((
+          [id, tail, thumb],
+        ) => thumb ? `/api/thumbs/${id}` : `/api/files/${id}${tail}`),
+        as,
+      }),
+    },
+    {
       weight: 15,
       arbitrary: fc.record({
         method: fc.constant("POST"),
@@ -660,7 +709,7 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
         method: fc.constant("POST"),
         path: pathId.map((id) => `/api/rooms/${id}/messages`),
         as,
-        body: body(message, ["text", "clientId"]),
+        body: body(message, ["text", "clientId", "files"]),
         contentType,
       }),
     },
@@ -864,6 +913,7 @@ export async function fuzzHttp(
         continue;
       }
       if (setCookie && /[\r\n]/.test(setCookie)) fault(report, "a Set-Cookie with a line break");
+      if (status >= 400 && req.method === "HEAD") continue; // HEAD answers have no body
       if (status >= 400) {
         try {
           const code = JSON.parse(text).error.code;

@@ -8,6 +8,8 @@
 
 import type { Message } from "../lib/protocol/types.ts";
 import { rowIds, type SenderRow } from "../lib/store/messages.ts";
+import { CHUNK_SIZE } from "../lib/store/blobs.ts";
+import { type FileRecord, thumbBlobId } from "../lib/store/files.ts";
 
 type Entry = Deno.KvEntry<unknown>;
 
@@ -237,7 +239,10 @@ export async function checkKv(
     if (!changed && indexed.has(id)) problem(`unchanged message ${id} is in the change index`);
     if (message.replyTo?.excerpt) problem(`reply ${id} stores an excerpt`);
     if (message.deleted) {
-      if (message.text !== "" || message.reactions || message.replyTo || message.editedAt) {
+      if (
+        message.text !== "" || message.reactions || message.replyTo || message.editedAt ||
+        message.files
+      ) {
         problem(`deleted message ${id} keeps content`);
       }
       const edits = await list(kv, ["msg_edit", message.roomId, message.seq]);
@@ -260,6 +265,8 @@ export async function checkKv(
     const key = ["msg_reply", message.roomId, message.replyTo.seq, message.seq];
     if ((await kv.get(key)).versionstamp === null) problem(`reply ${id} is not indexed`);
   }
+
+  await checkFiles(kv, records, problem, notes);
 
   for (const e of await list(kv, ["read"])) {
     const [, userId, roomId] = e.key as [string, string, string];
@@ -285,4 +292,69 @@ export async function checkKv(
       heads,
     },
   };
+}
+
+/**
+ * Files: every published file has all its chunks (and its thumbnail's), is posted
+ * in the message that carries it or indexed as unposted; no chunks belong to no
+ * record, pending upload or trash marker.
+ */
+async function checkFiles(
+  kv: Deno.Kv,
+  records: Map<string, Message>,
+  problem: (text: string) => void,
+  notes: string[],
+): Promise<void> {
+  const chunks = new Map<string, number[]>();
+  for await (const e of kv.list({ prefix: ["blob"] })) {
+    const [, blobId, index] = e.key as [string, string, number];
+    const list = chunks.get(blobId) ?? [];
+    list.push(index);
+    chunks.set(blobId, list);
+    const size = (e.value as Uint8Array).byteLength;
+    if (size > CHUNK_SIZE || size === 0) {
+      problem(`blob ${blobId} chunk ${index} holds ${size} bytes`);
+    }
+  }
+  const owned = new Set<string>();
+  const expectChunks = (blobId: string, size: number, what: string) => {
+    owned.add(blobId);
+    const have = chunks.get(blobId) ?? [];
+    const want = Math.ceil(size / CHUNK_SIZE);
+    if (have.length !== want || have.some((index, i) => index !== i)) {
+      problem(`${what} has ${have.length} of its ${want} chunks`);
+    }
+  };
+  const unposted = new Set<string>();
+  for (const e of await list(kv, ["file_unposted"])) unposted.add(e.key[2] as string);
+  for (const e of await list(kv, ["file"])) {
+    const file = e.value as FileRecord;
+    expectChunks(file.id, file.size, `file ${file.id}`);
+    if (file.thumb) expectChunks(thumbBlobId(file.id), file.thumb.size, `thumbnail of ${file.id}`);
+    if (file.posted) {
+      const message = records.get(`${file.posted.roomId}/${file.posted.seq}`);
+      if (!message?.files?.some((f) => f.id === file.id)) {
+        problem(`file ${file.id} is posted in a message that does not carry it`);
+      }
+      if (unposted.has(file.id)) problem(`posted file ${file.id} is indexed as unposted`);
+    } else if (!unposted.has(file.id)) problem(`unposted file ${file.id} is not indexed`);
+  }
+  for (const id of unposted) {
+    if ((await kv.get(["file", id])).versionstamp === null) notes.push(`unposted index of ${id}`);
+  }
+  for (const message of records.values()) {
+    for (const f of message.files ?? []) {
+      if ((await kv.get(["file", f.id])).versionstamp === null) {
+        problem(`message ${message.id} carries file ${f.id} without a record`);
+      }
+    }
+  }
+  const marked = new Set<string>();
+  for (const e of await list(kv, ["blob_pending"])) marked.add(e.key[1] as string);
+  for (const e of await list(kv, ["blob_trash"])) marked.add(e.key[1] as string);
+  for (const blobId of chunks.keys()) {
+    if (!owned.has(blobId) && !marked.has(blobId)) {
+      problem(`blob ${blobId} has chunks but no file, upload or trash marker`);
+    }
+  }
 }

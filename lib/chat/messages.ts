@@ -19,8 +19,10 @@ import {
 } from "../protocol/types.ts";
 import {
   isWellFormedId,
+  validateCaption,
   validateClientId,
   validateEmoji,
+  validateFileIds,
   validateMessageText,
   validateSeq,
 } from "../protocol/validate.ts";
@@ -40,12 +42,14 @@ import { type ChangeOp, CHANGES_PER_BATCH } from "../store/change_batch.ts";
 import { headRev, type RevisionLog, type RoomEvent } from "../store/revisions.ts";
 import type { RoomService } from "./rooms.ts";
 import type { RateLimiter } from "./_rate_limit.ts";
+import type { FileService } from "./files.ts";
 
 const COMMIT_TRIES = 60;
 
 /** A send waiting for its room's next commit (sends queued together share one). */
 interface QueuedSend {
   kind: "send";
+  roomId: string;
   item: NewMessage;
   bytes: number;
   resolve(stored: Stored): void;
@@ -72,6 +76,8 @@ export interface MessageServiceOptions {
    * it: new messages, and changes.
    */
   onCommitted(roomId: string, events: RoomEvent[]): void;
+  /** Posting files (v2); sends with `files` are refused without it. */
+  files?: FileService;
 }
 
 /** What a change did: the message as it is now, and the revision (null: nothing changed). */
@@ -105,10 +111,13 @@ export class MessageService {
   async send(
     user: User,
     roomId: unknown,
-    input: { text: unknown; clientId?: unknown; replyTo?: unknown },
+    input: { text: unknown; clientId?: unknown; replyTo?: unknown; files?: unknown },
   ): Promise<Stored> {
     if (!isWellFormedId(roomId)) throw new NotFoundError("Room not found");
-    const text = validateMessageText(input.text);
+    const fileIds = input.files === undefined || input.files === null
+      ? []
+      : validateFileIds(input.files);
+    const text = fileIds.length ? validateCaption(input.text) : validateMessageText(input.text);
     const clientId = validateClientId(input.clientId);
     const replyToSeq = input.replyTo === undefined || input.replyTo === null
       ? undefined
@@ -126,8 +135,20 @@ export class MessageService {
       if (original.deleted) throw new BadRequestError("Cannot reply to a deleted message");
       item.replyTo = replyRefOf(original);
     }
+    if (fileIds.length) {
+      const claimed = await this.#files().claim(user, roomId, fileIds, clientId);
+      if ("duplicate" in claimed) return { message: claimed.duplicate, duplicate: true };
+      item.files = claimed.claims;
+    }
     return await new Promise<Stored>((resolve, reject) => {
-      this.#enqueue(roomId, { kind: "send", item, bytes: text.length * 3 + 300, resolve, reject });
+      this.#enqueue(roomId, {
+        kind: "send",
+        roomId,
+        item,
+        bytes: text.length * 3 + 300,
+        resolve,
+        reject,
+      });
     });
   }
 
@@ -281,6 +302,8 @@ export class MessageService {
         dropReactions(this.#kv, roomId, q.op.seq).catch((err) =>
           log.warn("reaction_cleanup_failed", { room: roomId, ...errorFields(err) })
         );
+        // Its files' records went in the commit; their bytes go now.
+        if (outcome.hadFiles) void this.#options.files?.sweepSoon();
       }
       const message = outcome.rev === null
         ? (await this.#store.serve(roomId, [{ ...outcome.message }]))[0]
@@ -314,8 +337,9 @@ export class MessageService {
       const rest: Queued[] = [];
       for (const next of queue) {
         if (next.kind === "send") {
-          const fits = sends.length < BATCH_MAX_MESSAGES &&
-            (sends.length === 0 || bytes + next.bytes <= BATCH_MAX_BYTES);
+          // A send with files commits alone: its files' checks are redone on a retry.
+          const fits = sends.length === 0 || (sends.length < BATCH_MAX_MESSAGES &&
+            bytes + next.bytes <= BATCH_MAX_BYTES && !next.item.files && !sends[0].item.files);
           if (fits) {
             sends.push(next);
             bytes += next.bytes;
@@ -350,11 +374,14 @@ export class MessageService {
       return await retryAtomic(`${what} in room ${roomId}`, attempt, COMMIT_TRIES);
     } catch (err) {
       this.#store.forgetHead(roomId);
-      log.error(`message_${what}_failed`, {
-        room: roomId,
-        count: batch.length,
-        ...errorFields(err),
-      });
+      // A refusal (a file another send posted first) is the client's answer, not a fault.
+      if (!(err instanceof ChatError) || err.status >= 500) {
+        log.error(`message_${what}_failed`, {
+          room: roomId,
+          count: batch.length,
+          ...errorFields(err),
+        });
+      }
       const failure = err instanceof ChatError ? err : new InternalError(
         what === "commit" ? "Message could not be stored" : "Message could not be changed",
         { cause: err },
@@ -365,12 +392,17 @@ export class MessageService {
   }
 
   async #commit(roomId: string, batch: QueuedSend[]): Promise<void> {
-    const results = await this.#retried(roomId, batch, "commit", () =>
-      this.#store.tryCommit(
+    let tries = 0;
+    const results = await this.#retried(roomId, batch, "commit", async () => {
+      // A failed commit with files may have lost a race for one of them: read
+      // them again (a file now posted elsewhere refuses this send with a 400).
+      if (tries++ > 0 && batch.length === 1 && batch[0].item.files) await this.#reclaim(batch[0]);
+      return await this.#store.tryCommit(
         roomId,
         batch.map((q) => q.item),
         this.#options.clock.now(),
-      ));
+      );
+    });
     if (!results) return;
     // Duplicates are told too: one found again after a commit that reported failure
     // but was applied has never been announced (feeds skip what they already have).
@@ -389,6 +421,21 @@ export class MessageService {
       }
     }
     batch.forEach((q, i) => q.resolve(results[i]));
+  }
+
+  /** Reads a send's files again before it is retried (see `#commit`). */
+  async #reclaim(queued: QueuedSend): Promise<void> {
+    const item = queued.item;
+    const user = { id: item.userId, username: item.username };
+    const ids = item.files!.map((c) => c.record.id);
+    const claimed = await this.#files().claim(user, queued.roomId, ids, item.clientId);
+    // Posted by this very send, in a commit reported as failed: the retry finds its clientId.
+    item.files = "duplicate" in claimed ? undefined : claimed.claims;
+  }
+
+  #files(): FileService {
+    if (!this.#options.files) throw new InternalError("Files are not available");
+    return this.#options.files;
   }
 
   /** A page of history: newest `limit` by default, `before` backwards, `after` forwards. */

@@ -7,6 +7,7 @@ import { ChatError } from "../errors.ts";
 import type {
   DirectoryRoom,
   ErrorCode,
+  FileInfo,
   Invitation,
   InviteOutcome,
   Member,
@@ -14,6 +15,7 @@ import type {
   MessageEdit,
   MyRoom,
   Room,
+  ServerConfig,
   User,
   UserProfile,
 } from "../protocol/types.ts";
@@ -87,17 +89,27 @@ export class ChatApi {
     const headers: Record<string, string> = { ...this.#headers, ...options.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
-    let res: Response;
+    const res = await this.#send(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return await this.#answer<T>(res);
+  }
+
+  /** Fetches a path of this server (or an absolute URL); a network failure is NetworkError. */
+  async #send(path: string, init: RequestInit): Promise<Response> {
     try {
-      res = await this.#fetch(this.baseUrl + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "same-origin",
-      });
+      const url = /^https?:/.test(path) ? path : this.baseUrl + path;
+      return await this.#fetch(url, { credentials: "same-origin", ...init });
     } catch (err) {
+      if (err instanceof DOMException && err.name === "AbortError") throw err;
       throw new NetworkError(`Cannot reach the server: ${this.baseUrl}`, { cause: err });
     }
+  }
+
+  /** The JSON body of an answer (undefined for 204), or its error as ApiError. */
+  async #answer<T>(res: Response): Promise<T> {
     if (res.status === 204) {
       await res.body?.cancel();
       return undefined as T;
@@ -215,10 +227,15 @@ export class ChatApi {
     roomId: string,
     text: string,
     clientId?: string,
-    options: { replyTo?: number } = {},
+    options: { replyTo?: number; files?: string[] } = {},
   ): Promise<Message> {
     const path = `/api/rooms/${encodeURIComponent(roomId)}/messages`;
-    const body = { text, clientId, ...(options.replyTo ? { replyTo: options.replyTo } : {}) };
+    const body = {
+      text,
+      clientId,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+      ...(options.files?.length ? { files: options.files } : {}),
+    };
     return (await this.request<{ message: Message }>("POST", path, body)).message;
   }
 
@@ -275,6 +292,65 @@ export class ChatApi {
   async user(username: string): Promise<UserProfile> {
     const path = `/api/users/${encodeURIComponent(username)}`;
     return (await this.request<{ user: UserProfile }>("GET", path)).user;
+  }
+
+  /** `GET /api/config`: the server's limits and settings. */
+  async config(): Promise<ServerConfig> {
+    return await this.request<ServerConfig>("GET", "/api/config");
+  }
+
+  /**
+   * `POST /api/uploads`: stores a file (not yet posted: send its id in a message's
+   * `files`). A stream body is sent as it is read (`onProgress` is told the bytes
+   * read so far); the server sniffs the type, so `type` is only a hint.
+   */
+  async upload(
+    name: string,
+    body: Uint8Array | Blob | ReadableStream<Uint8Array>,
+    options: { type?: string; onProgress?(sent: number): void; signal?: AbortSignal } = {},
+  ): Promise<FileInfo> {
+    const headers: Record<string, string> = {
+      ...this.#headers,
+      "content-type": options.type || "application/octet-stream",
+    };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let sent = 0;
+    const counted = body instanceof ReadableStream && options.onProgress
+      ? body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            sent += chunk.byteLength;
+            options.onProgress!(sent);
+            controller.enqueue(chunk);
+          },
+        }),
+      )
+      : body;
+    const res = await this.#send(`/api/uploads?name=${encodeURIComponent(name)}`, {
+      method: "POST",
+      headers,
+      body: counted as BodyInit,
+      signal: options.signal,
+      // A stream body needs half duplex (Deno and browsers with streaming uploads).
+      ...(counted instanceof ReadableStream ? { duplex: "half" } : {}),
+    } as RequestInit);
+    return (await this.#answer<{ file: FileInfo }>(res)).file;
+  }
+
+  /**
+   * The bytes of a file (`file.url`, a path or an absolute URL of this server),
+   * as a streaming response; `range` asks for part of it ("bytes=0-99").
+   */
+  async download(url: string, options: { range?: string; signal?: AbortSignal } = {}): Promise<
+    Response
+  > {
+    const headers: Record<string, string> = { ...this.#headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (options.range) headers.range = options.range;
+    const target = /^https?:/.test(url) ? url : url.startsWith("/") ? url : `/${url}`;
+    const res = await this.#send(target, { headers, signal: options.signal });
+    if (!res.ok) await this.#answer(res);
+    return res;
   }
 
   /** The WebSocket URL of this server. */

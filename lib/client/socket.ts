@@ -175,12 +175,12 @@ export class ChatSocket {
   async send(
     roomId: string,
     text: string,
-    options: { clientId?: string; replyTo?: number } = {},
+    options: { clientId?: string; replyTo?: number; files?: string[] } = {},
   ): Promise<Message> {
     const clientId = options.clientId ?? crypto.randomUUID();
-    const frame: ClientFrame = options.replyTo
-      ? { type: "send", roomId, text, clientId, replyTo: options.replyTo }
-      : { type: "send", roomId, text, clientId };
+    const frame: ClientFrame = { type: "send", roomId, text, clientId };
+    if (options.replyTo) frame.replyTo = options.replyTo;
+    if (options.files?.length) frame.files = options.files;
     const ack = await this.#request(frame, true);
     return (ack as ServerFrameOf<"ack">).message;
   }

@@ -17,6 +17,7 @@ import { authRoutes } from "../../routes/api/auth.ts";
 import { roomRoutes } from "../../routes/api/rooms.ts";
 import { messageRoutes } from "../../routes/api/messages.ts";
 import { userRoutes } from "../../routes/api/users.ts";
+import { fileRoutes } from "../../routes/api/files.ts";
 import { authPages } from "../../routes/auth.tsx";
 import { directoryPages } from "../../routes/directory.tsx";
 import { roomPages } from "../../routes/room.tsx";
@@ -30,17 +31,20 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   const app = new Hono<AppEnv>();
   // CSP with a per-request nonce, nosniff, frame-ancestors/X-Frame-Options and
   // Referrer-Policy: on pages, and on API answers too (they cost nothing there).
-  app.use(securityHeaders<AppEnv>());
+  app.use(securityHeaders<AppEnv>({ imgOrigin: services.config.filesOrigin || undefined }));
   app.use(async (c, next) => {
     c.set("services", services);
     c.set("assets", assets);
     await next();
-    if (isApi(c.req.path)) c.header("cache-control", "no-store");
+    if (isApi(c.req.path) && !c.res.headers.has("cache-control")) {
+      c.header("cache-control", "no-store");
+    }
   });
   app.route("/api", authRoutes);
   app.route("/api", userRoutes);
   app.route("/api", roomRoutes);
   app.route("/api", messageRoutes);
+  app.route("/api", fileRoutes);
   app.all("/api/*", (c) => {
     throw new NotFoundError(`No such endpoint: ${c.req.method} ${c.req.path.slice(0, 100)}`);
   });

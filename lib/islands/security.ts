@@ -23,10 +23,12 @@ export interface CspOptions {
   nonce: string;
   /** The request's host (`example.com:8000`): allows `ws://` and `wss://` to it. */
   host?: string;
+  /** Another origin images may come from (a separate files origin). */
+  imgOrigin?: string;
 }
 
 /** The Content-Security-Policy header value for a page. */
-export function contentSecurityPolicy({ nonce, host }: CspOptions): string {
+export function contentSecurityPolicy({ nonce, host, imgOrigin }: CspOptions): string {
   if (!/^[A-Za-z0-9+/=]+$/.test(nonce)) throw new TypeError(`Invalid CSP nonce: "${nonce}"`);
   const connect = ["'self'"];
   // Browsers match ws:/wss: against 'self' only since CSP level 3; be explicit.
@@ -37,7 +39,9 @@ export function contentSecurityPolicy({ nonce, host }: CspOptions): string {
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
     `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data:",
+    `img-src 'self' data: blob:${
+      imgOrigin && /^https?:\/\/[^\s;,']+$/.test(imgOrigin) ? ` ${imgOrigin}` : ""
+    }`,
     "font-src 'self'",
     `connect-src ${connect.join(" ")}`,
     "object-src 'none'",
@@ -63,13 +67,19 @@ export function securityHeaderValues(options: CspOptions): Record<string, string
  * handler set them itself. In an app with its own env, add `nonce: string` to its
  * variables and pass the env: `app.use(securityHeaders<AppEnv>())`.
  */
-export function securityHeaders<E extends SecurityEnv = SecurityEnv>(): MiddlewareHandler<E> {
+export function securityHeaders<E extends SecurityEnv = SecurityEnv>(
+  options: { imgOrigin?: string } = {},
+): MiddlewareHandler<E> {
   return async (c, next) => {
     const nonce = createNonce();
     c.set("nonce", nonce);
     await next();
     if (c.res.status === 101) return; // WebSocket upgrade: nothing to protect, headers may be frozen.
-    const values = securityHeaderValues({ nonce, host: new URL(c.req.url).host });
+    const values = securityHeaderValues({
+      nonce,
+      host: new URL(c.req.url).host,
+      imgOrigin: options.imgOrigin,
+    });
     const headers = new Headers(c.res.headers);
     for (const [name, value] of Object.entries(values)) {
       if (!headers.has(name)) headers.set(name, value);

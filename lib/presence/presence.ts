@@ -221,6 +221,11 @@ export class PresenceService {
     }
   }
 
+  /** The isolates alive at the last sweep (this one included). */
+  aliveIsolates(): Set<string> {
+    return new Set(this.#liveIsolates);
+  }
+
   /**
    * Heartbeat bookkeeping: finds dead isolates, removes their sockets, and settles
    * users whose pending offline is due. Safe to run on every isolate at once.

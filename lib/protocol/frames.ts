@@ -6,7 +6,7 @@
 import { BadRequestError } from "../errors.ts";
 import { REF_MAX } from "./limits.ts";
 import type { ErrorCode, InvitationInfo, Member, Message, Room, User } from "./types.ts";
-import { validateClientId, validateSeq } from "./validate.ts";
+import { validateClientId, validateFileIds, validateSeq } from "./validate.ts";
 
 export type ClientFrame =
   | { type: "subscribe"; roomId: string; since?: number; sinceRev?: number; ref?: string }
@@ -17,6 +17,8 @@ export type ClientFrame =
     text: string;
     clientId?: string;
     replyTo?: number;
+    /** v2: ids of my uploads, not yet posted (up to 10). */
+    files?: string[];
     ref?: string;
   }
   | { type: "edit"; roomId: string; seq: number; text: string; ref?: string }
@@ -131,7 +133,18 @@ function parseFields(data: Record<string, unknown>, ref: string | undefined): Cl
       const replyTo = data.replyTo === undefined || data.replyTo === null
         ? undefined
         : validateSeq(data.replyTo, "replyTo");
-      return { type: "send", roomId: roomIdOf(data), text: data.text, clientId, replyTo, ref };
+      const files = data.files === undefined || data.files === null
+        ? undefined
+        : validateFileIds(data.files);
+      return {
+        type: "send",
+        roomId: roomIdOf(data),
+        text: data.text,
+        clientId,
+        replyTo,
+        ...(files ? { files } : {}),
+        ref,
+      };
     }
     case "edit": {
       if (typeof data.text !== "string") throw new BadRequestError('Field "text" must be a string');

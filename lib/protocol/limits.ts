@@ -30,6 +30,14 @@ export const EXCERPT_MAX = 200;
 /** v2: `GET …/changes`: default and largest page. */
 export const CHANGES_DEFAULT = 100;
 export const CHANGES_MAX = 500;
+/** v2: files one message may carry. */
+export const FILES_PER_MESSAGE = 10;
+/** v2: a file name's size in UTF-8 bytes. */
+export const FILE_NAME_MAX_BYTES = 255;
+/** v2: the largest image, in pixels (decompression bombs are refused from the header). */
+export const IMAGE_PIXELS_MAX = 40_000_000;
+/** v2: a thumbnail's longest side. */
+export const THUMB_MAX = 400;
 /** Ids are opaque, but the server only ever mints these characters and lengths. */
 export const ID_MAX = 40;
 

@@ -104,6 +104,44 @@ export interface Message {
   reactions?: Reaction[];
   /** v2: the message this one answers, in the same room. */
   replyTo?: ReplyRef;
+  /** v2: the files posted with it (none once deleted). */
+  files?: FileInfo[];
+}
+
+/**
+ * v2 `file`: an upload, as `POST /api/uploads` answers it and as `message.files`
+ * carries it. `type` is what the bytes are (sniffed on the server).
+ */
+export interface FileInfo {
+  id: string;
+  /** The sanitized file name (no path, no control or bidi characters, ≤ 255 bytes). */
+  name: string;
+  /** Bytes, as stored (images without their metadata). */
+  size: number;
+  type: string;
+  /** Where the bytes are: a path on this server (`/api/files/…`). */
+  url: string;
+  /** Images: pixels. */
+  width?: number;
+  height?: number;
+  /** Images: a thumbnail at most 400×400 (the image itself when it is that small). */
+  thumbUrl?: string;
+  /** Extension: the thumbnail's pixels. */
+  thumbWidth?: number;
+  thumbHeight?: number;
+  /** Extension: the SHA-256 of the bytes, lowercase hex (also the ETag). */
+  sha256: string;
+}
+
+/** Extension of v2's `GET /api/config`: what clients need to know of the server. */
+export interface ServerConfig {
+  /** The largest upload, in bytes. */
+  maxUploadBytes: number;
+  /** Files one message may carry. */
+  maxFilesPerMessage: number;
+  /** Bytes one user may upload per day (UTC). */
+  uploadQuotaBytesPerDay: number;
+  registration: "open" | "invite" | "closed";
 }
 
 export interface Reaction {

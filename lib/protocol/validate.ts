@@ -8,6 +8,7 @@ import { BadRequestError } from "../errors.ts";
 import {
   CLIENT_ID_MAX,
   EMOJI_MAX_BYTES,
+  FILES_PER_MESSAGE,
   ID_MAX,
   MESSAGE_MAX,
   PASSWORD_MAX,
@@ -187,4 +188,34 @@ export function parseSeqParam(value: string | undefined, field: string): number 
     throw new BadRequestError(`Parameter "${field}" must be a non-negative integer`);
   }
   return Number(value);
+}
+
+/**
+ * v2 `files` of a send: up to FILES_PER_MESSAGE well-formed ids, no repeats (which
+ * file they name, and whether it is mine to post, the file service checks).
+ */
+export function validateFileIds(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new BadRequestError('Field "files" must be an array of ids');
+  if (value.length > FILES_PER_MESSAGE) {
+    throw new BadRequestError(
+      `Too many files: ${value.length}, a message carries at most ${FILES_PER_MESSAGE}`,
+    );
+  }
+  for (const id of value) {
+    if (!isWellFormedId(id)) throw new BadRequestError('Field "files" must hold file ids');
+  }
+  if (new Set(value).size !== value.length) {
+    throw new BadRequestError('Field "files" names a file twice');
+  }
+  return value as string[];
+}
+
+/**
+ * A message's text when it may be empty because it carries files: trailing
+ * whitespace trimmed, and otherwise the rules of `validateMessageText`.
+ */
+export function validateCaption(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  const raw = requireString(value, "text");
+  return raw.trimEnd() === "" ? "" : validateMessageText(raw);
 }

@@ -211,6 +211,7 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
         text: frame.text,
         clientId: frame.clientId,
         replyTo: frame.replyTo,
+        files: frame.files,
       });
       conn.send({
         type: "ack",

@@ -33,6 +33,7 @@ import {
   replyKey,
 } from "./keys.ts";
 import { headRev, type RoomHead } from "./revisions.ts";
+import { unpublishFiles } from "./files.ts";
 
 /** Changes one commit takes at most. */
 export const CHANGES_PER_BATCH = 30;
@@ -64,6 +65,8 @@ export type ChangeOutcome =
     replies: CommittedChange[];
     /** A delete: its reactions are to be removed after the commit. */
     deleted?: boolean;
+    /** A delete of a message with files (their bytes are to be reaped). */
+    hadFiles?: boolean;
   }
   | { ok: false; error: Error }
   /** Did not fit this batch: commit it in the next. */
@@ -141,6 +144,8 @@ export async function planBatch(
   /** Edit history writes and removals, by key (a delete drops the batch's own). */
   const history = new Map<string, { key: Deno.KvKey; value: MessageEdit | null }>();
   const deletes: Deno.KvKey[] = [];
+  /** Blobs of deleted messages' files, handed to the reaper in the same commit. */
+  const trashed: Array<[Deno.KvKey, unknown]> = [];
   const outcomes: ChangeOutcome[] = [];
   let checkCount = 1 + held.size + reactions.size;
   let stopped = false;
@@ -248,7 +253,20 @@ export async function planBatch(
             if (write.key[2] === op.seq) history.delete(id);
           }
           if (current.replyTo) deletes.push(replyKey(roomId, current.replyTo.seq, op.seq));
-          outcomes.push({ ok: true, message: h.current!, rev: taken, replies, deleted: true });
+          // Its files go with it: the records now (unreachable at once), the bytes to the reaper.
+          const files = current.files?.length ? unpublishFiles(current.files, now) : undefined;
+          if (files) {
+            deletes.push(...files.deletes);
+            trashed.push(...files.sets);
+          }
+          outcomes.push({
+            ok: true,
+            message: h.current!,
+            rev: taken,
+            replies,
+            deleted: true,
+            ...(files ? { hadFiles: true } : {}),
+          });
         }
       } else {
         if (current.deleted) throw new NotFoundError(`Message was deleted: ${op.seq}`);
@@ -273,7 +291,7 @@ export async function planBatch(
   }
 
   const checks: Deno.AtomicCheck[] = [head];
-  const sets: Array<[Deno.KvKey, unknown]> = [...changes];
+  const sets: Array<[Deno.KvKey, unknown]> = [...changes, ...trashed];
   let bytes = 0;
   for (const [seq, h] of held) {
     checks.push(h.entry);

@@ -28,6 +28,7 @@
 import { type Message, type ReplyRef, replyRefOf } from "../protocol/types.ts";
 import { getMany, listAll } from "./kv.ts";
 import { messageKey, replyKey, roomHeadKey } from "./keys.ts";
+import { type FileClaim, fileInfoOf, fileKey, unpostedKey } from "./files.ts";
 import { GroupCommit, MAX_KV_CHECKS } from "./_group_commit.ts";
 import { type ChangeOp, type ChangeOutcome, planBatch } from "./change_batch.ts";
 import {
@@ -62,6 +63,8 @@ export interface NewMessage {
   clientId?: string;
   /** The message it answers, as it is now (checked by the service). */
   replyTo?: ReplyRef;
+  /** v2: my uploads it posts, as read (each record is checked in the commit). */
+  files?: FileClaim[];
 }
 
 export interface Stored {
@@ -249,6 +252,7 @@ export class MessageStore {
     const results: Stored[] = new Array(batch.length);
     const checks: Deno.AtomicCheck[] = [head];
     const sets: Array<[Deno.KvKey, unknown, { expireIn: number }?]> = [];
+    const deletes: Deno.KvKey[] = [];
     let bytes = 0;
     let seq = head.value.seq;
     let rev = headRev(head.value);
@@ -276,7 +280,15 @@ export class MessageStore {
         ...(item.clientId ? { clientId: item.clientId } : {}),
         rev,
         ...(item.replyTo ? { replyTo: item.replyTo } : {}),
+        ...(item.files?.length ? { files: item.files.map((c) => fileInfoOf(c.record)) } : {}),
       };
+      // Posting a file: its record (as read: nobody posted it meanwhile) names the message.
+      for (const { record, versionstamp } of item.files ?? []) {
+        checks.push({ key: fileKey(record.id), versionstamp });
+        sets.push([fileKey(record.id), { ...record, posted: { roomId, seq } }]);
+        deletes.push(unpostedKey(record));
+        bytes += 600;
+      }
       // A reply's excerpt is not stored: it is read from the original when served
       // (so it follows edits, and a delete leaves no copy of the text behind).
       const record = item.replyTo ? { ...message, replyTo: storedReplyRef(item.replyTo) } : message;
@@ -324,7 +336,7 @@ export class MessageStore {
       sets.push([senderRowKey(roomId, userId), row]);
       bytes += 100 + row.ids.length;
     }
-    const versionstamp = await this.#group.write({ roomId, checks, sets, bytes });
+    const versionstamp = await this.#group.write({ roomId, checks, sets, deletes, bytes });
     if (versionstamp === null) {
       this.#forget(roomId);
       return null;

@@ -88,6 +88,7 @@ roomRoutes.post("/rooms/:id/messages", signedIn, async (c) => {
     text: body.text,
     clientId: body.clientId,
     replyTo: body.replyTo,
+    files: body.files,
   });
   return c.json({ message: stored.message }, stored.duplicate ? 200 : 201);
 });

@@ -1,0 +1,122 @@
+/**
+ * @module Thumbnails, made off the main thread: one module worker
+ * (thumbnail_worker.ts), started on the first job, given one job at a time, and
+ * stopped after IDLE_MS without work so that the memory photon's WebAssembly took
+ * for a large photo (it never shrinks) is given back. A job that takes longer
+ * than JOB_MS, or an image photon cannot decode, answers null: the file is kept,
+ * without a thumbnail.
+ *
+ * Decided: on the server rather than in the browser, so every client (the
+ * terminal's uploads too) gets the same thumbnails, and a client cannot send a
+ * thumbnail that shows something else than its image.
+ */
+
+const IDLE_MS = 30_000;
+const JOB_MS = 30_000;
+
+export interface Thumbnail {
+  bytes: Uint8Array;
+  type: "image/jpeg";
+  width: number;
+  height: number;
+}
+
+interface Answer {
+  id: number;
+  bytes?: Uint8Array;
+  width?: number;
+  height?: number;
+  error?: string;
+}
+
+interface Queued {
+  id: number;
+  bytes: Uint8Array;
+  orientation: number;
+  resolve(thumb: Thumbnail | null): void;
+}
+
+let worker: Worker | undefined;
+let running: (Queued & { timer: ReturnType<typeof setTimeout> }) | undefined;
+const queue: Queued[] = [];
+let nextId = 1;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Makes a thumbnail fitting 400×400 (aspect kept, never upscaled, upright). */
+export function makeThumbnail(
+  bytes: Uint8Array,
+  facts: { type: string; orientation: number },
+): Promise<Thumbnail | null> {
+  return new Promise((resolve) => {
+    queue.push({ id: nextId++, bytes, orientation: facts.orientation, resolve });
+    pump();
+  });
+}
+
+/** Stops the worker (shutdown, tests); queued jobs answer null. */
+export function closeThumbnailer(): void {
+  clearTimeout(idleTimer);
+  stopWorker();
+  for (const job of queue.splice(0)) job.resolve(null);
+}
+
+function stopWorker(): void {
+  worker?.terminate();
+  worker = undefined;
+  if (running) {
+    clearTimeout(running.timer);
+    running.resolve(null);
+    running = undefined;
+  }
+}
+
+function pump(): void {
+  if (running || !queue.length) return;
+  clearTimeout(idleTimer);
+  const job = queue.shift()!;
+  try {
+    worker ??= startWorker();
+  } catch {
+    job.resolve(null);
+    return pump();
+  }
+  const timer = setTimeout(() => {
+    // Stuck on one image: the worker goes, the next job gets a fresh one.
+    stopWorker();
+    pump();
+  }, JOB_MS);
+  Deno.unrefTimer(timer);
+  running = { ...job, timer };
+  worker.postMessage({ id: job.id, bytes: job.bytes, orientation: job.orientation }, [
+    job.bytes.buffer,
+  ]);
+}
+
+function startWorker(): Worker {
+  const started = new Worker(new URL("./thumbnail_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  started.onmessage = (event: MessageEvent<Answer>) => {
+    const answer = event.data;
+    if (!running || answer.id !== running.id) return;
+    clearTimeout(running.timer);
+    const job = running;
+    running = undefined;
+    job.resolve(
+      answer.bytes && answer.width && answer.height
+        ? { bytes: answer.bytes, type: "image/jpeg", width: answer.width, height: answer.height }
+        : null,
+    );
+    if (queue.length) pump();
+    else {
+      idleTimer = setTimeout(stopWorker, IDLE_MS);
+      Deno.unrefTimer(idleTimer);
+    }
+  };
+  started.onerror = (event) => {
+    event.preventDefault();
+    stopWorker();
+    pump();
+  };
+  return started;
+}
