@@ -11,6 +11,8 @@ import type { FileInfo, Message } from "../lib/protocol/types.ts";
 import { API_ENV, eventually, withServer } from "./_api.ts";
 import { contains, makeJpeg, makePng } from "./_images.ts";
 import { openKv } from "../lib/store/kv.ts";
+import { ChatApi } from "../lib/client/http.ts";
+import { freePort, startServer } from "./_server.ts";
 
 const ENV = { ...API_ENV };
 
@@ -224,5 +226,57 @@ Deno.test({
       assert.equal(received, size);
       assert.equal(back.digest("hex"), file.sha256);
     });
+  },
+});
+
+Deno.test({
+  name:
+    "files: with FILES_ORIGIN, file.url redirects there with a signed address that grants only that file",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const port = freePort();
+    // The same server under a second name: localhost is the files origin.
+    const filesOrigin = `http://localhost:${port}`;
+    const server = await startServer({ port, env: { ...ENV, FILES_ORIGIN: filesOrigin } });
+    try {
+      const ada = new ChatApi(server.url);
+      await ada.register(`fo_${crypto.randomUUID().slice(0, 6)}`, "correct horse");
+      const file = await ada.upload("note.txt", new TextEncoder().encode("signed bytes"));
+      const other = await ada.upload("other.txt", new TextEncoder().encode("not granted"));
+      const res = await fetch(server.url + file.url, {
+        headers: { authorization: `Bearer ${ada.token}` },
+        redirect: "manual",
+      });
+      assert.equal(res.status, 302);
+      await res.body?.cancel();
+      const link = new URL(res.headers.get("location")!);
+      assert.equal(link.origin, filesOrigin);
+      assert.equal(link.pathname, file.url);
+      // No session there: the signature is the grant.
+      const bytes = await fetch(link);
+      assert.equal(bytes.status, 200);
+      assert.equal(await bytes.text(), "signed bytes");
+      assert.match(bytes.headers.get("content-security-policy")!, /sandbox/);
+      const sig = link.searchParams.get("sig")!;
+      const otherLink = new URL(other.url, filesOrigin);
+      otherLink.searchParams.set("sig", sig);
+      const refused = await fetch(otherLink);
+      assert.equal(refused.status, 404, "a grant names one file");
+      await refused.body?.cancel();
+      link.searchParams.set("sig", sig.slice(0, -3) + (sig.endsWith("AAA") ? "BBB" : "AAA"));
+      const forged = await fetch(link);
+      assert.equal(forged.status, 404);
+      await forged.body?.cancel();
+      // Pages may show images from there.
+      const page = await fetch(`${server.url}/login`);
+      assert.match(
+        page.headers.get("content-security-policy")!,
+        new RegExp(`img-src [^;]*${filesOrigin}`),
+      );
+      await page.body?.cancel();
+    } finally {
+      await server.stop();
+    }
   },
 });
