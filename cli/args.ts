@@ -20,6 +20,12 @@ export interface Flags {
   reply?: number;
   /** `react --off`: remove my reaction. */
   off: boolean;
+  /** `upload --text TEXT`: the caption of the message carrying the files. */
+  text?: string;
+  /** `download -o PATH`: where to save (`-` for stdout, a directory for its own name). */
+  output?: string;
+  /** `download --force`: overwrite an existing file. */
+  force: boolean;
 }
 
 export type FlagName = Exclude<keyof Flags, "help" | "version">;
@@ -55,6 +61,11 @@ const FLAGS: Record<string, FlagSpec> = {
   "--reply": { name: "reply", value: "seq" },
   "-r": { name: "reply", value: "seq" },
   "--off": { name: "off" },
+  "--text": { name: "text", value: "string" },
+  "-t": { name: "text", value: "string" },
+  "--output": { name: "output", value: "string" },
+  "-o": { name: "output", value: "string" },
+  "--force": { name: "force" },
 };
 
 /** The most messages `history` and `tail` fetch (paging 100 at a time). */
@@ -91,6 +102,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     private: false,
     follow: false,
     off: false,
+    force: false,
   };
   const given = new Set<keyof Flags>();
   const positionals: string[] = [];

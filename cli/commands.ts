@@ -6,6 +6,7 @@
 import type { FlagName, ParsedArgs } from "./args.ts";
 import * as auth from "./commands/auth.ts";
 import * as changes from "./commands/changes.ts";
+import * as files from "./commands/files.ts";
 import * as messages from "./commands/messages.ts";
 import * as rooms from "./commands/rooms.ts";
 import type { Context } from "./context.ts";
@@ -167,6 +168,22 @@ export const COMMANDS: Record<string, Command> = {
     max: 3,
     run: changes.react,
   },
+  upload: {
+    usage: "upload ROOM FILE... [--text TEXT]",
+    summary: "send files in a message, --text its caption",
+    flags: ["text", "reply"],
+    min: 2,
+    max: Infinity,
+    run: files.upload,
+  },
+  download: {
+    usage: "download FILE_ID|URL [-o PATH]",
+    summary: "save a file (-o -: to stdout)",
+    flags: ["output", "force"],
+    min: 1,
+    max: 1,
+    run: files.download,
+  },
   history: {
     usage: "history ROOM [--limit N]",
     summary: "the newest N messages (default 50)",
@@ -197,6 +214,9 @@ const FLAG_SPELLING: Record<FlagName, string> = {
   topic: "--topic",
   reply: "--reply",
   off: "--off",
+  text: "--text",
+  output: "--output",
+  force: "--force",
 };
 
 /** The command of parsed arguments, its options and arity checked. */
@@ -230,6 +250,8 @@ ${lines.join("\n")}
 ROOM is a room id, the name of one of my rooms or of a public room
 (case-insensitive), or @USER for the direct conversation with USER.
 SEQ is a message's number in its room, as history shows it (12 or #12).
+FILE_ID is a file's id, as history shows it ([file: NAME SIZE id:FILE_ID]).
+Sizes are 1024-based: 1 KB is 1024 bytes.
 
 Options:
   -s, --server URL     the server (else $CHAT_SERVER, else the saved session's,
@@ -238,7 +260,11 @@ Options:
       --password-stdin read the password from stdin (login, register)
   -n, --limit N        how many messages (history, tail)
   -f, --follow         keep printing new messages and changes (tail)
-  -r, --reply SEQ      send as a reply to message SEQ (send)
+  -r, --reply SEQ      send as a reply to message SEQ (send, upload)
+  -t, --text TEXT      the caption of the files (upload)
+  -o, --output PATH    where to save: a file, a directory, or - for stdout
+                       (download; default: the file's name, here)
+      --force          replace a file of that name (download)
       --off            remove the reaction instead (react)
       --private        create a private room (create)
       --topic TEXT     the topic of a new room (create)
@@ -253,7 +279,7 @@ Exit codes:
   ${EXIT.ERROR}    server error or anything unexpected
   ${EXIT.USAGE}    bad arguments or invalid input
   ${EXIT.AUTH}    not logged in, session ended, or wrong username/password
-  ${EXIT.NOT_FOUND}    no such room or user, or not allowed
+  ${EXIT.NOT_FOUND}    no such room, user or file, or not allowed
   ${EXIT.NETWORK}    the server cannot be reached
   ${EXIT.INTERRUPTED}  interrupted (Ctrl-C)`;
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { parseArgs } from "./args.ts";
 import { commandFor, COMMANDS, helpText } from "./commands.ts";
-import { UsageError } from "./errors.ts";
+import { ApiError } from "../lib/client/http.ts";
+import { describeError, formatWait, UsageError } from "./errors.ts";
 
 Deno.test("commandFor() finds the command and checks its arity", () => {
   assert.equal(commandFor(parseArgs(["send", "general", "hello", "world"])), COMMANDS.send);
@@ -34,4 +35,34 @@ Deno.test("commandFor() knows edit, delete, react and send --reply with their ar
   assert.throws(() => commandFor(parseArgs(["edit", "r", "3", "x", "--off"])), /--off/);
   assert.equal(commandFor(parseArgs(["send", "r", "--reply", "2", "hi"])), COMMANDS.send);
   assert.throws(() => commandFor(parseArgs(["history", "r", "--reply", "2"])), /--reply/);
+});
+
+Deno.test("commandFor() knows upload and download with their options", () => {
+  const up = parseArgs(["upload", "r", "a.pdf", "b.png", "--text", "the files", "--json"]);
+  assert.equal(commandFor(up), COMMANDS.upload);
+  assert.equal(up.flags.text, "the files");
+  assert.throws(() => commandFor(parseArgs(["upload", "r"])), /usage: chat upload ROOM FILE/);
+  const down = parseArgs(["download", "f1", "-o", "-"]);
+  assert.equal(commandFor(down), COMMANDS.download);
+  assert.equal(down.flags.output, "-");
+  assert.equal(commandFor(parseArgs(["download", "f1", "--force"])), COMMANDS.download);
+  assert.throws(() => commandFor(parseArgs(["download", "f1", "f2"])), /Too many arguments/);
+  assert.throws(() => commandFor(parseArgs(["download", "f1", "--text", "x"])), /--text/);
+  assert.throws(() => commandFor(parseArgs(["send", "r", "x", "--force"])), /--force/);
+});
+
+Deno.test("describeError() gives the server's reason for a rate limit and the wait", () => {
+  const quota = new ApiError(
+    "rate_limited",
+    "Upload quota reached: 1000 MB per day",
+    429,
+    5 * 3600_000,
+  );
+  assert.equal(describeError(quota), "Upload quota reached: 1000 MB per day: try again in 5 h");
+  assert.equal(
+    describeError(new ApiError("rate_limited", "", 429, 2000)),
+    "Too many requests: try again in 2 s",
+  );
+  assert.equal(formatWait(90_000), "90 s");
+  assert.equal(formatWait(10 * 60_000), "10 min");
 });

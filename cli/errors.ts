@@ -81,6 +81,22 @@ export class UnknownRoomError extends Error {
   }
 }
 
+/** A file argument that names no file I may read (exit 4, as for rooms). */
+export class UnknownFileError extends Error {
+  constructor(file: string) {
+    super(`Unknown file: "${file}": it does not exist or was not shared with you`);
+    this.name = "UnknownFileError";
+  }
+}
+
+/** Downloaded bytes that are not what the server says it stored (exit 1). */
+export class IntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "IntegrityError";
+  }
+}
+
 /** The user gave up (Ctrl-C at a password prompt). */
 export class InterruptedError extends Error {
   constructor() {
@@ -93,7 +109,7 @@ export class InterruptedError extends Error {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.USAGE;
   if (err instanceof NotLoggedInError) return EXIT.AUTH;
-  if (err instanceof UnknownRoomError) return EXIT.NOT_FOUND;
+  if (err instanceof UnknownRoomError || err instanceof UnknownFileError) return EXIT.NOT_FOUND;
   if (err instanceof InterruptedError) return EXIT.INTERRUPTED;
   if (err instanceof NetworkError) return EXIT.NETWORK;
   if (err instanceof ApiError && err.status === 0) return EXIT.NETWORK;
@@ -122,9 +138,19 @@ export function describeError(err: unknown): string {
   }
   if (err instanceof ChatError && err.code === "rate_limited") {
     const retry = (err as { retryAfterMs?: number }).retryAfterMs;
-    const wait = retry ? `: try again in ${Math.ceil(retry / 1000)} s` : "";
-    return `Too many requests${wait}`;
+    const wait = retry ? `: try again in ${formatWait(retry)}` : "";
+    // The server's reason says which limit (sending too fast, the upload quota).
+    const why = err.message ? sanitizeLine(err.message) : "Too many requests";
+    return `${why}${wait}`;
   }
   if (err instanceof Error) return sanitizeLine(err.message);
   return sanitizeLine(String(err));
+}
+
+/** `12 s`, `5 min`, `3 h`. */
+export function formatWait(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.ceil(s / 60)} min`;
+  return `${Math.ceil(s / 3600)} h`;
 }

@@ -3,9 +3,9 @@
  * lines and tables. Everything from the server goes through `sanitize.ts` here.
  */
 
-import type { Member, Message, ReplyRef, Room } from "../lib/protocol/types.ts";
+import type { FileInfo, Member, Message, ReplyRef, Room } from "../lib/protocol/types.ts";
 import { sanitizeLine, sanitizeLines } from "./sanitize.ts";
-import { displayWidth, padEnd, truncate } from "./width.ts";
+import { displayWidth, graphemes, padEnd, truncate } from "./width.ts";
 
 function two(n: number): string {
   return String(n).padStart(2, "0");
@@ -38,6 +38,75 @@ export function plural(n: number, word: string): string {
   return `${n} ${n === 1 ? word : `${word}s`}`;
 }
 
+const SIZE_UNITS = ["B", "KB", "MB", "GB", "TB"];
+
+/**
+ * A byte count for people, 1024-based: `512 B`, `1.2 KB`, `1 MB`, `34 MB` (one
+ * decimal below 10 of a unit, none above, none when it is `.0`).
+ */
+export function formatSize(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return "? B";
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  let shown = value < 10 ? value.toFixed(1) : String(Math.round(value));
+  // 1023.7 KB rounds to "1024 KB": that is 1.0 MB.
+  if (Number(shown) >= 1024 && unit < SIZE_UNITS.length - 1) {
+    unit++;
+    shown = (Number(shown) / 1024).toFixed(1);
+  }
+  return `${shown.replace(/\.0$/, "")} ${SIZE_UNITS[unit]}`;
+}
+
+/** How many columns of a file name a marker shows; longer ones are cut in the middle. */
+export const FILE_NAME_SHOWN = 48;
+
+/**
+ * An untrusted file name made printable and at most `width` columns, cut in the
+ * middle so that its end (the extension) stays: `a-very-lo…report.pdf`.
+ */
+export function shortFileName(name: string, width = FILE_NAME_SHOWN): string {
+  const clean = sanitizeLine(name).trim() || "(no name)";
+  if (displayWidth(clean) <= width) return clean;
+  const cells = graphemes(clean);
+  const tail: string[] = [];
+  let used = 0;
+  const keep = Math.min(16, Math.floor(width / 2));
+  while (cells.length && used + displayWidth(cells[cells.length - 1]) <= keep) {
+    const g = cells.pop()!;
+    tail.unshift(g);
+    used += displayWidth(g);
+  }
+  return truncate(cells.join(""), width - used) + tail.join("");
+}
+
+/**
+ * The marker of a file after a message's text: `[file: report.pdf 1.2 MB REF]`,
+ * where REF says how to get it (`id:…` in the scriptable mode, `/download 3` in
+ * the interactive one); no REF for a message not stored yet. With `width`, the
+ * name is cut shorter so that the marker fits in it.
+ */
+export function fileMarker(
+  file: Pick<FileInfo, "name" | "size">,
+  ref = "",
+  width = Infinity,
+): string {
+  const tail = `${formatSize(file.size)}${ref ? ` ${ref}` : ""}]`;
+  // In `width` columns when it can be, the name cut to what is left (at least 6).
+  const room = Math.max(6, Math.min(FILE_NAME_SHOWN, width - displayWidth(`[file:  ${tail}`)));
+  return `[file: ${shortFileName(file.name, room)} ${tail}`;
+}
+
+/** The markers of a message's files, with their ids (what `chat download` takes). */
+export function fileMarkers(message: Message): string {
+  if (message.deleted) return "";
+  return (message.files ?? []).map((f) => fileMarker(f, `id:${sanitizeLine(f.id)}`)).join(" ");
+}
+
 /** How a room is named on screen: `#name` for rooms, `@user` for direct ones. */
 export function roomLabel(room: Pick<Room, "name" | "kind" | "peer">): string {
   if (room.kind === "direct") return `@${sanitizeLine(room.peer?.username ?? room.name)}`;
@@ -68,10 +137,14 @@ export function reactionsText(message: Message, me?: string): string {
   return chips.length ? `[${chips.map((c) => c.text).join(" ")}]` : "";
 }
 
-/** What follows a message's text: `(edited)` and the reactions. */
+/** What follows a message's text: its files, `(edited)` and the reactions. */
 export function messageSuffix(message: Message, me?: string): string {
   if (message.deleted) return "";
-  const parts = [message.editedAt ? "(edited)" : "", reactionsText(message, me)];
+  const parts = [
+    fileMarkers(message),
+    message.editedAt ? "(edited)" : "",
+    reactionsText(message, me),
+  ];
   return parts.filter(Boolean).join(" ");
 }
 
@@ -102,7 +175,8 @@ export interface FormatOptions {
 
 /**
  * A message as printed by `history` and `tail`: `2024-05-01 12:30 #7 alice: text`,
- * continuation lines indented under the text, then `(edited)` and the reactions;
+ * continuation lines indented under the text, then its files
+ * (`[file: report.pdf 1.2 MB id:…]`), `(edited)` and the reactions;
  * a reply has a `↪ bob: excerpt` line above it, a deleted message says so.
  */
 export function formatMessage(message: Message, options: FormatOptions = {}): string {

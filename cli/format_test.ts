@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import type { Message } from "../lib/protocol/types.ts";
 import {
   changeKinds,
+  fileMarker,
   formatAgo,
   formatMessage,
+  formatSize,
   formatTable,
   formatUpdate,
   reactionsText,
   replyLine,
   roomLabel,
+  shortFileName,
 } from "./format.ts";
 
 const AT = new Date(2024, 4, 1, 9, 5).getTime();
@@ -135,4 +138,67 @@ Deno.test("formatAgo() rounds to a readable unit", () => {
 
 Deno.test("formatTable() aligns columns by display width", () => {
   assert.deepEqual(formatTable([["#日本", "x"], ["#ab", "y"]]), ["#日本  x", "#ab    y"]);
+});
+
+Deno.test("formatSize() is 1024-based with one decimal below 10", () => {
+  assert.equal(formatSize(0), "0 B");
+  assert.equal(formatSize(512), "512 B");
+  assert.equal(formatSize(1023), "1023 B");
+  assert.equal(formatSize(1024), "1 KB");
+  assert.equal(formatSize(1229), "1.2 KB");
+  assert.equal(formatSize(12 * 1024 + 300), "12 KB");
+  assert.equal(formatSize(3.4 * 1024 * 1024), "3.4 MB");
+  assert.equal(formatSize(25 * 1024 * 1024), "25 MB");
+  // Rounding up to 1024 of a unit is the next unit.
+  assert.equal(formatSize(1024 * 1024 - 1), "1 MB");
+  assert.equal(formatSize(5 * 1024 ** 3), "5 GB");
+});
+
+Deno.test("fileMarker() shows a sanitized, shortened name, the size and the reference", () => {
+  assert.equal(
+    fileMarker({ name: "report.pdf", size: 1229 }, "id:f1"),
+    "[file: report.pdf 1.2 KB id:f1]",
+  );
+  assert.equal(fileMarker({ name: "a.txt", size: 3 }), "[file: a.txt 3 B]");
+  assert.equal(
+    fileMarker({ name: "\x1b[2Jevil\u202e.txt", size: 1 }, "/download 3"),
+    "[file: ^[[2Jevil.txt 1 B /download 3]",
+  );
+  const long = "a".repeat(100) + ".pdf";
+  const short = shortFileName(long);
+  assert.ok(short.length <= 48, short);
+  assert.ok(short.endsWith("aaaa.pdf") && short.includes("…"), short);
+});
+
+Deno.test("formatMessage() lists files with their ids after the text, none once deleted", () => {
+  const files = [
+    {
+      id: "f1",
+      name: "report.pdf",
+      size: 1229,
+      type: "application/pdf",
+      url: "/api/files/f1/report.pdf",
+      sha256: "",
+    },
+    {
+      id: "f2",
+      name: "b.bin",
+      size: 2048,
+      type: "application/octet-stream",
+      url: "/api/files/f2/b.bin",
+      sha256: "",
+    },
+  ];
+  assert.equal(
+    formatMessage(message("see these", "alice", { files, reactions: REACTIONS })),
+    "2024-05-01 09:05 #1 alice: see these [file: report.pdf 1.2 KB id:f1] [file: b.bin 2 KB id:f2] [👍 2 ❤️ 1]",
+  );
+  assert.equal(
+    formatMessage(message("", "alice", { files: [files[0]] })),
+    "2024-05-01 09:05 #1 alice: [file: report.pdf 1.2 KB id:f1]",
+  );
+  assert.equal(
+    formatMessage(message("", "alice", { files, deleted: true })),
+    "2024-05-01 09:05 #1 alice: (message deleted)",
+  );
 });

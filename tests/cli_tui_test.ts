@@ -2,12 +2,14 @@
  * The interactive mode of the terminal client, driven through tmux as a person
  * would use it: log in, join a room, send and receive, see unread counts, typing,
  * sanitized hostile text, replies, edits, reactions and deletes both ways, a
- * server restart (typed text is kept, queued sends go out once), a resize, and
- * /quit restoring the terminal.
+ * server restart (typed text is kept, queued sends go out once), a resize,
+ * /upload and /download of files, and /quit restoring the terminal.
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { ChatApi, ChatSocket } from "../lib/client/client.ts";
+import type { Message } from "../lib/protocol/types.ts";
 import { newUser, waitFor } from "./_clients.ts";
 import { CLI_PERMISSIONS, credentialsFile, tempConfig } from "./_cli.ts";
 import { startServer, type TestServer } from "./_server.ts";
@@ -104,6 +106,8 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
   await requireTmux();
   let server: TestServer = await startServer();
   const config = await tempConfig();
+  const downloads = await Deno.makeTempDir({ prefix: "chat-downloads-" });
+  const uploads = await Deno.makeTempDir({ prefix: "chat-uploads-" });
   const tmux = new Tmux();
   const alice = await newUser(server.url, "alice");
   const aliceName = (await alice.me()).username;
@@ -114,6 +118,7 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
   const cli = [
     "env",
     `XDG_CONFIG_HOME=${shellQuote(config)}`,
+    `CHAT_DOWNLOAD_DIR=${shellQuote(downloads)}`,
     "TERM=xterm-256color",
     shellQuote(Deno.execPath()),
     "run",
@@ -300,6 +305,68 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
       await tmux.waitFor("mine deleted", (s) => s.includes(`${aliceName}: message deleted`));
     });
 
+    await t.step("/upload sends a file, /download saves it byte for byte", async () => {
+      const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+      const bytes = new Uint8Array(600_000);
+      for (let i = 0; i < bytes.length; i += 65536) {
+        crypto.getRandomValues(bytes.subarray(i, i + 65536));
+      }
+      bytes.set([0, 1, 2, 3], 0);
+      await Deno.writeFile(`${uploads}/report 2024.bin`, bytes);
+      await tmux.press("C-u");
+      // Tab completes the path, escaping its space.
+      await tmux.type(`/upload ${uploads}/rep`);
+      await tmux.press("Tab");
+      await tmux.waitFor("completed", (s) => lines(s)[29].endsWith("report\\ 2024.bin"));
+      await tmux.type("the numbers");
+      await tmux.press("Enter");
+      let sent: Message | undefined;
+      await waitFor("the upload", async () => {
+        sent = (await bob.messages(general.id)).messages.find((m) => m.text === "the numbers");
+        return sent !== undefined;
+      });
+      assert.equal(sent!.files?.[0].name, "report 2024.bin");
+      assert.equal(sent!.files?.[0].sha256, sha256(bytes));
+      const marker = `${aliceName}: the numbers [file: report 2024.bin 586 KB /download ${
+        sent!.seq
+      }]`;
+      let screen = await tmux.waitFor("the file marker", (s) => s.includes(marker));
+      assert.ok(!screen.includes("↑ report"), "the upload is over");
+      await tmux.type(`/download ${sent!.seq}`);
+      await tmux.press("Enter");
+      await tmux.waitFor(
+        "saved",
+        (s) => s.includes(`Saved report 2024.bin (586 KB) to ${downloads}/report 2024.bin`),
+      );
+      assert.equal(sha256(await Deno.readFile(`${downloads}/report 2024.bin`)), sha256(bytes));
+      // Again: a new name, the first one is kept.
+      await tmux.type(`/download ${sent!.seq}`);
+      await tmux.press("Enter");
+      await tmux.waitFor("saved again", (s) => s.includes(`${downloads}/report 2024 (1).bin`));
+      // Another's message of two files: each has its number.
+      const text = new TextEncoder().encode("plain text\n");
+      const a = await bob.upload("a.txt", text);
+      const b = await bob.upload("second file.txt", new TextEncoder().encode("second\n"));
+      const two = await bob.send(general.id, "", undefined, { files: [a.id, b.id] });
+      screen = await tmux.waitFor(
+        "two markers",
+        (s) =>
+          s.includes(
+            `${bobName}: [file: a.txt 11 B /download ${two.seq} 1] ` +
+              `[file: second file.txt 7 B /download ${two.seq} 2]`,
+          ),
+      );
+      await tmux.type(`/download ${two.seq} 2`);
+      await tmux.press("Enter");
+      await tmux.waitFor("the second", (s) => s.includes(`${downloads}/second file.txt`));
+      assert.equal(await Deno.readTextFile(`${downloads}/second file.txt`), "second\n");
+      await tmux.type(`/download ${two.seq} 3`);
+      await tmux.press("Enter");
+      await tmux.waitFor("no third", (s) => s.includes(`Message #${two.seq} has 2 files`));
+      const names = [...Deno.readDirSync(downloads)].map((e) => e.name).sort();
+      assert.deepEqual(names, ["report 2024 (1).bin", "report 2024.bin", "second file.txt"]);
+    });
+
     await t.step("offline: the status says so, typed text is kept, sends go out once", async () => {
       await server.stop();
       await tmux.waitFor("offline", (s) => s.includes("offline – reconnecting…"));
@@ -396,5 +463,7 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
     await tmux.kill();
     await server.stop();
     await Deno.remove(config, { recursive: true });
+    await Deno.remove(downloads, { recursive: true });
+    await Deno.remove(uploads, { recursive: true });
   }
 });

@@ -8,6 +8,7 @@ import type { Context } from "../context.ts";
 import { describeError, EXIT } from "../errors.ts";
 import { stylerFromEnv } from "./colors.ts";
 import { complete } from "./complete.ts";
+import { pathCompletions } from "./file_actions.ts";
 import { InputLine } from "./input_line.ts";
 import type { Key } from "./keys.ts";
 import { Model, STATUS } from "./model.ts";
@@ -217,10 +218,17 @@ export class App {
 
   #requestQuit(): void {
     const pending = this.model.outbox.length;
-    if (pending && !this.#quitWarned) {
+    const moving = this.model.transfers.length;
+    if ((pending || moving) && !this.#quitWarned) {
       this.#quitWarned = true;
       const what = pending === 1 ? "1 message is" : `${pending} messages are`;
-      this.model.notice(`${what} not sent yet: quit again to drop it all`, { level: "error" });
+      const files = moving === 1 ? "1 file is" : `${moving} files are`;
+      const text = pending && moving
+        ? `${what} not sent yet and ${files} still moving`
+        : pending
+        ? `${what} not sent yet`
+        : `${files} still uploading or downloading`;
+      this.model.notice(`${text}: quit again to drop it all`, { level: "error" });
       return;
     }
     this.#quit?.();
@@ -264,7 +272,12 @@ export class App {
       .filter((r) => r.kind !== "direct")
       .map((r) => r.name)
       .concat(model.directory);
-    const result = complete(this.line.text, { commands: SLASH_NAMES, rooms, users: [...users] });
+    const result = complete(this.line.text, {
+      commands: SLASH_NAMES,
+      rooms,
+      users: [...users],
+      paths: (typed) => pathCompletions(typed),
+    });
     if (!result) return;
     this.line.set(result.text);
     if (result.matches.length) model.notice(result.matches.join("  "));

@@ -18,6 +18,7 @@ export interface Styler {
   red: string;
   yellow: string;
   green: string;
+  cyan: string;
   reset: string;
 }
 
@@ -56,6 +57,7 @@ export function createStyler(
     red: color ? sgr("31") : "",
     yellow: color ? sgr("33") : "",
     green: color ? sgr("32") : "",
+    cyan: color ? sgr("36") : "",
     reset: sgr("0"),
   };
 }

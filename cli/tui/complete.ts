@@ -1,8 +1,9 @@
 /**
  * @module Tab completion of the input line: command names after `/`, room names
  * after `/join`, emoji shortcodes (`:tada:`) after `/react` and `/unreact`,
- * usernames elsewhere (with `: ` when addressing someone at the start of a line).
- * Pure: the app gives it the line and the candidates.
+ * usernames elsewhere (with `: ` when addressing someone at the start of a line),
+ * local paths after `/upload`. Pure: the app gives it the line and the candidates
+ * (the paths through a function, as they depend on what is typed).
  */
 
 import { SHORTCODE_NAMES } from "../emoji.ts";
@@ -11,6 +12,11 @@ export interface Candidates {
   commands: string[];
   rooms: string[];
   users: string[];
+  /**
+   * Paths that complete a typed one (`~/Doc` → `~/Documents/`, spaces escaped,
+   * directories ending with `/`).
+   */
+  paths?(typed: string): string[];
 }
 
 export interface Completion {
@@ -31,8 +37,33 @@ function commonPrefix(words: string[]): string {
   return prefix;
 }
 
+/** The path typed after `/upload` (escaped spaces included), when the cursor is in it. */
+const UPLOAD_PATH_RE = /^(\s*\/(?:upload|up)[ \t]+)((?:\\.|[^\s\\])*)$/i;
+
+function completePath(before: string, typed: string, found: string[]): Completion | undefined {
+  if (!found.length) return undefined;
+  if (found.length === 1) {
+    return { text: before + found[0] + (found[0].endsWith("/") ? "" : " "), matches: [] };
+  }
+  // Paths are case-sensitive: the common prefix is too.
+  let prefix = found[0];
+  for (const path of found.slice(1)) {
+    let i = 0;
+    while (i < prefix.length && prefix[i] === path[i]) i++;
+    prefix = prefix.slice(0, i);
+  }
+  const names = found.map((p) =>
+    p.replace(/\/$/, "").split("/").pop()! + (p.endsWith("/") ? "/" : "")
+  );
+  return { text: before + (prefix.length > typed.length ? prefix : typed), matches: names.sort() };
+}
+
 /** Completes the last word of `text` (the cursor is at its end). */
 export function complete(text: string, candidates: Candidates): Completion | undefined {
+  const upload = UPLOAD_PATH_RE.exec(text);
+  if (upload && candidates.paths) {
+    return completePath(upload[1], upload[2], candidates.paths(upload[2]));
+  }
   const start = text.search(/\S*$/);
   const word = text.slice(start);
   const before = text.slice(0, start);

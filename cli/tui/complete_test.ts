@@ -36,3 +36,27 @@ Deno.test("complete() offers emoji shortcodes after /react, keeping a dash", () 
   // Not a shortcode: usernames as anywhere else.
   assert.deepEqual(complete("/react bo", C), { text: "/react bob ", matches: [] });
 });
+
+Deno.test("complete() completes local paths after /upload, escaped, case-sensitively", () => {
+  const files = ["~/Documents/", "~/Downloads/", "my\\ report.pdf", "notes.txt"];
+  const paths = (typed: string) => files.filter((f) => f.startsWith(typed));
+  const P = { ...C, paths };
+  assert.deepEqual(complete("/upload no", P), { text: "/upload notes.txt ", matches: [] });
+  assert.deepEqual(complete("/upload my", P), { text: "/upload my\\ report.pdf ", matches: [] });
+  // A directory ends with / and no space, to go on typing in it.
+  assert.deepEqual(complete("/upload ~/Doc", P), { text: "/upload ~/Documents/", matches: [] });
+  assert.deepEqual(complete("/upload ~/D", P), {
+    text: "/upload ~/Do",
+    matches: ["Documents/", "Downloads/"],
+  });
+  assert.equal(complete("/upload zz", P), undefined);
+  // The caption after the path completes names as anywhere else.
+  assert.deepEqual(complete("/upload notes.txt for al", P), {
+    text: "/upload notes.txt for al",
+    matches: ["albert", "alice"],
+  });
+  assert.deepEqual(complete("/up", { ...P, commands: ["upload"] }), {
+    text: "/upload ",
+    matches: [],
+  });
+});

@@ -16,6 +16,7 @@
 import type { ConnectionState } from "../../lib/client/socket.ts";
 import { replyRefOf, Timeline } from "../../lib/client/timeline.ts";
 import {
+  type FileInfo,
   type Member,
   type Message,
   type ReplyRef,
@@ -64,6 +65,19 @@ export interface Outgoing {
   createdAt: number;
   /** The seq of the message this one answers. */
   replyTo?: number;
+  /** Uploads it carries (its text may then be empty). */
+  files?: FileInfo[];
+  /** What goes back to the input line if it is refused (default: its text). */
+  restore?: string;
+}
+
+/** An upload or a download under way, shown in the status bar. */
+export interface Transfer {
+  up: boolean;
+  name: string;
+  done: number;
+  total?: number;
+  startedAt: number;
 }
 
 export type Connection = ConnectionState | "logged-out" | "ended";
@@ -85,6 +99,8 @@ export class Model {
   current = STATUS;
   status: Entry[] = [];
   outbox: Outgoing[] = [];
+  /** Uploads and downloads under way, oldest first. */
+  transfers: Transfer[] = [];
   /** Rows scrolled up from the bottom of the transcript. */
   scroll = 0;
   /** The oldest message held is on screen (set when drawing). */

@@ -12,7 +12,8 @@
 
 import type { ChatSocket } from "../../lib/client/socket.ts";
 import { FrameRequestError } from "../../lib/client/socket.ts";
-import { validateMessageText } from "../../lib/protocol/validate.ts";
+import type { FileInfo } from "../../lib/protocol/types.ts";
+import { validateCaption, validateMessageText } from "../../lib/protocol/validate.ts";
 import { sanitizeLine } from "../sanitize.ts";
 import type { Model, Outgoing } from "./model.ts";
 
@@ -36,16 +37,24 @@ export class Outbox {
   }
 
   /**
-   * Queues a message for a room (`replyTo`: answering that seq) and starts
-   * delivering it. Throws on invalid text.
+   * Queues a message for a room (`replyTo`: answering that seq; `files`: uploads
+   * it carries, when its text may be empty) and starts delivering it. Throws on
+   * invalid text. `restore`: what the input line gets back if it is refused.
    */
-  add(roomId: string, text: string, options: { replyTo?: number } = {}): void {
+  add(
+    roomId: string,
+    text: string,
+    options: { replyTo?: number; files?: FileInfo[]; restore?: string } = {},
+  ): void {
+    const files = options.files?.length ? options.files : undefined;
     const out: Outgoing = {
       clientId: crypto.randomUUID(),
       roomId,
-      text: validateMessageText(text),
+      text: files ? validateCaption(text) : validateMessageText(text),
       createdAt: Date.now(),
       ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+      ...(files ? { files } : {}),
+      ...(options.restore !== undefined ? { restore: options.restore } : {}),
     };
     this.#model.outbox.push(out);
     this.deliver(out);
@@ -61,7 +70,11 @@ export class Outbox {
     if (!socket || socket.state === "closed") return;
     const model = this.#model;
     const drop = () => model.outbox = model.outbox.filter((o) => o !== out);
-    const options = { clientId: out.clientId, replyTo: out.replyTo };
+    const options = {
+      clientId: out.clientId,
+      replyTo: out.replyTo,
+      files: out.files?.map((f) => f.id),
+    };
     socket.send(out.roomId, out.text, options).then((message) => {
       drop();
       model.addMessages(out.roomId, [message]);
@@ -75,7 +88,7 @@ export class Outbox {
       } else if (err instanceof FrameRequestError) {
         drop();
         model.notice(`Not sent: ${sanitizeLine(err.message)}`, { level: "error" });
-        this.#hooks.restore(out.text);
+        this.#hooks.restore(out.restore ?? out.text);
       } else if (socket.state !== "closed") {
         // No answer in time: still ours to deliver, with the same clientId.
         this.deliver(out);

@@ -14,6 +14,7 @@ import {
   loadCredentials,
   saveCredentials,
 } from "../config.ts";
+import { defaultDownloadDir, FileActions } from "./file_actions.ts";
 import { MessageActions } from "./message_actions.ts";
 import { type Model, STATUS } from "./model.ts";
 import { Outbox } from "./outbox.ts";
@@ -38,6 +39,8 @@ export class ChatSession {
   readonly api: ChatApi;
   /** Edit, delete, react to and reply to the messages on screen. */
   readonly actions: MessageActions;
+  /** Upload and download files (`/upload`, `/download`). */
+  readonly files: FileActions;
   #hooks: SessionHooks;
   #credentialsPath: string;
   #credentials?: Credentials;
@@ -50,7 +53,10 @@ export class ChatSession {
   #loggingOut = false;
   #outbox: Outbox;
 
-  constructor(model: Model, options: { credentialsPath: string; hooks: SessionHooks }) {
+  constructor(
+    model: Model,
+    options: { credentialsPath: string; hooks: SessionHooks; downloadDir?: () => string },
+  ) {
     this.model = model;
     this.api = new ChatApi(model.server);
     this.#credentialsPath = options.credentialsPath;
@@ -70,6 +76,19 @@ export class ChatSession {
         this.model.scroll = 0;
         this.#outbox.add(roomId, text, { replyTo });
       },
+    });
+    this.files = new FileActions(model, {
+      api: () => {
+        if (!this.#credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
+        return this.api;
+      },
+      send: (roomId, text, files, restore) => {
+        if (!this.#credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
+        this.model.scroll = 0;
+        this.#outbox.add(roomId, text, { files, restore });
+      },
+      changed: () => this.#hooks.changed(),
+      downloadDir: options.downloadDir ?? (() => defaultDownloadDir()),
     });
   }
 
@@ -142,6 +161,7 @@ export class ChatSession {
   }
 
   close(): void {
+    this.files.abortAll();
     this.#disconnect();
   }
 

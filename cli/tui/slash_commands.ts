@@ -18,6 +18,7 @@ import { truncate } from "../width.ts";
 import { matchRooms, resolveRoom } from "../resolve_room.ts";
 import { sanitizeLine } from "../sanitize.ts";
 import { sortMembers } from "../commands/rooms.ts";
+import { expandHome, parseDownloadArgs, splitPathArg } from "./file_actions.ts";
 import type { ChatSession } from "./session.ts";
 
 export interface SlashContext {
@@ -259,6 +260,24 @@ function reply(_args: string[], ctx: SlashContext, raw: string): void {
   ctx.session.actions.reply(ctx.session.actions.pick(n), text);
 }
 
+/**
+ * `/upload PATH [caption]`. Like every command it runs beside the input line, so
+ * typing and chatting go on while it uploads (progress in the status bar); the
+ * message goes out when the upload is done.
+ */
+async function upload(_args: string[], ctx: SlashContext, raw: string): Promise<void> {
+  needLogin(ctx);
+  const { path, rest } = splitPathArg(raw);
+  if (!path) throw new ChatError("bad_request", "Usage: /upload PATH [TEXT]");
+  await ctx.session.files.upload(expandHome(path, Deno.env.get("HOME")), rest, `/upload ${raw}`);
+}
+
+async function download(args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const { seq, index } = parseDownloadArgs(args);
+  await ctx.session.files.download(seq, index);
+}
+
 function help(_args: string[], ctx: SlashContext): void {
   notice(ctx, "Commands:");
   const rows = Object.values(COMMANDS).map((c) => [c.usage, c.summary]);
@@ -266,6 +285,8 @@ function help(_args: string[], ctx: SlashContext): void {
   notice(ctx, "Plain text is sent to the room on screen; start it with // to send a /.");
   notice(ctx, "N counts back from the newest message (default 1; /edit, /delete: mine).");
   notice(ctx, "EMOJI is an emoji or a :shortcode: such as :+1: (Tab completes them).");
+  notice(ctx, "Files show as [file: NAME SIZE /download SEQ]; they are saved in the current");
+  notice(ctx, "  directory (or $CHAT_DOWNLOAD_DIR), never over a file: report (1).pdf.");
   notice(ctx, "Keys: Ctrl-N/Ctrl-P or Alt-1…9 switch rooms, PgUp/PgDn scroll, ↑/↓ recall,");
   notice(ctx, "  Alt-Enter new line, Tab completes, Ctrl-C clears the line, Ctrl-D quits.");
 }
@@ -321,6 +342,18 @@ const COMMANDS: Record<string, SlashCommand> = {
     run: (args, ctx) => react(args, ctx, false),
   },
   reply: { usage: "/reply [N] TEXT", summary: "answer a message", min: 1, run: reply },
+  upload: {
+    usage: "/upload PATH [TEXT]",
+    summary: "send a file (TEXT: its caption; Tab completes paths)",
+    min: 1,
+    run: upload,
+  },
+  download: {
+    usage: "/download SEQ [N]",
+    summary: "save the files of message SEQ (N: only its N-th)",
+    min: 1,
+    run: download,
+  },
   help: { usage: "/help", summary: "this help", run: help },
   quit: { usage: "/quit", summary: "leave the client", run: (_, ctx) => ctx.quit() },
 };
@@ -337,6 +370,8 @@ const ALIASES: Record<string, string> = {
   h: "help",
   del: "delete",
   re: "reply",
+  up: "upload",
+  dl: "download",
 };
 
 /** The command names, for completion. */

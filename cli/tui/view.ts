@@ -9,15 +9,17 @@
  * the terminal.
  */
 
-import type { Message, ReplyRef } from "../../lib/protocol/types.ts";
+import type { FileInfo, Message, ReplyRef } from "../../lib/protocol/types.ts";
 import {
   DELETED_TEXT,
+  fileMarker,
   formatClock,
   plural,
   reactionChips,
   replyLine,
   roomLabel,
 } from "../format.ts";
+import { compactProgress } from "../progress.ts";
 import { sanitizeLine, sanitizeLines } from "../sanitize.ts";
 import { displayWidth, padEnd, truncate, wrap } from "../width.ts";
 import { stripStyles, type Styler } from "./colors.ts";
@@ -95,9 +97,12 @@ interface Token {
 function appendTokens(rows: string[], tokens: Token[], indent: number, columns: number): void {
   for (const token of tokens) {
     const width = displayWidth(token.plain);
-    const last = displayWidth(stripStyles(rows[rows.length - 1]));
-    if (last + 1 + width <= columns) {
-      rows[rows.length - 1] += ` ${token.styled}`;
+    const row = stripStyles(rows[rows.length - 1]);
+    // After a head with no text (a message of files only) the space is there already.
+    const gap = row.endsWith(" ") ? 0 : 1;
+    const last = displayWidth(row);
+    if (last + gap + width <= columns) {
+      rows[rows.length - 1] += `${gap ? " " : ""}${token.styled}`;
     } else {
       const at = Math.min(indent, Math.max(0, columns - width));
       rows.push(
@@ -107,9 +112,31 @@ function appendTokens(rows: string[], tokens: Token[], indent: number, columns: 
   }
 }
 
-/** `(edited)` and the reactions (`[👍 2* ❤️ 1]`, mine in bold) of a message. */
-function suffixTokens(m: Message, model: Model, s: Styler): Token[] {
-  const tokens: Token[] = [];
+/**
+ * The command that saves file `index` of message `seq`: `/download 3`, or
+ * `/download 3 2` when the message has several files.
+ */
+export function downloadRef(seq: number, index: number, count: number): string {
+  return count > 1 ? `/download ${seq} ${index + 1}` : `/download ${seq}`;
+}
+
+/** `[file: report.pdf 1.2 MB /download 3]` for each file (no command while not stored). */
+function fileTokens(
+  files: FileInfo[],
+  seq: number | undefined,
+  s: Styler,
+  width: number,
+): Token[] {
+  return files.map((file, i) => {
+    const ref = seq === undefined ? "" : downloadRef(seq, i, files.length);
+    const plain = fileMarker(file, ref, width);
+    return { plain, styled: `${s.cyan}${plain}${s.reset}` };
+  });
+}
+
+/** Its files, `(edited)` and the reactions (`[👍 2* ❤️ 1]`, mine in bold) of a message. */
+function suffixTokens(m: Message, model: Model, s: Styler, width: number): Token[] {
+  const tokens: Token[] = fileTokens(m.files ?? [], m.seq, s, width);
   if (m.editedAt) tokens.push({ plain: "(edited)", styled: `${s.dim}(edited)${s.reset}` });
   const chips = reactionChips(m, model.user?.id);
   chips.forEach((chip, i) => {
@@ -142,7 +169,7 @@ function messageRows(
   if (m.deleted) return itemRows({ plain, styled }, DELETED_TEXT, columns, s.dim, s.reset);
   const rows = itemRows({ plain, styled }, m.text, columns);
   const indent = displayWidth(plain);
-  appendTokens(rows, suffixTokens(m, model, s), indent, columns);
+  appendTokens(rows, suffixTokens(m, model, s, columns - indent), indent, columns);
   const quote = marker ? undefined : model.quoteOf(m);
   if (quote) rows.unshift(replyRow(quote, indent, columns, s));
   return rows;
@@ -184,7 +211,10 @@ function pendingRows(out: Outgoing, model: Model, columns: number, s: Styler): s
   const marker = `(${state})`;
   appendTokens(
     rows,
-    [{ plain: marker, styled: `${s.dim}${marker}${s.reset}` }],
+    [
+      ...fileTokens(out.files ?? [], undefined, s, columns - displayWidth(plain)),
+      { plain: marker, styled: `${s.dim}${marker}${s.reset}` },
+    ],
     displayWidth(plain),
     columns,
   );
@@ -283,6 +313,10 @@ function titleText(model: Model): string {
 function statusText(model: Model, now: number): string {
   const view = model.view;
   const parts = [view ? roomLabel(view.room) : "(status)", CONNECTION_TEXT[model.connection]];
+  for (const t of model.transfers.slice(0, 2)) {
+    parts.push(compactProgress({ ...t, elapsedMs: now - t.startedAt }));
+  }
+  if (model.transfers.length > 2) parts.push(`+${model.transfers.length - 2} more`);
   const active = model.activity().map((v) => `${roomLabel(v.room)}(${v.unread})`);
   if (active.length) parts.push(`act: ${active.join(" ")}`);
   const typing = typingText(model.typers(model.current, now));

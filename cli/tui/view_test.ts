@@ -219,3 +219,47 @@ Deno.test("renderFrame() shows what a pending reply answers", () => {
   assert.equal(rows[SIZE.rows - 4], "          ↪ bob: question?");
   assert.equal(rows[SIZE.rows - 3], "--:-- me: answer (sending…)");
 });
+
+function fileInfo(id: string, name: string, size: number) {
+  return { id, name, size, type: "application/pdf", url: `/api/files/${id}/x`, sha256: "" };
+}
+
+Deno.test("renderFrame() shows files as [file: NAME SIZE /download SEQ [N]] markers", () => {
+  const model = setup();
+  model.addMessages("r1", [
+    { ...msg(1, "the report"), files: [fileInfo("f1", "report.pdf", 1229)] },
+    { ...msg(2, ""), files: [fileInfo("f2", "a.txt", 10), fileInfo("f3", "\x1b[2Jb.txt", 2048)] },
+  ]);
+  const { rows } = plain(model, new InputLine(), { columns: 100, rows: 12 });
+  assert.ok(
+    rows.includes("09:01 bob: the report [file: report.pdf 1.2 KB /download 1]"),
+    rows.join("\n"),
+  );
+  assert.ok(
+    rows.includes(
+      "09:02 bob: [file: a.txt 10 B /download 2 1] [file: ^[[2Jb.txt 2 KB /download 2 2]",
+    ),
+    rows.join("\n"),
+  );
+  // Narrow: each marker goes on a row of its own under the text, its name cut to fit.
+  const narrow = plain(model, new InputLine(), { columns: 46, rows: 12 }).rows;
+  const at = narrow.findIndex((r) => r.startsWith("09:02 bob: [file: a.txt 10 B /download 2 1]"));
+  assert.equal(narrow[at + 1], "           [file: ^[[….txt 2 KB /download 2 2]");
+  for (const row of narrow) assert.ok(displayWidth(row) <= 46, row);
+});
+
+Deno.test("renderFrame() shows a pending file message and transfers in the status bar", () => {
+  const model = setup();
+  model.outbox.push({
+    clientId: "c",
+    roomId: "r1",
+    text: "",
+    createdAt: 0,
+    files: [fileInfo("f1", "report.pdf", 1229)],
+  });
+  model.transfers.push({ up: true, name: "big.iso", done: 512, total: 2048, startedAt: 0 });
+  model.transfers.push({ up: false, name: "c.bin", done: 10, total: 10, startedAt: 0 });
+  const { rows } = plain(model, new InputLine(), { columns: 100, rows: 12 });
+  assert.equal(rows[12 - 3], "--:-- me: [file: report.pdf 1.2 KB] (sending…)");
+  assert.match(rows[12 - 2], /^ #general │ online │ ↑ big\.iso 25% │ ↓ c\.bin 100% │ me@/);
+});
