@@ -1,8 +1,8 @@
 /**
- * @module The one EXIF tag kept from a JPEG: Orientation (0x0112 in IFD0), read
- * from the TIFF structure of an APP1 "Exif" segment, and written back as a minimal
- * APP1 holding nothing else, so browsers still turn phone photos upright while GPS,
- * camera, maker notes and the embedded thumbnail are gone.
+ * @module The one EXIF tag kept: Orientation (0x0112 in IFD0), read from the TIFF
+ * structure of a JPEG's APP1 "Exif" segment or a PNG's eXIf chunk, and written
+ * back as a minimal one holding nothing else, so browsers still turn phone photos
+ * upright while GPS, camera, maker notes and the embedded thumbnail are gone.
  */
 
 const ORIENTATION_TAG = 0x0112;
@@ -39,24 +39,31 @@ export function readOrientation(tiff: Uint8Array): number {
 }
 
 /**
- * A whole APP1 segment (marker and length included): "Exif\0\0", a big-endian TIFF
- * header and an IFD0 holding only Orientation.
+ * A minimal TIFF structure: a big-endian header and an IFD0 holding only
+ * Orientation. PNG's eXIf chunk holds it as it is; JPEG's APP1 after "Exif\0\0".
  */
+export function orientationTiff(orientation: number): Uint8Array {
+  const tiff = new Uint8Array(26);
+  const view = new DataView(tiff.buffer);
+  tiff.set([0x4d, 0x4d], 0); // "MM"
+  view.setUint16(2, 42);
+  view.setUint32(4, 8); // IFD0 right after the header
+  view.setUint16(8, 1); // one entry
+  view.setUint16(10, ORIENTATION_TAG);
+  view.setUint16(12, TYPE_SHORT);
+  view.setUint32(14, 1);
+  view.setUint16(18, orientation);
+  view.setUint32(22, 0); // no next IFD
+  return tiff;
+}
+
+/** A whole JPEG APP1 segment (marker and length included) around orientationTiff(). */
 export function orientationSegment(orientation: number): Uint8Array {
-  const segment = new Uint8Array(36);
-  const view = new DataView(segment.buffer);
-  view.setUint16(0, 0xffe1);
-  view.setUint16(2, segment.length - 2);
+  const tiff = orientationTiff(orientation);
+  const segment = new Uint8Array(10 + tiff.length);
+  new DataView(segment.buffer).setUint16(0, 0xffe1);
+  new DataView(segment.buffer).setUint16(2, segment.length - 2);
   segment.set([0x45, 0x78, 0x69, 0x66, 0, 0], 4); // "Exif\0\0"
-  const tiff = 10;
-  segment.set([0x4d, 0x4d], tiff); // "MM"
-  view.setUint16(tiff + 2, 42);
-  view.setUint32(tiff + 4, 8); // IFD0 right after the header
-  view.setUint16(tiff + 8, 1); // one entry
-  view.setUint16(tiff + 10, ORIENTATION_TAG);
-  view.setUint16(tiff + 12, TYPE_SHORT);
-  view.setUint32(tiff + 14, 1);
-  view.setUint16(tiff + 18, orientation);
-  view.setUint32(tiff + 22, 0); // no next IFD
+  segment.set(tiff, 10);
   return segment;
 }

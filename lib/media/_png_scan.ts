@@ -1,12 +1,15 @@
 /**
  * @module PNG's scanner: checks the signature and that IHDR comes first (the
  * dimensions, known from the first 29 bytes), drops the chunks that carry metadata
- * (eXIf, tEXt, zTXt, iTXt, tIME), keeps the rest, and ends at IEND. Each chunk has
+ * (eXIf, tEXt, zTXt, iTXt, tIME), keeps the rest, and ends at IEND. As for JPEG,
+ * an eXIf's Orientation is kept in a minimal eXIf of its own: Chromium applies it. Each chunk has
  * its own CRC, so dropping whole chunks leaves the others valid. CRCs are not
  * checked here: the decoder does that.
  */
 
 import { ascii, ByteMachine, ImageError, u32be } from "./_byte_machine.ts";
+import { pngChunk } from "./_crc32.ts";
+import { orientationTiff, readOrientation } from "./_exif.ts";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -19,9 +22,13 @@ const COLOUR_TYPES = new Set([0, 2, 3, 4, 6]);
 
 const MAX_CHUNK_LENGTH = 0x7fff_ffff;
 
+/** The largest eXIf read for its orientation (a JPEG's APP1 holds at most as much). */
+const MAX_EXIF_READ = 65_536;
+
 export class PngScanner extends ByteMachine {
   #chunks = 0;
   #sawImageData = false;
+  #sawExif = false;
 
   constructor() {
     super("Image is truncated: no PNG end chunk (IEND)");
@@ -44,6 +51,7 @@ export class PngScanner extends ByteMachine {
       if (this.#chunks++ === 0 && (type !== "IHDR" || length !== 13)) {
         throw new ImageError("PNG is malformed: the first chunk is not IHDR");
       }
+      if (type === "eXIf" && !this.#sawExif && length <= MAX_EXIF_READ) return this.#exif(length);
       if (DROPPED.has(type)) return this.skip(length + 4, () => this.#nextChunk());
       this.emit(header);
       if (type === "IHDR") return this.need(length, (data) => this.#header(data));
@@ -74,6 +82,20 @@ export class PngScanner extends ByteMachine {
     };
     this.emit(data);
     this.pass(4, () => this.#nextChunk()); // the CRC
+  }
+
+  /**
+   * eXIf: dropped, but its orientation (which browsers apply to PNGs too) is
+   * written back in a minimal eXIf of its own.
+   */
+  #exif(length: number): void {
+    this.#sawExif = true;
+    this.need(length, (tiff) => {
+      const orientation = readOrientation(tiff);
+      if (this.facts) this.facts.orientation = orientation;
+      if (orientation !== 1) this.emit(pngChunk("eXIf", orientationTiff(orientation)));
+      this.skip(4, () => this.#nextChunk()); // the CRC
+    });
   }
 
   protected override checkEnd(): void {

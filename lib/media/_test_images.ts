@@ -7,6 +7,9 @@
 
 import photon from "@silvia-odwyer/photon-node";
 import { ImageScanner, type ScannedType } from "./image_scan.ts";
+import { pngChunk } from "./_crc32.ts";
+
+export { pngChunk };
 
 const encoder = new TextEncoder();
 
@@ -88,28 +91,6 @@ export function decode(bytes: Uint8Array): { width: number; height: number; pixe
 }
 
 // --- PNG ---
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-export function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const chunk = new Uint8Array(12 + data.length);
-  const view = new DataView(chunk.buffer);
-  view.setUint32(0, data.length);
-  chunk.set(text(type), 4);
-  chunk.set(data, 8);
-  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
-  return chunk;
-}
 
 /** The chunks of a PNG, each whole (length, type, data, CRC). */
 export function pngChunks(png: Uint8Array): { type: string; bytes: Uint8Array }[] {

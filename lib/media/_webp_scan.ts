@@ -98,9 +98,12 @@ export class WebpScanner extends ByteMachine {
     if (data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a) {
       throw new ImageError("WebP is malformed: bad VP8 start code");
     }
+    const width = u16le(data, 6) & 0x3fff;
+    const height = u16le(data, 8) & 0x3fff;
+    if (width === 0 || height === 0) throw new ImageError("WebP is malformed: a 0-pixel frame");
     this.facts ??= {
-      width: u16le(data, 6) & 0x3fff,
-      height: u16le(data, 8) & 0x3fff,
+      width,
+      height,
       orientation: 1,
       animated: false,
       hasAlpha: false,

@@ -177,24 +177,54 @@ Deno.test("JPEG: COM and APPn between progressive scans are dropped too", () => 
   assert.equal(decode(output).height, 16);
 });
 
-Deno.test("JPEG: fill bytes before markers are accepted and bytes after EOI are dropped", () => {
-  const eoi = PLAIN_JPEG.length - 2;
-  const input = concat(
-    PLAIN_JPEG.subarray(0, 2),
+/** `jpeg` with fill bytes (extra 0xFF) before its first marker and before EOI. */
+function withFillBytes(jpeg: Uint8Array): Uint8Array {
+  const eoi = jpeg.length - 2;
+  return concat(
+    jpeg.subarray(0, 2),
     new Uint8Array([0xff, 0xff]),
-    PLAIN_JPEG.subarray(2, eoi),
+    jpeg.subarray(2, eoi),
     new Uint8Array([0xff, 0xff, 0xff]),
-    PLAIN_JPEG.subarray(eoi),
-    text("PK\x03\x04 a polyglot's zip"),
+    jpeg.subarray(eoi),
   );
+}
+
+Deno.test("JPEG: fill bytes before markers are accepted and bytes after EOI are dropped", () => {
+  const input = concat(withFillBytes(PLAIN_JPEG), text("PK\x03\x04 a polyglot's zip"));
   const { output } = scan("image/jpeg", input);
   assert.deepEqual(output.subarray(-2), new Uint8Array([0xff, 0xd9]));
   assert.ok(!includes(output, "PK"));
   assert.deepEqual(decode(output).pixels, decode(PLAIN_JPEG).pixels);
 });
 
+Deno.test("JPEG: APP0 JFIF is kept without its thumbnail; other APP0s go", () => {
+  assert.equal(PLAIN_JPEG[3], 0xe0);
+  const afterApp0 = 4 + ((PLAIN_JPEG[4] << 8) | PLAIN_JPEG[5]);
+  const jfif = concat(text("JFIF\0\x01\x02\0\0\x01\0\x01\x02\x01"), text("secret")); // a 2×1 thumbnail
+  const input = concat(
+    PLAIN_JPEG.subarray(0, 2),
+    jpegSegment(0xe0, jfif),
+    jpegSegment(0xe0, text("JFXX\0\x13secret thumbnail")),
+    PLAIN_JPEG.subarray(afterApp0),
+  );
+  const { output } = scan("image/jpeg", input);
+  assertNoMetadata(output);
+  assert.deepEqual(
+    output.subarray(0, 20),
+    concat(
+      PLAIN_JPEG.subarray(0, 2),
+      new Uint8Array([0xff, 0xe0, 0, 16]),
+      jfif.subarray(0, 12),
+      new Uint8Array([0, 0]),
+    ),
+  );
+  assert.ok(!includes(output, "JFXX"));
+  assert.deepEqual(decode(output).pixels, decode(PLAIN_JPEG).pixels);
+});
+
 Deno.test("JPEG: any split of the input gives the same output", () => {
   assertSplitsAgree("image/jpeg", jpegWithMetadata("MM", 6));
+  assertSplitsAgree("image/jpeg", withFillBytes(PROGRESSIVE_JPEG));
   assertSplitsAgree("image/jpeg", PROGRESSIVE_JPEG);
 });
 
@@ -239,18 +269,31 @@ function pngWithMetadata(): Uint8Array {
 Deno.test("PNG: tEXt, zTXt, iTXt, eXIf and tIME are dropped, other chunks kept", () => {
   const { output, scanner } = scan("image/png", pngWithMetadata());
   assertNoMetadata(output);
+  const chunks = pngChunks(output);
   assert.deepEqual(
-    pngChunks(output).map((chunk) => chunk.type),
-    pngChunks(PLAIN_PNG).map((chunk) => chunk.type).toSpliced(1, 0, "gAMA"),
+    chunks.map((chunk) => chunk.type),
+    pngChunks(PLAIN_PNG).map((chunk) => chunk.type).toSpliced(1, 0, "eXIf", "gAMA"),
   );
+  // Chromium applies a PNG's EXIF orientation: it is kept, alone, in an eXIf of its own.
+  const exif = chunks[1].bytes;
+  assert.equal(exif.length, 12 + 26);
+  assert.equal(readOrientation(exif.subarray(8, -4)), 6);
+  assert.deepEqual(exif, pngChunk("eXIf", exif.subarray(8, -4)), "its CRC is right");
   assert.deepEqual(scanner.facts, {
     width: 20,
     height: 10,
-    orientation: 1,
+    orientation: 6,
     animated: false,
     hasAlpha: true,
   });
   assert.deepEqual(decode(output).pixels, PNG_PIXELS);
+});
+
+Deno.test("PNG: an eXIf with orientation 1 leaves no eXIf", () => {
+  const input = withPngChunks(PLAIN_PNG, [pngChunk("eXIf", exifTiff("II", 1))]);
+  const { output, scanner } = scan("image/png", input);
+  assert.deepEqual(output, PLAIN_PNG);
+  assert.equal(scanner.facts?.orientation, 1);
 });
 
 Deno.test("PNG: a 100000×100000 header is reported from the first 33 bytes", () => {
@@ -452,4 +495,35 @@ Deno.test("WebP: truncated or malformed input is an ImageError", () => {
 
 Deno.test("ImageScanner refuses a type it does not scan", () => {
   assert.throws(() => new ImageScanner("image/svg+xml" as ScannedType), TypeError);
+});
+
+Deno.test("damaged images fail with ImageError only, whatever the damage", () => {
+  const samples: [ScannedType, Uint8Array][] = [
+    ["image/jpeg", jpegWithMetadata("II", 6)],
+    ["image/jpeg", PROGRESSIVE_JPEG],
+    ["image/png", pngWithMetadata()],
+    ["image/gif", encodeGif(8, 6, [FRAME_A, FRAME_B], { loop: true, comment: "c", xmp: "<x/>" })],
+    ["image/webp", webpWithMetadata()],
+  ];
+  let state = 12345;
+  const random = (n: number) => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return state % n;
+  };
+  let refused = 0;
+  for (const [type, original] of samples) {
+    for (let round = 0; round < 400; round++) {
+      const input = original.slice(0, original.length - random(3) * random(original.length));
+      for (let flips = 1 + random(4); flips > 0; flips--) {
+        input[random(input.length)] = random(4) === 0 ? 0xff : random(256);
+      }
+      try {
+        scanChunks(type, randomSplit(input, round + 1, 300));
+      } catch (err) {
+        if (!(err instanceof ImageError)) throw err;
+        refused++;
+      }
+    }
+  }
+  assert.ok(refused > 0);
 });

@@ -6,6 +6,10 @@
  * than JOB_MS, or an image photon cannot decode, answers null: the file is kept,
  * without a thumbnail.
  *
+ * Its timers are unref'd, but a live Deno Worker keeps the process running (the
+ * runtime offers no unref for web Workers), so for up to IDLE_MS after the last
+ * job: shutdown and tests call closeThumbnailer(), as for the password hasher.
+ *
  * Decided: on the server rather than in the browser, so every client (the
  * terminal's uploads too) gets the same thumbnails, and a client cannot send a
  * thumbnail that shows something else than its image.
@@ -42,15 +46,37 @@ const queue: Queued[] = [];
 let nextId = 1;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** Makes a thumbnail fitting 400×400 (aspect kept, never upscaled, upright). */
+/**
+ * Makes a thumbnail fitting 400×400 (THUMB_MAX; aspect kept, never upscaled,
+ * turned upright by `facts.orientation`, transparency on white) in a worker; null
+ * when the image cannot be decoded or it takes over 30 s. Jobs run one at a time,
+ * in order. `bytes`' buffer is handed to the worker when `bytes` spans all of it:
+ * `bytes` is empty afterwards.
+ */
 export function makeThumbnail(
   bytes: Uint8Array,
   facts: { type: string; orientation: number },
 ): Promise<Thumbnail | null> {
   return new Promise((resolve) => {
-    queue.push({ id: nextId++, bytes, orientation: facts.orientation, resolve });
+    queue.push({
+      id: nextId++,
+      bytes: transferable(bytes),
+      orientation: facts.orientation,
+      resolve,
+    });
     pump();
   });
+}
+
+/**
+ * `bytes` itself when it spans the whole of its ArrayBuffer, which is then handed
+ * to the worker (no copy; `bytes` is empty afterwards); otherwise a copy, so that
+ * the rest of a larger buffer stays the caller's.
+ */
+function transferable(bytes: Uint8Array): Uint8Array {
+  const whole = bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength;
+  return whole ? bytes : bytes.slice();
 }
 
 /** Stops the worker (shutdown, tests); queued jobs answer null. */
@@ -107,6 +133,9 @@ function startWorker(): Worker {
         ? { bytes: answer.bytes, type: "image/jpeg", width: answer.width, height: answer.height }
         : null,
     );
+    // photon fails by a Rust panic, after which its WebAssembly instance may have
+    // leaked what it held: the next job gets a fresh worker.
+    if (answer.error !== undefined) stopWorker();
     if (queue.length) pump();
     else {
       idleTimer = setTimeout(stopWorker, IDLE_MS);
