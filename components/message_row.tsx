@@ -15,10 +15,11 @@
  */
 
 import type { ComponentChildren } from "preact";
-import type { Message, Reaction } from "../lib/protocol/types.ts";
+import type { FileInfo, Message, Reaction } from "../lib/protocol/types.ts";
 import { Avatar } from "./avatar.tsx";
 import { type Clock, dayKey, formatFull, formatTime } from "./clock.ts";
 import { cx } from "./_cx.ts";
+import { MessageFiles } from "./message_files.tsx";
 import { MessageText } from "./message_text.tsx";
 
 /** Messages by one person closer than this are grouped under one header. */
@@ -26,7 +27,7 @@ export const GROUP_WINDOW_MS = 5 * 60_000;
 
 export type RowMessage =
   & Pick<Message, "seq" | "userId" | "username" | "text" | "createdAt">
-  & Partial<Pick<Message, "editedAt" | "deleted" | "reactions" | "replyTo">>;
+  & Partial<Pick<Message, "editedAt" | "deleted" | "reactions" | "replyTo" | "files">>;
 
 /** Whether `message` continues the run of `previous` (same author, close in time, same day). */
 export function continuesRun(
@@ -70,6 +71,8 @@ export interface MessageRowProps {
    * others (-1) take focus from ↑/↓ or a click; so do the controls inside them.
    */
   tabIndex?: number;
+  /** Island only: a click on an image thumbnail opens the lightbox. */
+  onOpenFile?: (file: FileInfo, link: HTMLElement) => void;
   /** Briefly marked (jumped to). */
   highlighted?: boolean;
   /** Island only: the action toolbar and its popovers. */
@@ -169,6 +172,7 @@ export function MessageRow(props: MessageRowProps) {
   const full = formatFull(message.createdAt, clock);
   const time = formatTime(message.createdAt, clock);
   const deleted = !!message.deleted;
+  const files = deleted ? undefined : message.files;
   // Roving focus: the controls inside a message are in the tab order only when the
   // message is (one message at a time), so Tab does not walk through every chip.
   const inner = props.tabIndex === -1 ? -1 : undefined;
@@ -222,12 +226,14 @@ export function MessageRow(props: MessageRowProps) {
         )}
         {editor ||
           (deleted ? <p class={cx("text-sm italic", QUIET)}>message deleted</p> : (
-            <div data-text="">
-              <MessageText
-                text={message.text}
-                class={status ? QUIET : "text-gray-800 dark:text-gray-200"}
-              />
-            </div>
+            (message.text || !files?.length) && (
+              <div data-text="">
+                <MessageText
+                  text={message.text}
+                  class={status ? QUIET : "text-gray-800 dark:text-gray-200"}
+                />
+              </div>
+            )
           ))}
         {message.editedAt && !deleted && !editor && (
           <span
@@ -237,6 +243,9 @@ export function MessageRow(props: MessageRowProps) {
           >
             (edited)
           </span>
+        )}
+        {files && files.length > 0 && (
+          <MessageFiles files={files} tabIndex={inner} onOpen={props.onOpenFile} />
         )}
         {!deleted && message.reactions && message.reactions.length > 0 && (
           <Reactions

@@ -5,6 +5,10 @@
  * the field grows with its text, and typing is announced to the room (at most
  * every 2.5 s; the server throttles too). Replying shows the message answered
  * above the field (Escape or × cancels); ↑ in the empty field edits my last message.
+ * Files: the attach button (shown once the page is live) opens the file picker;
+ * the tray above the field shows them uploading (`_attachments.ts`). Send goes
+ * when every file in the tray is uploaded, with the text as their caption (which
+ * may then be empty).
  */
 
 import { useSignal } from "@preact/signals";
@@ -13,7 +17,9 @@ import { MESSAGE_MAX } from "../lib/protocol/limits.ts";
 import { validateMessageText } from "../lib/protocol/validate.ts";
 import { Button } from "../components/button.tsx";
 import { cx } from "../components/_cx.ts";
+import { Icon } from "../components/message_files.tsx";
 import type { ReplyRef } from "../lib/protocol/types.ts";
+import type { Attachments } from "./_attachments.ts";
 
 const TYPING_EVERY_MS = 2_500;
 const MAX_HEIGHT_PX = 160;
@@ -31,12 +37,17 @@ export interface ComposerProps {
   onCancelReply?(): void;
   /** ↑ in the empty field: answers whether there was a message of mine to edit. */
   onEditLast?(): boolean;
+  /** The tray; with it (in the browser) the composer offers to attach files. */
+  attachments?: Attachments;
 }
 
 export function Composer(props: ComposerProps) {
-  const { roomId, target, clientId, onSend, onTyping, replyTo } = props;
+  const { roomId, target, clientId, onSend, onTyping, replyTo, attachments } = props;
   const error = useSignal<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const files = attachments?.count ?? 0;
+  const Tray = attachments?.uploads.value?.Tray;
   const lastTyping = useRef(0);
 
   const resize = () => {
@@ -48,10 +59,11 @@ export function Composer(props: ComposerProps) {
 
   const submit = () => {
     const el = field.current!;
-    if (el.value.trim() === "") return;
-    let text: string;
+    const blank = el.value.trim() === "";
+    if ((blank && !files) || attachments?.ready === false) return;
+    let text = "";
     try {
-      text = validateMessageText(el.value);
+      if (!blank) text = validateMessageText(el.value);
     } catch (err) {
       error.value = (err as Error).message;
       return;
@@ -99,14 +111,42 @@ export function Composer(props: ComposerProps) {
           </button>
         </div>
       )}
+      {Tray && <Tray items={attachments.items} />}
       <label for="composer" class="sr-only">Message {target}</label>
       <div class="flex items-end gap-2">
+        {attachments && (
+          <>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              tabIndex={-1}
+              aria-label="Choose files to attach"
+              class="sr-only"
+              onChange={(event) => {
+                const input = event.currentTarget;
+                const files = [...(input.files ?? [])];
+                void attachments.with((uploads) => uploads.add(files));
+                input.value = "";
+              }}
+            />
+            <button
+              type="button"
+              aria-label="Attach files"
+              title="Attach files"
+              onClick={() => picker.current?.click()}
+              class="flex h-10 w-10 shrink-0 items-center justify-center rounded-lg text-gray-600 hover:bg-gray-100 hover:text-gray-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-gray-300 dark:hover:bg-gray-800 dark:hover:text-white"
+            >
+              <Icon name="attach" class="h-5 w-5" />
+            </button>
+          </>
+        )}
         <textarea
           id="composer"
           ref={field}
           name="text"
           rows={1}
-          required
+          required={files === 0}
           maxLength={MESSAGE_MAX * 2}
           placeholder={`Message ${target}`}
           enterkeyhint="send"
@@ -144,7 +184,9 @@ export function Composer(props: ComposerProps) {
             }
           }}
         />
-        <Button type="submit" class="h-10 shrink-0">Send</Button>
+        <Button type="submit" class="h-10 shrink-0" disabled={attachments?.ready === false}>
+          Send
+        </Button>
       </div>
       {error.value
         ? (
@@ -157,7 +199,9 @@ export function Composer(props: ComposerProps) {
             id="composer-hint"
             class="mt-1 hidden text-xs text-gray-500 sm:block dark:text-gray-400"
           >
-            Enter to send, Shift+Enter for a new line
+            {attachments?.ready === false
+              ? "Send waits until every file is uploaded"
+              : "Enter to send, Shift+Enter for a new line"}
           </p>
         )}
     </form>

@@ -12,7 +12,7 @@
 import { useSignal } from "@preact/signals";
 import type { OlHTMLAttributes } from "preact";
 import { useRef } from "preact/hooks";
-import type { Message, ReplyRef, User } from "../lib/protocol/types.ts";
+import type { FileInfo, Message, ReplyRef, User } from "../lib/protocol/types.ts";
 import type { Clock } from "../components/clock.ts";
 import { dayKey, formatDay } from "../components/clock.ts";
 import { continuesRun, Divider, MessageRow, type RowMessage } from "../components/message_row.tsx";
@@ -26,6 +26,7 @@ export interface Pending {
   status: "sending" | "failed";
   error?: string;
   replyTo?: ReplyRef;
+  files?: FileInfo[];
 }
 
 /** The open popover: which message, which one, where. */
@@ -74,6 +75,7 @@ export interface ConversationHandlers {
   save(seq: number, text: string): void;
   cancelEdit(): void;
   remove(seq: number): void;
+  openFile(file: FileInfo, link: HTMLElement): void;
 }
 
 const LONG_PRESS_MS = 500;
@@ -162,6 +164,7 @@ export function conversationRows(state: ConversationState, on: ConversationHandl
         highlighted={seq === state.highlight}
         onReact={(emoji, add) => on.react(seq, emoji, add)}
         onJump={on.jump}
+        onOpenFile={on.openFile}
         actions={!message.deleted && !isEditing && (state.active.has(seq) || open) && (
           <MessageActions
             canEdit={mine}
@@ -200,6 +203,7 @@ export function conversationRows(state: ConversationState, on: ConversationHandl
         status={item.status}
         error={item.error}
         onRetry={() => on.retry(item.clientId)}
+        onOpenFile={on.openFile}
         grouped={continuesRun(previous, row, clock)}
       />,
     );

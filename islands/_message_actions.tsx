@@ -3,17 +3,14 @@
  * react (a small picker: recent emoji, a fixed common set, and any other emoji
  * typed in), reply, edit (my own) and delete (my own, or any as the room's owner)
  * after an inline confirmation. The picker and the confirmation are non-modal
- * dialogs: focus moves into them, Escape closes them and puts focus back on the
- * button that opened them, a click elsewhere closes them.
+ * dialogs (`_message_popovers.tsx`, loaded when a toolbar first shows).
  */
 
 import type { ComponentChildren } from "preact";
-import { useLayoutEffect, useRef } from "preact/hooks";
-import { Button } from "../components/button.tsx";
+import { signal } from "@preact/signals";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { cx } from "../components/_cx.ts";
 
-/** The picker's fixed set: the reactions people use most. */
-export const COMMON_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"];
 const RECENT_KEY = "chat:recent-emoji";
 const RECENT_MAX = 8;
 
@@ -39,6 +36,21 @@ export function rememberEmoji(emoji: string): string[] {
 }
 
 export type MenuKind = "picker" | "confirm";
+
+/**
+ * The popovers (`_message_popovers.tsx`), loaded when a toolbar first shows: by
+ * the time React or Delete is pressed they are here. If not (a very quick first
+ * press), the popover opens when they arrive.
+ */
+const menus = signal<typeof import("./_message_popovers.tsx") | null>(null);
+let loading: Promise<unknown> | undefined;
+
+function loadMenus(): void {
+  loading ??= import("./_message_popovers.tsx").then(
+    (module) => menus.value = module,
+    () => loading = undefined,
+  );
+}
 
 export interface MessageActionsProps {
   canEdit: boolean;
@@ -145,46 +157,11 @@ function Popover(
   );
 }
 
-function EmojiGroup(
-  { name, emoji, onPick, first }: {
-    name: string;
-    emoji: string[];
-    onPick(emoji: string): void;
-    first?: boolean;
-  },
-) {
-  return (
-    <div role="group" aria-label={name}>
-      <p
-        aria-hidden="true"
-        class="px-1 pt-1 text-xs font-semibold text-gray-500 dark:text-gray-400"
-      >
-        {name}
-      </p>
-      <div class="flex flex-wrap">
-        {emoji.map((e, i) => (
-          <button
-            key={e}
-            type="button"
-            aria-label={`React with ${e}`}
-            data-autofocus={first && i === 0 ? "" : undefined}
-            onClick={() => onPick(e)}
-            class="flex h-9 w-9 items-center justify-center rounded text-xl hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:hover:bg-gray-700"
-          >
-            {e}
-          </button>
-        ))}
-      </div>
-    </div>
-  );
-}
-
 export function MessageActions(props: MessageActionsProps) {
   const { menu, onMenu } = props;
   const close = () => onMenu(null);
-  const errorLine = props.error && (
-    <p role="alert" class="px-1 pt-1 text-xs text-red-700 dark:text-red-400">{props.error}</p>
-  );
+  useEffect(loadMenus, []);
+  const Menu = menus.value;
   return (
     <>
       <div
@@ -208,52 +185,14 @@ export function MessageActions(props: MessageActionsProps) {
           />
         )}
       </div>
-      {menu === "picker" && (
-        <Popover label="Add a reaction" above={props.above} onClose={close}>
-          {props.recent.length > 0 && (
-            <EmojiGroup name="Recent" emoji={props.recent} onPick={props.onReact} first />
-          )}
-          <EmojiGroup
-            name="Common"
-            emoji={COMMON_EMOJI}
-            onPick={props.onReact}
-            first={props.recent.length === 0}
-          />
-          <form
-            class="flex gap-1 px-1 pt-2"
-            onSubmit={(event) => {
-              event.preventDefault();
-              const field = event.currentTarget.elements.namedItem("emoji") as HTMLInputElement;
-              const emoji = field.value.trim();
-              if (emoji) props.onReact(emoji);
-            }}
-          >
-            <input
-              name="emoji"
-              aria-label="Other emoji"
-              placeholder="Other emoji"
-              maxLength={16}
-              autocomplete="off"
-              class="min-w-0 flex-1 rounded border border-gray-300 bg-white px-2 py-1 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-gray-600 dark:bg-gray-900"
-            />
-            <Button type="submit" size="sm" variant="secondary">Add</Button>
-          </form>
-          {errorLine}
-        </Popover>
-      )}
-      {menu === "confirm" && (
-        <Popover label="Delete message" role="alertdialog" above={props.above} onClose={close}>
-          <p class="px-1 text-sm font-medium">Delete this message?</p>
-          <p class="px-1 text-xs text-gray-500 dark:text-gray-400">
-            It is removed for everyone. This cannot be undone.
-          </p>
-          {errorLine}
-          <div class="mt-2 flex justify-end gap-2">
-            <Button size="sm" variant="secondary" onClick={close} data-autofocus="">
-              Cancel
-            </Button>
-            <Button size="sm" variant="danger" onClick={props.onDelete}>Delete</Button>
-          </div>
+      {menu && Menu && (
+        <Popover
+          label={menu === "picker" ? "Add a reaction" : "Delete message"}
+          role={menu === "picker" ? "dialog" : "alertdialog"}
+          above={props.above}
+          onClose={close}
+        >
+          <Menu.MessageMenu {...props} onClose={close} />
         </Popover>
       )}
     </>

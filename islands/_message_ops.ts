@@ -186,7 +186,7 @@ export function useMessageOps(options: MessageOpsOptions) {
     }, 2_000);
   };
 
-  const handlers: Omit<ConversationHandlers, "retry"> = {
+  const handlers: Omit<ConversationHandlers, "retry" | "openFile"> = {
     react: (seq, emoji, on) => void react(seq, emoji, on),
     jump: (seq) => void jump(seq),
     menu: openMenu,

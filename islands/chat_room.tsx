@@ -27,12 +27,26 @@
  * - Read marker: the "New messages" divider sits where my marker was; the
  *   marker moves (a `read` frame) when the newest message is on screen and the
  *   tab is visible.
+ * - Files: attached with the composer's button, dropped anywhere on the page or
+ *   pasted; uploaded at once into the composer's tray (`_attachments.ts`, and
+ *   `_uploads.tsx`, loaded with the first file) and sent with the message's
+ *   text as their caption. A click on an image opens the lightbox
+ *   (`_lightbox.tsx`, loaded on the first click).
  */
 
 import { useSignal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { replyRefOf, Timeline } from "../lib/client/timeline.ts";
-import { type Member, type Message, revOf, type Room, type User } from "../lib/protocol/types.ts";
+import {
+  type FileInfo,
+  type Member,
+  type Message,
+  revOf,
+  type Room,
+  type User,
+} from "../lib/protocol/types.ts";
+import { useAttachments } from "./_attachments.ts";
+import { KIT } from "./_lazy.ts";
 import { type Clock, rememberClock } from "../components/clock.ts";
 import { inviteNotice } from "../lib/client/notices.ts";
 import { chatApi, chatSocket, connection, markRead, presence, watchRoom } from "./_live.ts";
@@ -98,6 +112,7 @@ export default function ChatRoom(props: ChatRoomProps) {
   const membersOpen = useSignal(false);
   const notice = useSignal(props.notice ?? null);
   const mounted = useSignal(false);
+  const attachments = useAttachments();
   const scroller = useRef<HTMLDivElement>(null);
   const readSent = useRef(props.readSeq);
   const older = useRef<Promise<boolean> | null>(null);
@@ -139,7 +154,10 @@ export default function ChatRoom(props: ChatRoomProps) {
     if (message.userId === me.id) return;
     const { [message.userId]: _, ...others } = typing.peek();
     typing.value = others;
-    announcement.value = `${message.username}: ${message.text.slice(0, 300)}`;
+    const files = message.files?.map((f) => f.name).join(", ");
+    announcement.value = `${message.username}: ${message.text.slice(0, 300)}${
+      files ? ` (${files})` : ""
+    }`;
     const hidden = document.visibilityState !== "visible";
     if (hidden && divider.peek() === null && message.seq > readSent.current) {
       divider.value = message.seq;
@@ -147,9 +165,10 @@ export default function ChatRoom(props: ChatRoomProps) {
     if (!isAtBottom() || hidden) unseen.value++;
   };
 
-  const deliver = async (clientId: string, text: string, reply?: number) => {
+  const deliver = async (clientId: string, text: string, reply?: number, files?: FileInfo[]) => {
     try {
-      apply([await chatSocket().send(room.id, text, { clientId, replyTo: reply })]);
+      const ids = files?.map((f) => f.id);
+      apply([await chatSocket().send(room.id, text, { clientId, replyTo: reply, files: ids })]);
     } catch (error) {
       const reason = reasonOf(error);
       pending.value = pending.peek().map((p) =>
@@ -163,11 +182,16 @@ export default function ChatRoom(props: ChatRoomProps) {
     const answering = replyTo.peek();
     const item: Pending = { clientId, text, createdAt: Date.now(), status: "sending" };
     if (answering) item.replyTo = replyRefOf(answering);
+    const taken = attachments.uploads.peek()?.take() ?? [];
+    if (taken.length) item.files = taken.map((a) => a.info!);
     pending.value = [...pending.peek(), item];
     replyTo.value = null;
     divider.value = null;
     scrollToBottom();
-    void deliver(clientId, text, answering?.seq);
+    // Answered either way, the files leave the tray: a refused message keeps them
+    // in its row, with Retry.
+    void deliver(clientId, text, answering?.seq, item.files)
+      .finally(() => attachments.uploads.peek()?.remove(taken.map((a) => a.key)));
   };
 
   const retry = (clientId: string) => {
@@ -176,7 +200,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     pending.value = pending.peek().map((p) =>
       p.clientId === clientId ? { ...p, status: "sending", error: undefined } : p
     );
-    void deliver(clientId, item.text, item.replyTo?.seq);
+    void deliver(clientId, item.text, item.replyTo?.seq, item.files);
   };
 
   const scrollToBottom = () => {
@@ -220,6 +244,14 @@ export default function ChatRoom(props: ChatRoomProps) {
   });
   const { replyTo } = ops;
   const rowFocus = useRowFocus();
+
+  /** Opens the lightbox on an image, among the images of the loaded conversation. */
+  const openFile = (file: FileInfo, link: HTMLElement) => {
+    import("./_lightbox.tsx").then(
+      (m) => m.openLightbox(KIT, [...messages.peek(), ...pending.peek()], file, link),
+      () => location.assign(file.url),
+    );
+  };
 
   const invite = async (username: string) => {
     try {
@@ -317,6 +349,26 @@ export default function ChatRoom(props: ChatRoomProps) {
     };
     document.addEventListener("click", closeMenus);
     document.addEventListener("keydown", closeMenus);
+    // Files dropped anywhere on the page are attached (not opened by the browser,
+    // which would leave the page); so are files pasted.
+    const onDrag = (event: DragEvent) => {
+      const data = event.dataTransfer;
+      if (!data?.types.includes("Files")) return;
+      event.preventDefault();
+      const files = [...data.files];
+      void attachments.with((u) => event.type === "drop" ? u.add(files) : u.dragOver());
+    };
+    const onPaste = (event: ClipboardEvent) => {
+      const data = event.clipboardData;
+      const files = [...(data?.files ?? [])];
+      if (!files.length) return;
+      // Text copied along with an image (from a document) is still pasted as text.
+      if (!data!.types.includes("text/plain")) event.preventDefault();
+      void attachments.with((u) => u.add(files));
+    };
+    const dragEvents = ["dragover", "drop"] as const;
+    for (const type of dragEvents) document.addEventListener(type, onDrag);
+    document.addEventListener("paste", onPaste);
     // Open at the "New messages" divider when there is one, else at the bottom.
     const marker = scroller.current?.querySelector('[data-divider="new"]');
     if (marker && scroller.current) {
@@ -331,6 +383,8 @@ export default function ChatRoom(props: ChatRoomProps) {
       removeEventListener("focus", onVisible);
       document.removeEventListener("click", closeMenus);
       document.removeEventListener("keydown", closeMenus);
+      for (const type of dragEvents) document.removeEventListener(type, onDrag);
+      document.removeEventListener("paste", onPaste);
     };
   }, []);
 
@@ -354,7 +408,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     editing: ops.editing.value,
     highlight: ops.highlight.value,
     recent: ops.recent.value,
-  }, { retry, ...ops.handlers });
+  }, { retry, openFile, ...ops.handlers });
 
   const typers = Object.values(typing.value).map((t) => t.username);
   const peer = room.peer;
@@ -454,6 +508,7 @@ export default function ChatRoom(props: ChatRoomProps) {
           replyTo={answering ? replyRefOf(answering) : undefined}
           onCancelReply={() => replyTo.value = null}
           onEditLast={ops.editLast}
+          attachments={mounted.value ? attachments : undefined}
         />
         <div aria-live="polite" aria-atomic="true" class="sr-only">{announcement.value}</div>
       </section>

@@ -183,6 +183,17 @@ Deno.test({
           const tombstone = messages.find((m) => m.seq === posted.seq)!;
           assert.equal(tombstone.deleted, true);
           assert.equal(tombstone.files, undefined);
+          const kv = await openKv(server.kvPath);
+          try {
+            await eventually(async () => {
+              let chunks = 0;
+              for await (const _ of kv.list({ prefix: ["blob", log.id] })) chunks++;
+              assert.equal(chunks, 0, "the bytes are gone from KV");
+            });
+            assert.equal((await kv.get(["blob_trash", log.id])).versionstamp, null);
+          } finally {
+            kv.close();
+          }
         },
       );
     });
