@@ -5,7 +5,7 @@
  *   deno task bench                 full run (about 8–15 minutes on 2 cores)
  *   deno task bench --quick         reduced run, under two minutes; a smoke test
  *   --only=fanout,idle              some scenarios (fanout, many-rooms, idle,
- *                                   reconnect, logins, history, changes,
+ *                                   reconnect, logins, history, changes, files,
  *                                   cold-start)
  *   --servers=ours,ceiling          some servers (ours, ours-parallel, socketio, ceiling)
  *   --out=DIR                       where to write results (default bench/results)
@@ -45,6 +45,7 @@ import {
 } from "./servers.ts";
 import { changesUnderLoad } from "./scenarios/changes.ts";
 import { coldStart } from "./scenarios/cold_start.ts";
+import { files } from "./scenarios/files.ts";
 import { fanout } from "./scenarios/fanout.ts";
 import { history } from "./scenarios/history.ts";
 import { idle } from "./scenarios/idle.ts";
@@ -75,6 +76,8 @@ const SCENARIOS: Scenario[] = [
   { name: "history", key: "history", servers: OUR_KINDS, run: history },
   // Socket.IO and the ceiling have no edits or reactions.
   { name: "changes", key: "changes", servers: OUR_KINDS, run: changesUnderLoad },
+  // Uploads need accounts and KV: ours only.
+  { name: "files", key: "files", servers: OUR_KINDS, run: files },
   { name: "cold-start", key: "coldStart", servers: SERVER_KINDS, run: coldStart },
 ];
 
@@ -131,7 +134,8 @@ async function main(args: string[]): Promise<number> {
   if (rates) params.fanout.rates = rates.split(",").map(Number);
   const measure = Number(option(args, "measure"));
   if (measure > 0) {
-    for (const scenario of [params.fanout, params.manyRooms, params.logins, params.changes]) {
+    const measured = [params.fanout, params.manyRooms, params.logins, params.changes, params.files];
+    for (const scenario of measured) {
       scenario.measureMs = measure;
     }
   }
@@ -172,6 +176,7 @@ async function main(args: string[]): Promise<number> {
     logins: [],
     history: [],
     changes: [],
+    files: [],
     coldStart: [],
     errors: [],
     targets: [],

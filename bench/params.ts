@@ -44,6 +44,25 @@ export interface Params {
     warmupMs: number;
     measureMs: number;
   };
+  /**
+   * Files: a `fileMiB` upload and download timed `runs` times; memory while one,
+   * then `uploaders`, stream it at `pacedChunkMiB` every `pacedEveryMs`, VmRSS read
+   * every `sampleMs` (after `settleMs`); the fan-out room of `members` at `rate`
+   * msgs/s each, alone and while `uploaders` users upload it in a loop.
+   */
+  files: {
+    fileMiB: number;
+    runs: number;
+    pacedChunkMiB: number;
+    pacedEveryMs: number;
+    sampleMs: number;
+    settleMs: number;
+    uploaders: number;
+    members: number;
+    rate: number;
+    warmupMs: number;
+    measureMs: number;
+  };
   coldStart: { runs: number };
   /** Stop draining after this long without a single new delivery. */
   drainIdleMs: number;
@@ -79,6 +98,19 @@ export const FULL: Params = {
     editsPerSec: 20,
     recent: 100,
     ownRecent: 3,
+    warmupMs: 2000,
+    measureMs: 10000,
+  },
+  files: {
+    fileMiB: 25,
+    runs: 3,
+    pacedChunkMiB: 1,
+    pacedEveryMs: 20,
+    sampleMs: 20,
+    settleMs: 1000,
+    uploaders: 5,
+    members: 200,
+    rate: 1,
     warmupMs: 2000,
     measureMs: 10000,
   },
@@ -118,6 +150,20 @@ export const QUICK: Params = {
     ownRecent: 3,
     warmupMs: 500,
     measureMs: 2500,
+  },
+  // 8 MiB files: five of 25 MiB at once alone would take most of the time budget.
+  files: {
+    fileMiB: 8,
+    runs: 1,
+    pacedChunkMiB: 1,
+    pacedEveryMs: 20,
+    sampleMs: 20,
+    settleMs: 300,
+    uploaders: 5,
+    members: 200,
+    rate: 1,
+    warmupMs: 300,
+    measureMs: 1500,
   },
   coldStart: { runs: 1 },
   drainIdleMs: 3000,

@@ -9,6 +9,7 @@ import { round } from "./stats.ts";
 import type { ChangesResult } from "./scenarios/changes.ts";
 import type { ColdStartResult } from "./scenarios/cold_start.ts";
 import type { FanoutResult } from "./scenarios/fanout.ts";
+import { FILES_P99_FLOOR_MS, FILES_RSS_LIMIT_MIB, type FilesResult } from "./scenarios/files.ts";
 import type { HistoryResult } from "./scenarios/history.ts";
 import type { IdleResult } from "./scenarios/idle.ts";
 import type { LoginsResult } from "./scenarios/logins.ts";
@@ -40,6 +41,7 @@ export interface BenchResults {
   logins: LoginsResult[];
   history: HistoryResult[];
   changes: ChangesResult[];
+  files: FilesResult[];
   coldStart: ColdStartResult[];
   errors: Array<{ scenario: string; server: ServerKind; error: string }>;
   targets: Target[];
@@ -139,6 +141,7 @@ export function checkTargets(r: BenchResults): Target[] {
     value: fmt(cold?.median, " ms"),
     met: cold ? cold.median <= 300 : null,
   });
+  targets.push(...filesTargets(r));
   const { lost, duplicates, disorder } = correctness(r);
   targets.push({
     name: "Lost / duplicated deliveries, every scenario and server",
@@ -154,6 +157,50 @@ export function checkTargets(r: BenchResults): Target[] {
     met: changes.length ? disorder === 0 : null,
   });
   return targets;
+}
+
+/** The files scenario's targets, for ours. */
+function filesTargets(r: BenchResults): Target[] {
+  const f = by(r.files ?? [], "ours");
+  const mib = f ? round(f.fileBytes / 1024 / 1024) : 25;
+  const parallel = f?.memory.parallel.uploads ?? 5;
+  const fan = f?.fanout;
+  // As for logins: a ratio over an overloaded baseline means nothing.
+  const baselineOk = fan !== undefined && fan.baseline.latency.p99 <= r.params.fanout.p99LimitMs;
+  return [
+    {
+      name: `Files: server RSS growth during one ${mib} MiB upload, not the first (ours)`,
+      goal: `≤ ${FILES_RSS_LIMIT_MIB} MiB`,
+      value: f
+        ? `${fmt(f.memory.single.warm.growthMiB, " MiB")} (first on a fresh server: ${
+          fmt(f.memory.single.fresh.growthMiB, " MiB")
+        })`
+        : "–",
+      met: f ? f.memory.single.warm.growthMiB <= FILES_RSS_LIMIT_MIB : null,
+    },
+    {
+      name: `Files: server RSS growth during ${parallel} parallel uploads, not the first (ours)`,
+      goal: `≤ ${parallel * FILES_RSS_LIMIT_MIB} MiB`,
+      value: f
+        ? `${fmt(f.memory.parallel.warm.growthMiB, " MiB")} (first on a fresh server: ${
+          fmt(f.memory.parallel.fresh.growthMiB, " MiB")
+        })`
+        : "–",
+      met: f ? f.memory.parallel.warm.growthMiB <= parallel * FILES_RSS_LIMIT_MIB : null,
+    },
+    {
+      name: `Files: fan-out p99 while ${fan?.uploads.uploaders ?? 5} users upload (ours)`,
+      goal: `≤ 2× without + ${FILES_P99_FLOOR_MS} ms`,
+      value: fan
+        ? `${round(fan.p99Ratio)}× (${fmt(fan.baseline.latency.p99)} → ${
+          fmt(fan.withUploads.latency.p99)
+        } ms)${baselineOk ? "" : "; baseline over the p99 limit: not judged"}`
+        : "–",
+      met: fan && baselineOk
+        ? fan.withUploads.latency.p99 <= 2 * fan.baseline.latency.p99 + FILES_P99_FLOOR_MS
+        : null,
+    },
+  ];
 }
 
 /** What every delivery check counted: lost and duplicated (messages and updates), and
@@ -182,6 +229,7 @@ function deliveryChecks(
     ...of(r.reconnect),
     ...of(r.logins).flatMap((l) => [l.baseline, l.withLogins]),
     ...of(r.changes),
+    ...of(r.files).flatMap((f) => [f.fanout.baseline, f.fanout.withUploads]),
   ];
 }
 
@@ -230,6 +278,31 @@ export function summaryTable(r: BenchResults, servers: ServerKind[]): string {
   row("Changes under load: update p50 / p99, ms", (k) => {
     const c = by(changes, k);
     return c ? `${fmt(c.updates.latency.p50)} / ${fmt(c.updates.latency.p99)}` : "–";
+  });
+  const files = r.files ?? [];
+  row("Files: upload / download 25 MiB, MiB/s", (k) => {
+    const f = by(files, k);
+    return f ? `${fmt(f.upload.mibPerSec)} / ${fmt(f.download.mibPerSec)}` : "–";
+  });
+  row("Files: KV directly, write / read MiB/s (ours ÷ KV)", (k) => {
+    const f = by(files, k);
+    return f
+      ? `${fmt(f.kvWrite.mibPerSec)} / ${fmt(f.kvRead.mibPerSec)} (${
+        fmt(f.upload.mibPerSec / f.kvWrite.mibPerSec)
+      }× / ${fmt(f.download.mibPerSec / f.kvRead.mibPerSec)}×)`
+      : "–";
+  });
+  row("Files: server RSS growth, 1 / 5 uploads at once, MiB (first on a fresh server)", (k) => {
+    const m = by(files, k)?.memory;
+    return m
+      ? `${fmt(m.single.warm.growthMiB)} / ${fmt(m.parallel.warm.growthMiB)} (${
+        fmt(m.single.fresh.growthMiB)
+      } / ${fmt(m.parallel.fresh.growthMiB)})`
+      : "–";
+  });
+  row("Files: fan-out p99 without → with 5 uploading, ms", (k) => {
+    const f = by(files, k)?.fanout;
+    return f ? `${fmt(f.baseline.latency.p99)} → ${fmt(f.withUploads.latency.p99)}` : "–";
   });
   row("Cold start to first response, ms", (k) => fmt(by(r.coldStart, k)?.median));
   row("Lost / duplicated deliveries", (k) => {
@@ -332,6 +405,96 @@ export function changesTable(list: ChangesResult[]): string {
   );
 }
 
+/** Files: the three parts, one row per server each. */
+export function filesTables(list: FilesResult[]): string {
+  const pct = (d: { deliveredPerSec: number; offeredDeliveries: number }) =>
+    fmt(d.deliveredPerSec / d.offeredDeliveries * 100, " %");
+  const transfers = table(
+    [
+      "server",
+      "file MiB",
+      "runs",
+      "upload MiB/s",
+      "download MiB/s",
+      "KV write / read MiB/s",
+      "ours ÷ KV (up / down)",
+      "server CPU (up / down)",
+      "generator CPU (up / down)",
+    ],
+    list.map((f) => [
+      LABELS[f.server],
+      fmt(f.fileBytes / 1024 / 1024),
+      String(f.upload.runs.length),
+      fmt(f.upload.mibPerSec),
+      fmt(f.download.mibPerSec),
+      `${fmt(f.kvWrite.mibPerSec)} / ${fmt(f.kvRead.mibPerSec)}`,
+      `${fmt(f.upload.mibPerSec / f.kvWrite.mibPerSec)}× / ${
+        fmt(f.download.mibPerSec / f.kvRead.mibPerSec)
+      }×`,
+      `${fmt(f.upload.serverCpu, "%")} / ${fmt(f.download.serverCpu, "%")}`,
+      `${fmt(f.upload.generatorCpu, "%")} / ${fmt(f.download.generatorCpu, "%")}`,
+    ]),
+  );
+  const memory = table(
+    [
+      "server",
+      "uploads at once",
+      "round",
+      "RSS before MiB",
+      "peak MiB",
+      "growth MiB",
+      "samples",
+      "MiB/s",
+    ],
+    list.flatMap((f) =>
+      [f.memory.single, f.memory.parallel].flatMap((m) =>
+        ([["first, fresh server", m.fresh], ["again", m.warm]] as const).map(([label, x]) => [
+          LABELS[f.server],
+          String(m.uploads),
+          label,
+          fmt(x.beforeKb / 1024),
+          fmt(x.peakKb / 1024),
+          fmt(x.growthMiB),
+          String(x.samples),
+          fmt(x.mibPerSec),
+        ])
+      )
+    ),
+  );
+  const fanout = table(
+    [
+      "server",
+      "p50 / p99 without, ms",
+      "p50 / p99 with uploads, ms",
+      "p99 ratio",
+      "delivered in window (without / with)",
+      "lost",
+      "dup",
+      "uploads done / failed",
+      "upload MiB/s together",
+      "server CPU (without / with)",
+      "generator CPU (without / with)",
+    ],
+    list.map((f) => {
+      const { baseline: b, withUploads: w, uploads: u } = f.fanout;
+      return [
+        LABELS[f.server],
+        `${fmt(b.latency.p50)} / ${fmt(b.latency.p99)}`,
+        `${fmt(w.latency.p50)} / ${fmt(w.latency.p99)}`,
+        `${fmt(f.fanout.p99Ratio)}×`,
+        `${pct(b)} / ${pct(w)}`,
+        String(b.lost + w.lost),
+        String(b.duplicates + w.duplicates),
+        `${u.completed} / ${u.failed}`,
+        fmt(u.mibPerSec),
+        `${fmt(b.serverCpu, "%")} / ${fmt(w.serverCpu, "%")}`,
+        `${fmt(b.generatorCpu, "%")} / ${fmt(w.generatorCpu, "%")}`,
+      ];
+    }),
+  );
+  return [transfers, "", memory, "", fanout].join("\n");
+}
+
 export function markdown(r: BenchResults, servers: ServerKind[], chartFile: string): string {
   const m = r.machine;
   const parts = [
@@ -395,6 +558,25 @@ export function markdown(r: BenchResults, servers: ServerKind[], chartFile: stri
         "reactions: not run.",
       "",
       changesTable(r.changes),
+      "",
+    );
+  }
+  if (r.files?.length) {
+    const f = r.files[0];
+    const mib = round(f.fileBytes / 1024 / 1024);
+    parts.push(
+      "## Files",
+      "",
+      `A ${mib} MiB random file uploaded and downloaded one at a time (median MiB/s), against ` +
+        "the same bytes written to and read from a fresh KV file directly (64 KiB values, 8 per " +
+        `commit); the server's VmRSS growth while ${mib} MiB uploads are streamed at ` +
+        `${r.params.files.pacedChunkMiB} MiB per ${r.params.files.pacedEveryMs} ms, one and then ` +
+        `${f.memory.parallel.uploads} at once, twice each on a fresh server (the first round ` +
+        "includes the slack a process takes once: freed buffers wait for V8's next GC); " +
+        `the fan-out room (${f.fanout.baseline.offered} ` +
+        `msgs/s) without and with ${f.fanout.uploads.uploaders} users uploading in a loop.`,
+      "",
+      filesTables(r.files),
       "",
     );
   }

@@ -16,13 +16,17 @@ export async function seedFor(kind: ServerKind, plan: SeedPlan): Promise<Seeded>
   return OUR_KINDS.includes(kind) ? await seed(plan) : fakeSeed(plan);
 }
 
-/** Starts a server on `seeded`'s KV, runs `fn`, then closes clients and stops it. */
+/**
+ * Starts a server on `seeded`'s KV (with `env` on top of the bench's), runs `fn`,
+ * then closes clients and stops it.
+ */
 export async function withServer<T>(
   kind: ServerKind,
   seeded: Seeded,
   fn: (server: RunningServer, track: (clients: BenchClient[]) => BenchClient[]) => Promise<T>,
+  options: { env?: Record<string, string> } = {},
 ): Promise<T> {
-  const server = await startServer(kind, { kvPath: seeded.kvPath || undefined });
+  const server = await startServer(kind, { kvPath: seeded.kvPath || undefined, env: options.env });
   const all: BenchClient[][] = [];
   try {
     return await fn(server, (clients) => {
