@@ -2,7 +2,7 @@
  * @module `deno task bench`: runs every scenario against every server it applies to,
  * prints the tables, and writes `bench/results/` (JSON, Markdown, SVG chart).
  *
- *   deno task bench                 full run (about 8–15 minutes on 2 cores)
+ *   deno task bench                 full run (about 9–17 minutes on 2 cores)
  *   deno task bench --quick         reduced run, under two minutes; a smoke test
  *   --only=fanout,idle              some scenarios (fanout, many-rooms, idle,
  *                                   reconnect, logins, history, changes, files,
