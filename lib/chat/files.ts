@@ -43,6 +43,7 @@ import {
 import { isImageType, sanitizeFileName, sniffType } from "../media/sniff.ts";
 import { ImageError, type ImageFacts, ImageScanner } from "../media/image_scan.ts";
 import { closeThumbnailer, makeThumbnail } from "../media/thumbnail.ts";
+import { UploadPacer } from "./_upload_pacer.ts";
 
 /** Uploads one user may have in flight on one isolate. */
 export const UPLOADS_IN_FLIGHT = 4;
@@ -73,6 +74,7 @@ export class FileService {
   #blobs: BlobStore;
   #options: FileServiceOptions;
   #inFlight = new Map<string, number>();
+  #pacer = new UploadPacer();
   #timer: ReturnType<typeof setInterval> | undefined;
   #sweeping: Promise<void> | undefined;
 
@@ -140,7 +142,8 @@ export class FileService {
       await this.#reserve(user.id, day, reserved);
       let stored = 0;
       try {
-        const { record } = await this.#store(user, name, body);
+        this.#pacer.begin();
+        const { record } = await this.#store(user, name, body).finally(() => this.#pacer.end());
         stored = record.size + (record.thumb?.size ?? 0);
         return fileInfoOf(record);
       } finally {
@@ -168,6 +171,7 @@ export class FileService {
     let head: Uint8Array[] = [];
     let headSize = 0;
     const pass = async (bytes: Uint8Array) => {
+      await this.#pacer.take(bytes.byteLength);
       if (!scanner) return await writer.write(bytes);
       const out = scanner.push(bytes);
       checkPixels(scanner.facts);
