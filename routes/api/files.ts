@@ -110,13 +110,14 @@ async function serveFile(c: Context<AppEnv>, thumb: boolean): Promise<Response> 
     ? parseRange(rangeHeader, size)
     : undefined;
   if (range === "unsatisfiable") {
+    // The contract's error body (its code is the closest one: bad_request), as JSON.
     headers.set("content-range", `bytes */${size}`);
+    headers.set("content-type", "application/json");
     headers.delete("content-disposition");
-    return Response.json({
-      error: { code: "bad_request", message: `Range not satisfiable: the file has ${size} bytes` },
-    }, {
+    const message = `Range not satisfiable: the file has ${size} bytes`;
+    return new Response(JSON.stringify({ error: { code: "bad_request", message } }), {
       status: 416,
-      headers: { ...Object.fromEntries(headers), "content-type": "application/json" },
+      headers,
     });
   }
   const [start, end] = range ?? [0, size - 1];
