@@ -34,6 +34,11 @@ export interface ChatSocketOptions {
   pingIntervalMs?: number;
   /** Give up on a send that is not acknowledged after this long (default 30 s). */
   sendTimeoutMs?: number;
+  /**
+   * Ask for batched frames (`?batch=1`, default true): the server may then send
+   * several frames as one, which this socket takes apart; listeners see each frame.
+   */
+  batch?: boolean;
 }
 
 /** The error frame a request was answered with. */
@@ -105,6 +110,7 @@ export class ChatSocket {
       pingIntervalMs: 20_000,
       sendTimeoutMs: 30_000,
       ...options,
+      batch: options.batch ?? true,
     };
     this.#connect();
   }
@@ -237,7 +243,10 @@ export class ChatSocket {
   }
 
   #connect(): void {
-    const { url, token, headers } = this.#options;
+    const { token, headers } = this.#options;
+    const url = !this.#options.batch
+      ? this.#options.url
+      : this.#options.url + (this.#options.url.includes("?") ? "&" : "?") + "batch=1";
     const allHeaders = { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
     // Deno accepts headers as a second argument; browsers must not be given any.
     const ws = Object.keys(allHeaders).length
@@ -253,7 +262,12 @@ export class ChatSocket {
       } catch {
         return;
       }
-      this.#onFrame(frame);
+      if (frame.type === "batch") {
+        for (const inner of frame.frames) {
+          if (ws !== this.#ws) return; // a frame of the batch closed or replaced the socket
+          this.#onFrame(inner);
+        }
+      } else this.#onFrame(frame);
     };
     ws.onclose = (event) => {
       if (ws !== this.#ws) return;

@@ -54,7 +54,9 @@ export type ServerFrame =
   | { type: "room"; room: Room; invitation?: InvitationInfo }
   | { type: "invitation_declined"; roomId: string }
   | { type: "error"; ref?: string; code: ErrorCode; message: string; retryAfterMs?: number }
-  | { type: "pong"; ref?: string };
+  | { type: "pong"; ref?: string }
+  /** v2: several frames in one, in their order (only to sockets opened with `?batch=1`). */
+  | { type: "batch"; frames: ServerFrame[] };
 
 export type ClientFrameType = ClientFrame["type"];
 export type ServerFrameType = ServerFrame["type"];

@@ -24,6 +24,27 @@ const CHECK_EVERY = 64 * 1024;
  */
 const CLOSE_GRACE_MS = 5_000;
 
+/** A batch is sent early once it holds this many bytes (or BATCH_MAX_FRAMES frames). */
+const BATCH_MAX_BYTES = 256 * 1024;
+const BATCH_MAX_FRAMES = 500;
+
+/**
+ * The batch text last built. The sockets of one room get the same frames in the same
+ * turn (a commit's messages), so the next socket's batch is usually the same text:
+ * it is joined once, not once per socket.
+ */
+let lastBatch: { parts: string[]; text: string } | undefined;
+
+function batchText(parts: string[]): string {
+  const last = lastBatch;
+  if (last && last.parts.length === parts.length && last.parts.every((p, i) => p === parts[i])) {
+    return last.text;
+  }
+  const text = `{"type":"batch","frames":[${parts.join(",")}]}`;
+  lastBatch = { parts, text };
+  return text;
+}
+
 /** Why {@linkcode Connection.checkPulse} gave up on a socket. */
 export type PulseVerdict = "stalled" | "close_timeout";
 
@@ -72,9 +93,19 @@ export class Connection implements FeedTarget {
   #gone = false;
   /** Set by the socket handler: releases the connection (hub, presence) once. */
   onGone?: () => void;
+  /** PROTOCOL v2 "Batched frames": the client opened `/api/ws?batch=1`. */
+  readonly batching: boolean;
+  /** Frames handed over in this turn, sent together at its end (batching only). */
+  #pending: string[] = [];
+  #pendingBytes = 0;
 
-  constructor(socket: WebSocket, auth: { user: User; sessionId: string; tokenHash: string }) {
+  constructor(
+    socket: WebSocket,
+    auth: { user: User; sessionId: string; tokenHash: string },
+    options: { batch?: boolean } = {},
+  ) {
     this.socket = socket;
+    this.batching = options.batch ?? false;
     this.user = auth.user;
     this.sessionId = auth.sessionId;
     this.tokenHash = auth.tokenHash;
@@ -85,8 +116,38 @@ export class Connection implements FeedTarget {
     return !this.#closing && this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** `bytes`, when the caller knows it (fan-out computes it once per message), saves a count. */
+  /**
+   * `bytes`, when the caller knows it (fan-out computes it once per message), saves a
+   * count. A batching socket collects the frames of the current turn (a commit's
+   * messages, a replay page) and sends them as one `batch` frame once the turn's
+   * synchronous work is done: one send instead of one per frame, the order kept.
+   */
   sendText(text: string, bytes?: number): boolean {
+    if (!this.isOpen()) return false;
+    if (this.batching) {
+      if (this.#pending.length === 0) queueMicrotask(() => this.flush());
+      this.#pending.push(text);
+      this.#pendingBytes += bytes ?? utf8Bytes(text);
+      if (this.#pendingBytes >= BATCH_MAX_BYTES || this.#pending.length >= BATCH_MAX_FRAMES) {
+        this.flush();
+      }
+      return true;
+    }
+    return this.#write(text, bytes);
+  }
+
+  /** Sends what a batching socket collected: one frame as it is, several as a batch. */
+  flush(): void {
+    const parts = this.#pending;
+    if (parts.length === 0) return;
+    const bytes = this.#pendingBytes;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (parts.length === 1) this.#write(parts[0], bytes);
+    else this.#write(batchText(parts), bytes + 30 + parts.length);
+  }
+
+  #write(text: string, bytes?: number): boolean {
     if (!this.isOpen()) return false;
     // Asking the socket for its unsent bytes is a call into the runtime: do it once
     // per CHECK_EVERY bytes handed over rather than for every frame.
@@ -118,6 +179,7 @@ export class Connection implements FeedTarget {
 
   close(code: number, reason: string): void {
     if (this.#closing) return;
+    this.flush(); // what was handed over before the close goes before it
     this.#closing = true;
     this.#closingSince = Date.now();
     try {

@@ -58,7 +58,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
     user: auth.user,
     sessionId: auth.session.id,
     tokenHash: auth.tokenHash,
-  });
+  }, { batch: new URL(req.url).searchParams.get("batch") === "1" });
   let sessionTimer: ReturnType<typeof setTimeout> | undefined;
   let setup: Promise<void> = Promise.resolve();
 
