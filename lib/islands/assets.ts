@@ -44,11 +44,12 @@ async function readBuild(dir: string): Promise<Build | null> {
     if (error instanceof Deno.errors.NotFound) return null;
     throw error;
   }
-  const files = new Map<string, Uint8Array>();
+  const names: string[] = [];
   for await (const entry of Deno.readDir(join(dir, "islands"))) {
-    if (entry.isFile) files.set(entry.name, await Deno.readFile(join(dir, "islands", entry.name)));
+    if (entry.isFile) names.push(entry.name);
   }
-  return { manifest, files };
+  const bodies = await Promise.all(names.map((name) => Deno.readFile(join(dir, "islands", name))));
+  return { manifest, files: new Map(names.map((name, i) => [name, bodies[i]])) };
 }
 
 /** Whether a build still matches the sources: same islands, same file contents. */
@@ -63,6 +64,20 @@ async function isFresh(
   return hash === manifest.sourceHash;
 }
 
+/** `_build/` when it is there and matches the sources; null otherwise (warned when stale). */
+async function readFreshBuild(
+  dir: string,
+  root: string,
+  names: Iterable<string>,
+): Promise<Build | null> {
+  const build = await readBuild(dir);
+  if (build && !(await isFresh(build.manifest, root, names))) {
+    console.warn("_build/ is older than the islands: run deno task build; bundling in memory");
+    return null;
+  }
+  return build;
+}
+
 /**
  * Registers the islands and loads their bundle. Call once at start-up, before
  * the first `renderPage`.
@@ -71,15 +86,14 @@ export async function loadIslands(options: LoadIslandsOptions = {}): Promise<Isl
   const root = resolve(options.root ?? PROJECT_ROOT);
   const dev = options.dev ?? false;
   const islands = await findIslands(root);
-  for (const [name, path] of islands) {
-    const module = await import(pathToFileURL(path).href);
-    registerIsland(name, module.default);
-  }
-  let build = dev ? null : await readBuild(join(root, "_build"));
-  if (build && !(await isFresh(build.manifest, root, islands.keys()))) {
-    console.warn("_build/ is older than the islands: run deno task build; bundling in memory");
-    build = null;
-  }
+  // Start-up time: the island modules (for server rendering) and the prebuilt
+  // bundle are independent, so they load at once; islands register in name order.
+  const [modules, built] = await Promise.all([
+    Promise.all([...islands.values()].map((path) => import(pathToFileURL(path).href))),
+    dev ? null : readFreshBuild(join(root, "_build"), root, islands.keys()),
+  ]);
+  [...islands.keys()].forEach((name, i) => registerIsland(name, modules[i].default));
+  let build = built;
   const source = build ? "_build" : "memory";
   // The bundler (esbuild) is loaded only to bundle: a fresh `_build/` starts faster.
   build ??= await (await import("./build.ts")).buildIslands({ root, dev });
@@ -88,10 +102,11 @@ export async function loadIslands(options: LoadIslandsOptions = {}): Promise<Isl
     // even when only server code changed.
     build.manifest.buildId = crypto.randomUUID();
   }
-  const files = new Map<string, AssetFile>();
-  for (const [name, body] of build.files) {
-    files.set(name, { body: new Uint8Array(body), gzip: await gzip(body) });
-  }
+  const entries = [...build.files];
+  const gzipped = await Promise.all(entries.map(([, body]) => gzip(body)));
+  const files = new Map<string, AssetFile>(
+    entries.map(([name, body], i) => [name, { body: new Uint8Array(body), gzip: gzipped[i] }]),
+  );
   return {
     manifest: build.manifest,
     files,

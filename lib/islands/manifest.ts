@@ -76,7 +76,9 @@ export async function sha256(data: string | Uint8Array<ArrayBuffer>): Promise<st
  * differs from the manifest's, `_build/` is stale. Throws if a file is gone.
  */
 export async function hashSources(root: string, inputs: string[]): Promise<string> {
-  const parts = [await Deno.readTextFile(join(PROJECT_ROOT, "deno.lock"))];
-  for (const input of inputs) parts.push(input, await Deno.readTextFile(join(root, input)));
-  return await sha256(parts.join("\0"));
+  const [lock, ...texts] = await Promise.all([
+    Deno.readTextFile(join(PROJECT_ROOT, "deno.lock")),
+    ...inputs.map((input) => Deno.readTextFile(join(root, input))),
+  ]);
+  return await sha256([lock, ...inputs.flatMap((input, i) => [input, texts[i]])].join("\0"));
 }
