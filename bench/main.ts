@@ -46,7 +46,7 @@ import {
 import { changesUnderLoad } from "./scenarios/changes.ts";
 import { coldStart } from "./scenarios/cold_start.ts";
 import { files } from "./scenarios/files.ts";
-import { fanout } from "./scenarios/fanout.ts";
+import { fanoutAll } from "./scenarios/fanout.ts";
 import { history } from "./scenarios/history.ts";
 import { idle } from "./scenarios/idle.ts";
 import { loginsUnderLoad } from "./scenarios/logins.ts";
@@ -64,11 +64,14 @@ interface Scenario {
   key: Collect;
   /** The servers it makes sense for. */
   servers: ServerKind[];
-  run(kind: ServerKind, params: Params): Promise<unknown>;
+  run?(kind: ServerKind, params: Params): Promise<unknown>;
+  /** Instead of `run`: every server at once (one result or error each, in order). */
+  runAll?(kinds: ServerKind[], params: Params): Promise<unknown[]>;
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: "fanout", key: "fanout", servers: SERVER_KINDS, run: fanout },
+  // Runs interleaved across the servers (median of three per step).
+  { name: "fanout", key: "fanout", servers: SERVER_KINDS, runAll: fanoutAll },
   { name: "many-rooms", key: "manyRooms", servers: SERVER_KINDS, run: manyRooms },
   { name: "idle", key: "idle", servers: SERVER_KINDS, run: idle },
   { name: "reconnect", key: "reconnect", servers: OUR_KINDS, run: reconnectStorm },
@@ -189,17 +192,38 @@ async function main(args: string[]): Promise<number> {
   }
   for (const scenario of SCENARIOS) {
     if (!scenarioNames.includes(scenario.name)) continue;
-    for (const kind of scenario.servers.filter((k) => servers.includes(k))) {
+    const kinds = scenario.servers.filter((k) => servers.includes(k));
+    const failed = (kind: ServerKind, err: unknown) => {
+      const error = err instanceof Error ? err.message : String(err);
+      console.error(`  failed (${LABELS[kind]}): ${error}`);
+      results.errors.push({ scenario: scenario.name, server: kind, error: error.slice(0, 500) });
+    };
+    if (scenario.runAll) {
+      if (!kinds.length) continue;
+      console.error(`${scenario.name} · ${kinds.map((kind) => LABELS[kind]).join(", ")}`);
+      const t = performance.now();
+      try {
+        const all = await scenario.runAll(kinds, params);
+        all.forEach((result, i) => {
+          if (result instanceof Error) failed(kinds[i], result);
+          else (results[scenario.key] as unknown[]).push(result);
+        });
+        console.error(`  (${round1((performance.now() - t) / 1000)} s)`);
+      } catch (err) {
+        for (const kind of kinds) failed(kind, err);
+        await stopAll();
+      }
+      continue;
+    }
+    for (const kind of kinds) {
       console.error(`${scenario.name} · ${LABELS[kind]}`);
       const t = performance.now();
       try {
-        const result = await scenario.run(kind, params);
+        const result = await scenario.run!(kind, params);
         (results[scenario.key] as unknown[]).push(result);
         console.error(`  (${round1((performance.now() - t) / 1000)} s)`);
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        console.error(`  failed: ${error}`);
-        results.errors.push({ scenario: scenario.name, server: kind, error: error.slice(0, 500) });
+        failed(kind, err);
         await stopAll();
       }
     }

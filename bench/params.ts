@@ -13,8 +13,11 @@ export interface Params {
     warmupMs: number;
     measureMs: number;
     p99LimitMs: number;
-    /** Run a step that failed on latency once more before ending the sweep. */
-    retryFailed: boolean;
+    /**
+     * Runs per step, interleaved across servers (A, B, A, B, …); the median run by
+     * p99 is the step's figure. One machine's noise moves a single run's knee.
+     */
+    runsPerStep: number;
   };
   manyRooms: { rooms: number; roomSize: number; rate: number; warmupMs: number; measureMs: number };
   /** RSS is the median of `samples` readings a second apart, after `settleMs`. */
@@ -76,7 +79,7 @@ export const FULL: Params = {
     warmupMs: 2000,
     measureMs: 8000,
     p99LimitMs: 100,
-    retryFailed: true,
+    runsPerStep: 3,
   },
   manyRooms: { rooms: 200, roomSize: 10, rate: 1, warmupMs: 3000, measureMs: 15000 },
   idle: { sockets: 10_000, roomSize: 10, settleMs: 5000, samples: 3 },
@@ -126,7 +129,7 @@ export const QUICK: Params = {
     warmupMs: 500,
     measureMs: 2000,
     p99LimitMs: 100,
-    retryFailed: false,
+    runsPerStep: 1,
   },
   manyRooms: { rooms: 50, roomSize: 10, rate: 1, warmupMs: 500, measureMs: 2500 },
   idle: { sockets: 1000, roomSize: 10, settleMs: 500, samples: 1 },

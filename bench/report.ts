@@ -212,7 +212,8 @@ export function correctness(
   return {
     lost: all.reduce((sum, x) => sum + x.lost, 0),
     duplicates: all.reduce((sum, x) => sum + x.duplicates, 0),
-    disorder: (r.changes ?? []).reduce((sum, x) => sum + x.disorder, 0),
+    disorder: (r.changes ?? []).reduce((sum, x) => sum + x.disorder, 0) +
+      (r.fanout ?? []).flatMap((f) => f.steps).reduce((sum, s) => sum + (s.disorder ?? 0), 0),
   };
 }
 
@@ -331,6 +332,7 @@ export function fanoutTable(f: FanoutResult): string {
       "delivered/s",
       "p50 ms",
       "p99 ms",
+      "p99 of each run, ms",
       "max ms",
       "ack p99 ms",
       "lost",
@@ -347,6 +349,7 @@ export function fanoutTable(f: FanoutResult): string {
       fmt(s.deliveredPerSec),
       fmt(s.latency.p50),
       fmt(s.latency.p99),
+      (s.p99s ?? [s.latency.p99]).map((p99) => fmt(p99)).join(" / "),
       fmt(s.latency.max),
       fmt(s.ack.p99),
       String(s.lost),

@@ -7,12 +7,15 @@
  * send → ack. Socket.IO is driven by raw Engine.IO frames over the same native
  * WebSocket. Deliveries are taken from every `message` frame as it arrives, before
  * the library's own de-duplication, so a duplicate sent by a server is counted.
+ * Scenarios that only send and receive (fan-out) can ask for `lean` clients
+ * instead (load/lean_client.ts): the same frames, a fraction of the generator CPU.
  */
 
 import { ChatSocket } from "../../lib/client/client.ts";
 import type { Message } from "../../lib/protocol/types.ts";
 import type { ServerKind } from "../servers.ts";
 import type { SeededUser } from "../seed.ts";
+import { LeanChatClient } from "./lean_client.ts";
 import { SocketIoClient } from "./socketio_client.ts";
 
 export interface BenchClient {
@@ -102,9 +105,18 @@ class SocketIoBenchClient implements BenchClient {
   }
 }
 
-/** A client of a server of `kind` at `url`, connecting at once. */
-export function connectClient(kind: ServerKind, url: string, user: SeededUser): BenchClient {
-  return kind === "socketio" ? new SocketIoBenchClient(url, user) : new ChatClient(url, user.token);
+/**
+ * A client of a server of `kind` at `url`, connecting at once. `lean`: for our
+ * servers and the ceiling, the lean client (no reconnect, no `chat`).
+ */
+export function connectClient(
+  kind: ServerKind,
+  url: string,
+  user: SeededUser,
+  options: { lean?: boolean } = {},
+): BenchClient {
+  if (kind === "socketio") return new SocketIoBenchClient(url, user);
+  return options.lean ? new LeanChatClient(url, user.token) : new ChatClient(url, user.token);
 }
 
 /**
@@ -115,14 +127,14 @@ export async function connectAll(
   kind: ServerKind,
   url: string,
   members: Array<{ user: SeededUser; rooms: string[] }>,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; lean?: boolean } = {},
 ): Promise<BenchClient[]> {
   const clients: BenchClient[] = new Array(members.length);
   let next = 0;
   const worker = async () => {
     while (next < members.length) {
       const i = next++;
-      const client = connectClient(kind, url, members[i].user);
+      const client = connectClient(kind, url, members[i].user, options);
       clients[i] = client;
       await client.ready();
       for (const roomId of members[i].rooms) await client.subscribe(roomId);
