@@ -76,19 +76,47 @@ export function FileCard({ file, tabIndex }: { file: FileInfo; tabIndex?: number
   );
 }
 
+/**
+ * A file the reader may not open (they are not a member of the room: the server
+ * answers 404 to them): its kind, name and size, no link and no thumbnail.
+ */
+export function LockedFile({ file }: { file: FileInfo }) {
+  return (
+    <div
+      data-file={file.id}
+      data-locked=""
+      title="Join the room to open it"
+      class="flex w-72 max-w-full items-center gap-3 rounded-lg border border-dashed border-gray-300 p-2 text-sm text-gray-600 dark:border-gray-600 dark:text-gray-300"
+    >
+      <Icon
+        name={fileIcon(file.type)}
+        class="h-9 w-9 shrink-0 rounded bg-gray-100 p-1.5 text-gray-500 dark:bg-gray-800"
+      />
+      <span class="min-w-0 flex-1">
+        <bdi class="block truncate font-medium">{file.name}</bdi>
+        <span class="block text-xs text-gray-500 dark:text-gray-400">
+          {formatBytes(file.size)} · join to open
+        </span>
+      </span>
+    </div>
+  );
+}
+
 export interface MessageFilesProps {
   files: FileInfo[];
+  /** The reader is not a member: files are named, not linked (see LockedFile). */
+  locked?: boolean;
   /** Roving focus: the links follow their message's tab order. */
   tabIndex?: number;
   /** Island only: a plain click on a thumbnail opens the lightbox. */
   onOpen?: (file: FileInfo, link: HTMLElement) => void;
 }
 
-export function MessageFiles({ files, tabIndex, onOpen }: MessageFilesProps) {
+export function MessageFiles({ files, locked, tabIndex, onOpen }: MessageFilesProps) {
   return (
     <div class="my-1 flex flex-wrap gap-1.5">
       {files.map((file) =>
-        isImage(file)
+        locked ? <LockedFile key={file.id} file={file} /> : isImage(file)
           ? (
             <a
               key={file.id}

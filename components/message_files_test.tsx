@@ -88,3 +88,16 @@ Deno.test("MessageRow shows files, without an empty text, and none once deleted"
   assert.ok(!deleted.includes("data-file"));
   assert.match(deleted, /message deleted/);
 });
+
+Deno.test("files of a room I am not in are named but neither linked nor shown", () => {
+  const html = renderToString(<MessageFiles files={[photo, notes]} locked />);
+  assert.doesNotMatch(
+    html,
+    /<img|<a |\/api\/(files|thumbs)\//,
+    "no thumbnail, no link: the server says 404",
+  );
+  assert.match(html, /cat\.png/);
+  assert.match(html, /notes\.txt/);
+  assert.equal(html.match(/data-locked/g)?.length, 2);
+  assert.match(html, /join to open/);
+});

@@ -73,6 +73,8 @@ export interface MessageRowProps {
   tabIndex?: number;
   /** Island only: a click on an image thumbnail opens the lightbox. */
   onOpenFile?: (file: FileInfo, link: HTMLElement) => void;
+  /** The reader is not a member of the room: files are shown but cannot be opened. */
+  filesLocked?: boolean;
   /** Briefly marked (jumped to). */
   highlighted?: boolean;
   /** Island only: the action toolbar and its popovers. */
@@ -245,7 +247,12 @@ export function MessageRow(props: MessageRowProps) {
           </span>
         )}
         {files && files.length > 0 && (
-          <MessageFiles files={files} tabIndex={inner} onOpen={props.onOpenFile} />
+          <MessageFiles
+            files={files}
+            locked={props.filesLocked}
+            tabIndex={inner}
+            onOpen={props.onOpenFile}
+          />
         )}
         {!deleted && message.reactions && message.reactions.length > 0 && (
           <Reactions

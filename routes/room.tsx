@@ -82,6 +82,7 @@ function StaticRoom(
               me={me}
               names={names}
               grouped={continuesRun(messages[i - 1], message, clock)}
+              filesLocked={!!join}
             />
           ))}
         </ol>

@@ -86,6 +86,14 @@ Deno.test({
           assert.equal(outsider.status, 404, "not 403: its existence is not told");
           const anonymous = await req("GET", log.url);
           assert.equal(anonymous.status, 401);
+          // The room's page, to someone who is not in it: the file is named, not linked.
+          const page = await fetch(`${base}/rooms/${room.id}`, {
+            headers: { cookie: `chat_session=${eve.token}` },
+          });
+          const html = await page.text();
+          assert.equal(page.status, 200);
+          assert.match(html, /data-locked/);
+          assert.ok(!html.includes(log.url), "no link the server would answer 404 to");
         },
       );
 
