@@ -3,6 +3,7 @@
  * user's settled online state.
  */
 
+import { GroupCommit } from "./_group_commit.ts";
 import { getMany, listAll } from "./kv.ts";
 
 export interface IsolateRecord {
@@ -27,11 +28,23 @@ export interface ConnRecord {
 }
 
 const CONN_LIST_MAX = 1000;
+/** A generous size estimate for one user's presence write (see GroupCommit). */
+const PART_BYTES = 512;
 
 export class PresenceStore {
   #kv: Deno.Kv;
+  /**
+   * Socket and state writes go through a group commit: in a reconnect storm, the
+   * writes of hundreds of sockets that queued up while one commit was being
+   * written share the next one, instead of a commit (an fsync) each. Each user's
+   * write stays atomic and checked on its own (a combined commit whose check fails
+   * is redone part by part), and one user's writes keep their order (at most one
+   * part per user in a commit, taken oldest first).
+   */
+  #group: GroupCommit;
   constructor(kv: Deno.Kv) {
     this.#kv = kv;
+    this.#group = new GroupCommit(kv);
   }
 
   async heartbeat(record: IsolateRecord): Promise<void> {
@@ -49,17 +62,25 @@ export class PresenceStore {
   }
 
   async addConn(userId: string, connId: string, isolateId: string, at: number): Promise<void> {
-    await this.#kv.atomic()
-      .set(["presence_conn", userId, connId], { isolateId, at } satisfies ConnRecord)
-      .set(["isolate_conn", isolateId, userId, connId], true)
-      .commit();
+    await this.#group.write({
+      roomId: userId,
+      checks: [],
+      sets: [
+        [["presence_conn", userId, connId], { isolateId, at } satisfies ConnRecord],
+        [["isolate_conn", isolateId, userId, connId], true],
+      ],
+      bytes: PART_BYTES,
+    });
   }
 
   async removeConn(userId: string, connId: string, isolateId: string): Promise<void> {
-    await this.#kv.atomic()
-      .delete(["presence_conn", userId, connId])
-      .delete(["isolate_conn", isolateId, userId, connId])
-      .commit();
+    await this.#group.write({
+      roomId: userId,
+      checks: [],
+      sets: [],
+      deletes: [["presence_conn", userId, connId], ["isolate_conn", isolateId, userId, connId]],
+      bytes: PART_BYTES,
+    });
   }
 
   async conns(userId: string): Promise<ConnRecord[]> {
@@ -92,13 +113,20 @@ export class PresenceStore {
     userId: string,
     value: PresenceRecord,
   ): Promise<boolean> {
-    const op = this.#kv.atomic().check(entry).set(["presence", userId], value);
-    if (value.pendingOfflineAt !== undefined) {
-      op.set(["presence_pending", userId], value.pendingOfflineAt);
-    } else {
-      op.delete(["presence_pending", userId]);
-    }
-    return (await op.commit()).ok;
+    const pending = value.pendingOfflineAt;
+    const versionstamp = await this.#group.write({
+      roomId: userId,
+      checks: [entry],
+      sets: [
+        [["presence", userId], value],
+        ...(pending !== undefined
+          ? [[["presence_pending", userId], pending] as [Deno.KvKey, number]]
+          : []),
+      ],
+      deletes: pending !== undefined ? [] : [["presence_pending", userId]],
+      bytes: PART_BYTES,
+    });
+    return versionstamp !== null;
   }
 
   /** Users whose damped offline is due. */
