@@ -6,46 +6,17 @@
 
 import { deflateSync } from "node:zlib";
 import photon from "@silvia-odwyer/photon-node";
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
+import { pngChunk } from "../lib/media/_crc32.ts";
+import { concat, includes } from "../lib/media/_test_images.ts";
 
 function u32(n: number): Uint8Array {
   return new Uint8Array([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const typed = concat(new TextEncoder().encode(type), data);
-  return concat(u32(data.byteLength), typed, u32(crc32(typed)));
-}
-
 const PNG_SIGNATURE = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
 
 function ihdr(width: number, height: number): Uint8Array {
-  return chunk("IHDR", concat(u32(width), u32(height), new Uint8Array([8, 2, 0, 0, 0])));
+  return pngChunk("IHDR", concat(u32(width), u32(height), new Uint8Array([8, 2, 0, 0, 0])));
 }
 
 /** An RGB PNG of `width`×`height` (a gradient), with extra chunks before IDAT. */
@@ -64,14 +35,14 @@ export function makePng(
     }
   }
   const extra = options.text
-    ? [chunk("tEXt", new TextEncoder().encode(`Comment\0${options.text}`))]
+    ? [pngChunk("tEXt", new TextEncoder().encode(`Comment\0${options.text}`))]
     : [];
   return concat(
     PNG_SIGNATURE,
     ihdr(width, height),
     ...extra,
-    chunk("IDAT", new Uint8Array(deflateSync(rows))),
-    chunk("IEND", new Uint8Array()),
+    pngChunk("IDAT", new Uint8Array(deflateSync(rows))),
+    pngChunk("IEND", new Uint8Array()),
   );
 }
 
@@ -80,8 +51,8 @@ export function bombPng(width: number, height: number): Uint8Array {
   return concat(
     PNG_SIGNATURE,
     ihdr(width, height),
-    chunk("IDAT", new Uint8Array(deflateSync(new Uint8Array(1000)))),
-    chunk("IEND", new Uint8Array()),
+    pngChunk("IDAT", new Uint8Array(deflateSync(new Uint8Array(1000)))),
+    pngChunk("IEND", new Uint8Array()),
   );
 }
 
@@ -143,11 +114,4 @@ function exifSegment(orientation: number, secret: string): Uint8Array {
 }
 
 /** Whether `needle` occurs in `bytes`. */
-export function contains(bytes: Uint8Array, needle: string | Uint8Array): boolean {
-  const n = typeof needle === "string" ? new TextEncoder().encode(needle) : needle;
-  outer: for (let i = 0; i + n.length <= bytes.length; i++) {
-    for (let j = 0; j < n.length; j++) if (bytes[i + j] !== n[j]) continue outer;
-    return true;
-  }
-  return false;
-}
+export const contains = includes;

@@ -4,6 +4,8 @@
  */
 
 import { type BenchClient, closeAll } from "../load/clients.ts";
+import { drive, type DriveResult } from "../load/drive.ts";
+import { Ledger } from "../load/ledger.ts";
 import { fakeSeed, seed, type Seeded, type SeedPlan } from "../seed.ts";
 import { OUR_KINDS, type RunningServer, type ServerKind, startServer } from "../servers.ts";
 
@@ -54,3 +56,47 @@ export function membersOf(seeded: Seeded) {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One room's fan-out (each client sending `rate` messages per second into it),
+ * measured once alone and once while `alongside` runs (logins, uploads): both
+ * results, and what `alongside` answered.
+ */
+export async function fanoutWithAndWithout<T>(options: {
+  tags: [string, string];
+  roomId: string;
+  clients: BenchClient[];
+  server: RunningServer;
+  rate: number;
+  warmupMs: number;
+  measureMs: number;
+  drainIdleMs: number;
+  /** Runs during the second measurement's warm-up and window (until `windowEnd`). */
+  alongside(windowEnd: number): Promise<T>;
+  /** Told the first result before the second run starts (progress lines). */
+  onBaseline?(baseline: DriveResult): void;
+}): Promise<{ baseline: DriveResult; loaded: DriveResult; extra: T }> {
+  const { clients, roomId } = options;
+  const run = async (tag: string, alongside?: (windowEnd: number) => Promise<void>) => {
+    const ledger = new Ledger(tag);
+    const book = ledger.room(roomId, clients.length);
+    clients.forEach((client, slot) => ledger.attach(client, book, slot));
+    return await drive({
+      ledger,
+      senders: clients.map((client) => ({ client, book })),
+      rate: options.rate,
+      warmupMs: options.warmupMs,
+      measureMs: options.measureMs,
+      drainIdleMs: options.drainIdleMs,
+      server: options.server,
+      alongside,
+    });
+  };
+  const baseline = await run(options.tags[0]);
+  options.onBaseline?.(baseline);
+  let extra: T | undefined;
+  const loaded = await run(options.tags[1], async (until) => {
+    extra = await options.alongside(until);
+  });
+  return { baseline, loaded, extra: extra as T };
+}

@@ -23,8 +23,7 @@
  */
 
 import { connectAll } from "../load/clients.ts";
-import { drive, type DriveResult } from "../load/drive.ts";
-import { Ledger } from "../load/ledger.ts";
+import type { DriveResult } from "../load/drive.ts";
 import {
   kvFloor,
   MIB,
@@ -41,7 +40,14 @@ import type { SeededUser } from "../seed.ts";
 import { readCpuSeconds, type RunningServer, type ServerKind } from "../servers.ts";
 import { median, round } from "../stats.ts";
 import { describeStep } from "./fanout.ts";
-import { membersOf, progress, seedFor, sleep, withServer } from "./_common.ts";
+import {
+  fanoutWithAndWithout,
+  membersOf,
+  progress,
+  seedFor,
+  sleep,
+  withServer,
+} from "./_common.ts";
 
 /** The p99 with uploads may be this much over twice the p99 without (a few ms of noise). */
 export const FILES_P99_FLOOR_MS = 5;
@@ -304,32 +310,19 @@ export async function files(kind: ServerKind, params: Params): Promise<FilesResu
 
     const room = seeded.rooms[0];
     const clients = track(await connectAll(kind, server.url, membersOf(seeded)));
-    const run = async (tag: string, uploading: boolean) => {
-      const ledger = new Ledger(tag);
-      const book = ledger.room(room.id, clients.length);
-      clients.forEach((client, slot) => ledger.attach(client, book, slot));
-      let load: UploadLoad | undefined;
-      const result = await drive({
-        ledger,
-        senders: clients.map((client) => ({ client, book })),
-        rate: p.rate,
-        warmupMs: p.warmupMs,
-        measureMs: p.measureMs,
-        drainIdleMs: params.drainIdleMs,
-        server,
-        alongside: uploading
-          ? async (until) => {
-            load = await uploadLoop(server.url, uploaders, bytes, sha256, until);
-          }
-          : undefined,
-      });
-      return { result, load };
-    };
-    const baseline = (await run("u0", false)).result;
-    progress(describeStep("without uploads", baseline));
-    const { result: withUploads, load } = await run("u1", true);
+    const { baseline, loaded: withUploads, extra: uploads } = await fanoutWithAndWithout({
+      tags: ["u0", "u1"],
+      roomId: room.id,
+      clients,
+      server,
+      rate: p.rate,
+      warmupMs: p.warmupMs,
+      measureMs: p.measureMs,
+      drainIdleMs: params.drainIdleMs,
+      alongside: (until) => uploadLoop(server.url, uploaders, bytes, sha256, until),
+      onBaseline: (baseline) => progress(describeStep("without uploads", baseline)),
+    });
     progress(describeStep(`with ${p.uploaders} uploading`, withUploads));
-    const uploads = load!;
     progress(
       `uploads meanwhile: ${uploads.completed} done, ${uploads.failed} failed, ${
         round(uploads.mibPerSec)

@@ -7,14 +7,20 @@
 
 import { ChatApi } from "../../lib/client/client.ts";
 import { connectAll } from "../load/clients.ts";
-import { drive, type DriveResult } from "../load/drive.ts";
-import { Ledger } from "../load/ledger.ts";
+import type { DriveResult } from "../load/drive.ts";
 import type { Params } from "../params.ts";
 import { BENCH_PASSWORD, type SeededUser } from "../seed.ts";
 import type { ServerKind } from "../servers.ts";
 import { Histogram, type LatencySummary, round } from "../stats.ts";
 import { describeStep } from "./fanout.ts";
-import { membersOf, progress, seedFor, sleep, withServer } from "./_common.ts";
+import {
+  fanoutWithAndWithout,
+  membersOf,
+  progress,
+  seedFor,
+  sleep,
+  withServer,
+} from "./_common.ts";
 
 export interface LoginsResult {
   server: ServerKind;
@@ -104,39 +110,24 @@ export async function loginsUnderLoad(kind: ServerKind, params: Params): Promise
     const room = seeded.rooms[0];
     const clients = track(await connectAll(kind, server.url, membersOf(seeded)));
     const loginUsers = seeded.users.slice(p.members);
-    const run = async (tag: string, withLogins: boolean) => {
-      const ledger = new Ledger(tag);
-      const book = ledger.room(room.id, clients.length);
-      clients.forEach((client, slot) => ledger.attach(client, book, slot));
-      let logins: LoginsResult["logins"] | undefined;
-      const result = await drive({
-        ledger,
-        senders: clients.map((client) => ({ client, book })),
-        rate: p.rate,
-        warmupMs: p.warmupMs,
-        measureMs: p.measureMs,
-        drainIdleMs: params.drainIdleMs,
-        server,
-        alongside: withLogins
-          ? async (until) => {
-            logins = await loginLoop(server.url, loginUsers, {
-              rate: p.loginsPerSec,
-              until,
-              graceMs: p.graceMs,
-            });
-          }
-          : undefined,
-      });
-      return { result, logins };
-    };
-    const baseline = (await run("l0", false)).result;
-    progress(describeStep("without logins", baseline));
-    const { result: withLogins, logins } = await run("l1", true);
+    const { baseline, loaded: withLogins, extra: logins } = await fanoutWithAndWithout({
+      tags: ["l0", "l1"],
+      roomId: room.id,
+      clients,
+      server,
+      rate: p.rate,
+      warmupMs: p.warmupMs,
+      measureMs: p.measureMs,
+      drainIdleMs: params.drainIdleMs,
+      alongside: (until) =>
+        loginLoop(server.url, loginUsers, { rate: p.loginsPerSec, until, graceMs: p.graceMs }),
+      onBaseline: (baseline) => progress(describeStep("without logins", baseline)),
+    });
     progress(describeStep(`with ${p.loginsPerSec} logins/s`, withLogins));
     progress(
-      `logins: ${logins!.succeeded}/${logins!.attempted} ok, ${logins!.unanswered} unanswered, ${
-        round(logins!.answeredPerSec)
-      } answered/s, p50 ${round(logins!.latency.p50)} ms, p99 ${round(logins!.latency.p99)} ms`,
+      `logins: ${logins.succeeded}/${logins.attempted} ok, ${logins.unanswered} unanswered, ${
+        round(logins.answeredPerSec)
+      } answered/s, p50 ${round(logins.latency.p50)} ms, p99 ${round(logins.latency.p99)} ms`,
     );
     return {
       server: kind,
@@ -144,7 +135,7 @@ export async function loginsUnderLoad(kind: ServerKind, params: Params): Promise
       baseline,
       withLogins,
       p99Ratio: withLogins.latency.p99 / baseline.latency.p99,
-      logins: logins!,
+      logins: logins,
     };
   });
 }

@@ -105,10 +105,7 @@ export class FileService {
     closeThumbnailer();
   }
 
-  /**
-   * Refuses an upload that says it is too large before a byte of it is read
-   * (the route calls this with `content-length`).
-   */
+  /** Refuses an upload whose `content-length` says it is too large (upload() does, first). */
   checkDeclared(declared: number | undefined): void {
     if (declared !== undefined && declared > this.#options.maxUploadBytes) {
       throw this.#tooLarge();
@@ -143,7 +140,7 @@ export class FileService {
       let stored = 0;
       try {
         this.#pacer.begin();
-        const { record } = await this.#store(user, name, body).finally(() => this.#pacer.end());
+        const record = await this.#store(user, name, body).finally(() => this.#pacer.end());
         stored = record.size + (record.thumb?.size ?? 0);
         return fileInfoOf(record);
       } finally {
@@ -158,9 +155,7 @@ export class FileService {
     }
   }
 
-  async #store(user: User, name: string, body: ReadableStream<Uint8Array>): Promise<{
-    record: FileRecord;
-  }> {
+  async #store(user: User, name: string, body: ReadableStream<Uint8Array>): Promise<FileRecord> {
     const id = newId();
     const writer = this.#blobs.writer(id);
     const reader = body.getReader();
@@ -170,6 +165,8 @@ export class FileService {
     let scanner: ImageScanner | undefined;
     let head: Uint8Array[] = [];
     let headSize = 0;
+    /** A thumbnail may have been written (to trash with the file if this fails). */
+    let thumbing = false;
     const pass = async (bytes: Uint8Array) => {
       await this.#pacer.take(bytes.byteLength);
       if (!scanner) return await writer.write(bytes);
@@ -207,6 +204,7 @@ export class FileService {
       }
       const blob = await writer.finish();
       const facts = scanner?.facts;
+      thumbing = facts !== undefined;
       const thumb = facts ? await this.#thumbnail(id, type, blob, facts) : undefined;
       const record: FileRecord = {
         id,
@@ -229,11 +227,11 @@ export class FileService {
       if (thumb?.blob) this.#blobs.publish(op, thumb.blob);
       if (!(await op.commit()).ok) throw new AbandonedBlobError(id);
       log.info("file_uploaded", { file: id, user: user.id, size: record.size, type });
-      return { record };
+      return record;
     } catch (err) {
       await reader.cancel().catch(() => {});
       await writer.abort().catch(() => {});
-      await this.#blobs.writer(thumbBlobId(id)).abort().catch(() => {});
+      if (thumbing) await this.#blobs.writer(thumbBlobId(id)).abort().catch(() => {});
       if (err instanceof ImageError) {
         throw new BadRequestError(`Not a valid image: ${err.message}`);
       }

@@ -42,8 +42,7 @@ fileRoutes.post("/uploads", signedIn, async (c) => {
   if (declared !== undefined && !(Number.isSafeInteger(declared) && declared >= 0)) {
     throw new BadRequestError("Header content-length is not a byte count");
   }
-  // Before a byte is read: a body that says it is too large is refused as it is.
-  files.checkDeclared(declared);
+  // A body that says it is too large is refused before a byte of it is read.
   const file = await files.upload(
     c.get("auth").user,
     c.req.query("name"),
@@ -82,10 +81,9 @@ async function serveFile(c: Context<AppEnv>, thumb: boolean): Promise<Response> 
   if (thumb && !record.thumb && (record.width === undefined || record.noThumb)) {
     throw new NotFoundError("File has no thumbnail");
   }
-  const size = thumb && record.thumb ? record.thumb.size : record.size;
-  const type = thumb && record.thumb ? record.thumb.type : record.type;
-  const sha = thumb && record.thumb ? record.thumb.sha256 : record.sha256;
-  const etag = `"${sha}"`;
+  // The bytes served: the thumbnail's when it has its own, else the file's.
+  const { size, type, sha256 } = thumb && record.thumb ? record.thumb : record;
+  const etag = `"${sha256}"`;
   const headers = new Headers({
     "content-type": type === "text/plain" ? "text/plain; charset=utf-8" : type,
     "x-content-type-options": "nosniff",

@@ -16,33 +16,13 @@ import { ChatApi } from "../../lib/client/http.ts";
 import type { Message } from "../../lib/protocol/types.ts";
 import { startServer, type TestServer } from "../_server.ts";
 import { launchChromium, openPage, type OpenPageOptions, type WatchedPage } from "./_chromium.ts";
+import { assertClean, cookieOf, live, logIn, row, rows } from "./_pages.ts";
 
 const PASSWORD = "correct horse battery";
 const suffix = Date.now().toString(36).slice(-4);
 /** Ada reads in Kolkata (UTC+5:30: no whole-hour coincidence) and in German. */
 const ADA_ZONE = "Asia/Kolkata";
 const ADA_LOCALE = "de-DE";
-
-function assertClean(watched: WatchedPage, what: string) {
-  assert.deepEqual(watched.cspViolations, [], `CSP violations on ${what}`);
-  assert.deepEqual(watched.consoleErrors, [], `console errors on ${what}`);
-  assert.deepEqual(watched.pageErrors, [], `uncaught errors on ${what}`);
-}
-
-/** Waits until the page's islands are hydrated and its socket is open. */
-async function live(page: Page): Promise<void> {
-  await page.waitForSelector("html[data-hydrated]");
-  await page.waitForSelector('[data-connection="open"]', { state: "attached", timeout: 20_000 });
-}
-
-function rows(page: Page): Locator {
-  return page.locator('[data-testid="messages"] li[data-seq]');
-}
-
-/** The stored message whose text is exactly `text`. */
-function row(page: Page, text: string): Locator {
-  return rows(page).filter({ has: page.locator("[data-text]").getByText(text, { exact: true }) });
-}
 
 function bySeq(page: Page, seq: number): Locator {
   return page.locator(`[data-testid="messages"] li[data-seq="${seq}"]`);
@@ -82,11 +62,6 @@ async function focusedLabel(page: Page): Promise<string | null> {
     document.activeElement?.getAttribute("aria-label") ??
       document.activeElement?.tagName.toLowerCase() ?? null
   );
-}
-
-async function cookieOf(page: Page): Promise<string> {
-  const cookies = await page.context().cookies();
-  return cookies.map((c) => `${c.name}=${c.value}`).join("; ");
 }
 
 /** The page as the server renders it for this browser (its cookies), before any script. */
@@ -137,11 +112,7 @@ async function signedIn(
     if (options.locale) await cdp.send("Emulation.setLocaleOverride", { locale: options.locale });
   }
   await page.addInitScript(TIME_WATCH);
-  await page.goto(`${url}/login?next=${encodeURIComponent(path)}`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(`${url}${path}`);
+  await logIn(page, url, username, PASSWORD, path);
   await live(page);
   return watched;
 }

@@ -11,6 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { ChatApi } from "../../lib/client/http.ts";
 import { startServer, tempKvPath, type TestServer } from "../_server.ts";
 import { launchChromium, openPage, type OpenPageOptions, type WatchedPage } from "./_chromium.ts";
+import { assertClean as assertCleanOf, live, logIn as logInAs, rows } from "./_pages.ts";
 
 const PASSWORD = "correct horse battery";
 const PHONE = { width: 360, height: 740 };
@@ -24,9 +25,7 @@ function unexpected(errors: string[]): string[] {
 }
 
 function assertClean(watched: WatchedPage, what: string) {
-  assert.deepEqual(watched.cspViolations, [], `CSP violations on ${what}`);
-  assert.deepEqual(unexpected(watched.consoleErrors), [], `console errors on ${what}`);
-  assert.deepEqual(watched.pageErrors, [], `uncaught errors on ${what}`);
+  assertCleanOf(watched, what, unexpected);
 }
 
 async function register(page: Page, url: string, username: string): Promise<void> {
@@ -37,22 +36,8 @@ async function register(page: Page, url: string, username: string): Promise<void
   await page.waitForURL(`${url}/`);
 }
 
-async function logIn(page: Page, url: string, username: string, next = "/"): Promise<void> {
-  await page.goto(`${url}/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(`${url}${next}`);
-}
-
-/** Waits until the page's islands are hydrated and its socket is open. */
-async function live(page: Page): Promise<void> {
-  await page.waitForSelector("html[data-hydrated]");
-  await page.waitForSelector('[data-connection="open"]', { state: "attached", timeout: 20_000 });
-}
-
-function stored(page: Page) {
-  return page.locator('[data-testid="messages"] li[data-seq]');
+function logIn(page: Page, url: string, username: string, next = "/"): Promise<void> {
+  return logInAs(page, url, username, PASSWORD, next);
 }
 
 async function send(page: Page, text: string): Promise<void> {
@@ -63,13 +48,13 @@ async function send(page: Page, text: string): Promise<void> {
 
 /** Waits for a stored message with exactly this text. */
 async function seen(page: Page, text: string, timeout = 10_000): Promise<void> {
-  await stored(page).filter({ has: page.getByText(text, { exact: true }) }).first()
+  await rows(page).filter({ has: page.getByText(text, { exact: true }) }).first()
     .waitFor({ timeout });
 }
 
 /** The stored messages on screen as [seq, text]. */
 async function conversation(page: Page): Promise<Array<[number, string]>> {
-  return await stored(page).evaluateAll((rows) =>
+  return await rows(page).evaluateAll((rows) =>
     rows.map((row) =>
       [
         Number(row.getAttribute("data-seq")),

@@ -20,35 +20,16 @@ import { formatBytes } from "../../components/message_files.tsx";
 import { makePng } from "../_images.ts";
 import { startServer, type TestServer } from "../_server.ts";
 import { launchChromium, openPage, type OpenPageOptions, type WatchedPage } from "./_chromium.ts";
+import { assertClean, cookieOf, live, logIn, row } from "./_pages.ts";
 
 const PASSWORD = "correct horse battery";
 const suffix = Date.now().toString(36).slice(-4);
-
-function assertClean(watched: WatchedPage, what: string) {
-  assert.deepEqual(watched.cspViolations, [], `CSP violations on ${what}`);
-  assert.deepEqual(watched.consoleErrors, [], `console errors on ${what}`);
-  assert.deepEqual(watched.pageErrors, [], `uncaught errors on ${what}`);
-}
 
 /** Takes the console errors a step caused on purpose (a refused upload's 500 or 413). */
 function expectConsoleErrors(watched: WatchedPage, pattern: RegExp): void {
   const expected = watched.consoleErrors.filter((e) => pattern.test(e));
   assert.ok(expected.length > 0, `expected a console error like ${pattern}`);
   watched.consoleErrors = watched.consoleErrors.filter((e) => !pattern.test(e));
-}
-
-async function live(page: Page): Promise<void> {
-  await page.waitForSelector("html[data-hydrated]");
-  await page.waitForSelector('[data-connection="open"]', { state: "attached", timeout: 20_000 });
-}
-
-function rows(page: Page): Locator {
-  return page.locator('[data-testid="messages"] li[data-seq]');
-}
-
-/** The stored message whose text is exactly `text`. */
-function row(page: Page, text: string): Locator {
-  return rows(page).filter({ has: page.locator("[data-text]").getByText(text, { exact: true }) });
 }
 
 function tray(page: Page): Locator {
@@ -65,11 +46,6 @@ function composer(page: Page): Locator {
 
 function sendButton(page: Page): Locator {
   return page.getByRole("button", { name: "Send", exact: true });
-}
-
-async function cookieOf(page: Page): Promise<string> {
-  const cookies = await page.context().cookies();
-  return cookies.map((c) => `${c.name}=${c.value}`).join("; ");
 }
 
 interface Payload {
@@ -134,11 +110,7 @@ async function signedIn(
     watched.pageErrors.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  await page.goto(`${url}/login?next=${encodeURIComponent(path)}`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(`${url}${path}`);
+  await logIn(page, url, username, PASSWORD, path);
   await live(page);
   return watched;
 }
