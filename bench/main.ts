@@ -44,6 +44,7 @@ import {
   stopAll,
 } from "./servers.ts";
 import { changesUnderLoad } from "./scenarios/changes.ts";
+import { notifyUnderLoad } from "./scenarios/notify.ts";
 import { coldStart } from "./scenarios/cold_start.ts";
 import { files } from "./scenarios/files.ts";
 import { fanoutAll } from "./scenarios/fanout.ts";
@@ -79,6 +80,8 @@ const SCENARIOS: Scenario[] = [
   { name: "history", key: "history", servers: OUR_KINDS, run: history },
   // Socket.IO and the ceiling have no edits or reactions.
   { name: "changes", key: "changes", servers: OUR_KINDS, run: changesUnderLoad },
+  // Mentions and threads: ours only (the peers have neither).
+  { name: "notify", key: "notify", servers: OUR_KINDS, run: notifyUnderLoad },
   // Uploads need accounts and KV: ours only.
   { name: "files", key: "files", servers: OUR_KINDS, run: files },
   { name: "cold-start", key: "coldStart", servers: SERVER_KINDS, run: coldStart },
@@ -137,7 +140,14 @@ async function main(args: string[]): Promise<number> {
   if (rates) params.fanout.rates = rates.split(",").map(Number);
   const measure = Number(option(args, "measure"));
   if (measure > 0) {
-    const measured = [params.fanout, params.manyRooms, params.logins, params.changes, params.files];
+    const measured = [
+      params.fanout,
+      params.manyRooms,
+      params.logins,
+      params.changes,
+      params.notify,
+      params.files,
+    ];
     for (const scenario of measured) {
       scenario.measureMs = measure;
     }
@@ -179,6 +189,7 @@ async function main(args: string[]): Promise<number> {
     logins: [],
     history: [],
     changes: [],
+    notify: [],
     files: [],
     coldStart: [],
     errors: [],

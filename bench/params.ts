@@ -35,6 +35,14 @@ export interface Params {
   };
   history: { messages: number; requests: number };
   /** Changes under load: rates per second over the whole room. */
+  /** Mentions and a busy thread (scenarios/notify.ts). */
+  notify: {
+    members: number;
+    messagesPerSec: number;
+    threadRepliesPerSec: number;
+    warmupMs: number;
+    measureMs: number;
+  };
   changes: {
     members: number;
     messagesPerSec: number;
@@ -104,6 +112,13 @@ export const FULL: Params = {
     warmupMs: 2000,
     measureMs: 10000,
   },
+  notify: {
+    members: 200,
+    messagesPerSec: 200,
+    threadRepliesPerSec: 20,
+    warmupMs: 2000,
+    measureMs: 10000,
+  },
   files: {
     fileMiB: 25,
     runs: 3,
@@ -151,6 +166,13 @@ export const QUICK: Params = {
     editsPerSec: 20,
     recent: 100,
     ownRecent: 3,
+    warmupMs: 500,
+    measureMs: 2500,
+  },
+  notify: {
+    members: 200,
+    messagesPerSec: 200,
+    threadRepliesPerSec: 20,
     warmupMs: 500,
     measureMs: 2500,
   },

@@ -7,6 +7,7 @@ import type { Params } from "./params.ts";
 import type { ServerKind } from "./servers.ts";
 import { round } from "./stats.ts";
 import type { ChangesResult } from "./scenarios/changes.ts";
+import { describeNotify, type NotifyResult } from "./scenarios/notify.ts";
 import type { ColdStartResult } from "./scenarios/cold_start.ts";
 import type { FanoutResult } from "./scenarios/fanout.ts";
 import { FILES_P99_FLOOR_MS, FILES_RSS_LIMIT_MIB, type FilesResult } from "./scenarios/files.ts";
@@ -41,6 +42,7 @@ export interface BenchResults {
   logins: LoginsResult[];
   history: HistoryResult[];
   changes: ChangesResult[];
+  notify?: NotifyResult[];
   files: FilesResult[];
   coldStart: ColdStartResult[];
   errors: Array<{ scenario: string; server: ServerKind; error: string }>;
@@ -279,6 +281,18 @@ export function summaryTable(r: BenchResults, servers: ServerKind[]): string {
   row("Changes under load: update p50 / p99, ms", (k) => {
     const c = by(changes, k);
     return c ? `${fmt(c.updates.latency.p50)} / ${fmt(c.updates.latency.p99)}` : "–";
+  });
+  row("Mentions (10 %): message / notify p99, ms", (k) => {
+    const n = by(r.notify ?? [], k);
+    return n ? `${fmt(n.mentions.messages.p99)} / ${fmt(n.mentions.notify.p99)}` : "–";
+  });
+  row("Busy thread (20 replies/s): reply / notify / root update p99, ms", (k) => {
+    const n = by(r.notify ?? [], k);
+    return n
+      ? `${fmt(n.thread.messages.p99)} / ${fmt(n.thread.notify.p99)} / ${
+        fmt(n.thread.updates?.p99 ?? NaN)
+      }`
+      : "–";
   });
   const files = r.files ?? [];
   row("Files: upload / download 25 MiB, MiB/s", (k) => {
@@ -561,6 +575,20 @@ export function markdown(r: BenchResults, servers: ServerKind[], chartFile: stri
         "reactions: not run.",
       "",
       changesTable(r.changes),
+      "",
+    );
+  }
+  if (r.notify?.length) {
+    parts.push(
+      "## Mentions and threads under load",
+      "",
+      "The fan-out room (200 members, all subscribed; by default a room this size notifies " +
+        "only mentions, direct messages and followed threads). Latency from the send to each " +
+        "socket's `message` frame, and to the `notify` frame of each user it was meant for.",
+      "",
+      ...r.notify.map((n) =>
+        `- ${LABELS[n.server]}: ${describeNotify(n).replaceAll("\n  ", "; ")}`
+      ),
       "",
     );
   }

@@ -47,6 +47,14 @@ export interface Config {
    * signed address. "" (the default) serves files from the app's origin.
    */
   filesOrigin: string;
+  /**
+   * Web Push may deliver to push services on loopback or private addresses
+   * (PUSH_ALLOW_PRIVATE, default false: production refuses them, so push cannot be
+   * aimed into the server's own network). Tests and a local push service set it.
+   */
+  pushAllowPrivate: boolean;
+  /** The VAPID subject push services may contact (PUSH_SUBJECT, a mailto: or https: URL). */
+  pushSubject: string;
 }
 
 /** The permissions the server runs with (`deno task start`); supervisors pass them on. */
@@ -143,5 +151,18 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     maxUploadBytes: positive(int(env, "MAX_UPLOAD_MB", 25), "MAX_UPLOAD_MB") * 1024 * 1024,
     uploadQuotaBytes: int(env, "UPLOAD_QUOTA_MB_PER_DAY", 1000) * 1024 * 1024,
     filesOrigin: originOf(env, "FILES_ORIGIN"),
+    pushAllowPrivate: bool(env, "PUSH_ALLOW_PRIVATE", false),
+    pushSubject: pushSubjectOf(env.PUSH_SUBJECT, allowedOrigins),
   };
+}
+
+/** PUSH_SUBJECT, or the server's first allowed origin, or a placeholder contact. */
+function pushSubjectOf(raw: string | undefined, origins: string[]): string {
+  if (raw) {
+    if (!/^(mailto:|https:\/\/)/.test(raw)) {
+      throw new Error("Invalid configuration: PUSH_SUBJECT must be a mailto: or https: URL");
+    }
+    return raw;
+  }
+  return origins.find((o) => o.startsWith("https:")) ?? "mailto:admin@localhost";
 }

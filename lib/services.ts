@@ -24,6 +24,10 @@ import { KvBus } from "./realtime/kv_bus.ts";
 import { Feeds } from "./realtime/feeds.ts";
 import { Hub } from "./realtime/hub.ts";
 import { errorFields, log } from "./log.ts";
+import { ThreadStore } from "./store/threads.ts";
+import { ThreadService } from "./chat/threads.ts";
+import { NotifyService } from "./chat/notify.ts";
+import { PushService } from "./push/service.ts";
 
 export interface Services {
   config: Config;
@@ -33,6 +37,9 @@ export interface Services {
   auth: AuthService;
   rooms: RoomService;
   messages: MessageService;
+  threads: ThreadService;
+  notify: NotifyService;
+  push: PushService;
   files: FileService;
   users: UserService;
   presence: PresenceService;
@@ -59,6 +66,8 @@ export interface ServiceOptions {
  */
 export async function stopServices(services: Services): Promise<void> {
   await services.messages.flush();
+  await services.notify.flush();
+  await services.push.close();
   await services.files.stop();
   try {
     await services.presence.stop();
@@ -99,7 +108,8 @@ export async function createServices(
     onSessionEnded: (sessionId, userId) =>
       bus.publish({ kind: "session_ended", sessionId, userId }),
   });
-  const rooms = new RoomService({ rooms: roomStore, users: userStore }, {
+  const threadStore = new ThreadStore(kv);
+  const rooms = new RoomService({ rooms: roomStore, users: userStore, threads: threadStore }, {
     presence,
     events: bus,
     clock,
@@ -119,6 +129,20 @@ export async function createServices(
     aliveIsolates: () => Promise.resolve(presence.aliveIsolates()),
     sweepMs: options.fileSweepMs,
   });
+  const push = new PushService(kv, {
+    allowPrivate: config.pushAllowPrivate,
+    subject: config.pushSubject,
+    now: () => clock.now(),
+  });
+  const notify = new NotifyService({
+    rooms: roomStore,
+    threads: threadStore,
+    events: bus,
+    presence,
+    clock,
+    push,
+    roomName: async (roomId, userId) => (await rooms.view(await rooms.record(roomId), userId)).name,
+  });
   const messages = new MessageService(messageStore, rooms, {
     kv,
     files,
@@ -126,6 +150,15 @@ export async function createServices(
     revisions,
     limiter: new RateLimiter({ burst: config.sendRateBurst, perSec: config.sendRatePerSec, clock }),
     onCommitted: (roomId, events) => bus.hint({ kind: "events", roomId, events }),
+    memberDirectory: (roomId) => rooms.mentionDirectory(roomId),
+    onNotable: (roomId, notes) => notify.notable(roomId, notes),
+  });
+  const threads = new ThreadService({
+    rooms,
+    messages: messageStore,
+    threads: threadStore,
+    events: bus,
+    clock,
   });
   const users = new UserService(userStore, presence);
   presence.setUsernameResolver((id) => users.usernameOf(id));
@@ -140,6 +173,11 @@ export async function createServices(
   });
   const hub = new Hub(feeds, (roomId, userId) => rooms.members.forget(roomId, userId), {
     stallMs: config.idleTimeoutS * 1000,
+    message: async (roomId, seq) => (await messageStore.bySeq(roomId, [seq])).get(seq),
+    onRoomChanged: (roomId) => {
+      notify.forget(roomId);
+      rooms.forgetMembers(roomId);
+    },
   });
   bus.subscribe((event) => hub.route(event));
   await bus.start();
@@ -155,6 +193,9 @@ export async function createServices(
     auth,
     rooms,
     messages,
+    threads,
+    notify,
+    push,
     files,
     users,
     presence,

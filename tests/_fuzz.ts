@@ -241,10 +241,13 @@ export function wsFrameArb(t: FuzzTargets): fc.Arbitrary<string | Uint8Array> {
       text,
       clientId: fc.option(fc.string({ unit: "binary-ascii", maxLength: 70 }), { nil: undefined }),
       replyTo: fc.option(seq, { nil: undefined }),
+      threadRoot: fc.option(seq, { nil: undefined }),
+      alsoInRoom: fc.option(fc.oneof(fc.boolean(), fc.constantFrom(1, "yes")), { nil: undefined }),
       ref,
     }),
     fc.record({ type: fc.constant("typing"), roomId: room, ref }),
     fc.record({ type: fc.constant("read"), roomId: room, seq, ref }),
+    fc.record({ type: fc.constant("read"), roomId: room, seq, threadRoot: seq, ref }),
     fc.record({ type: fc.constant("ping"), ref }),
   );
   const fields = [
@@ -257,6 +260,8 @@ export function wsFrameArb(t: FuzzTargets): fc.Arbitrary<string | Uint8Array> {
     "seq",
     "ref",
     "replyTo",
+    "threadRoot",
+    "alsoInRoom",
     "emoji",
     "on",
   ];
@@ -568,6 +573,8 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
     text: fc.oneof(fc.string({ minLength: 1, maxLength: 200 }), weirdValue),
     clientId: fc.option(fc.string({ unit: "binary-ascii", maxLength: 70 }), { nil: undefined }),
     replyTo: fc.option(fc.oneof(fc.nat({ max: 50 }), weirdValue), { nil: undefined }),
+    threadRoot: fc.option(fc.oneof(fc.nat({ max: 50 }), weirdValue), { nil: undefined }),
+    alsoInRoom: fc.option(fc.oneof(fc.boolean(), weirdValue), { nil: undefined }),
     files: fc.option(
       fc.oneof(
         fc.array(fc.oneof(fc.stringMatching(/^[0-9a-v]{20}$/), weirdValue), { maxLength: 12 }),
@@ -756,6 +763,49 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
       arbitrary: fc.record({
         method: fc.constant("GET"),
         path: fc.tuple(pathId, changeQuery).map(([id, q]) => `/api/rooms/${id}/changes${q}`),
+        as,
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        method: fc.constantFrom("GET", "PUT", "DELETE", "POST"),
+        path: fc.tuple(
+          pathId,
+          seqPath,
+          fc.constantFrom("/thread", "/thread/follow", "/thread?after=x"),
+        )
+          .map(([id, seq, tail]) => `/api/rooms/${id}/messages/${seq}${tail}`),
+        as,
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        method: fc.constant("PUT"),
+        path: pathId.map((id) => `/api/rooms/${id}/settings`),
+        as,
+        body: body(
+          fc.record({
+            muted: fc.oneof(fc.boolean(), weirdValue),
+            notify: fc.oneof(fc.constantFrom("all", "mentions", "none", "ALL"), weirdValue),
+          }),
+          ["muted", "notify"],
+        ),
+        contentType,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        method: fc.constant("GET"),
+        path: fc.constantFrom(
+          "/api/rooms/" + t.rooms[0] + "/settings",
+          "/api/threads",
+          "/api/mentions",
+          "/api/mentions?limit=0",
+          "/api/mentions?limit=x",
+        ),
         as,
       }),
     },

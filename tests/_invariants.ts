@@ -266,6 +266,7 @@ export async function checkKv(
     if ((await kv.get(key)).versionstamp === null) problem(`reply ${id} is not indexed`);
   }
 
+  await checkThreads(kv, records, problem);
   await checkFiles(kv, records, problem, notes);
 
   for (const e of await list(kv, ["read"])) {
@@ -355,6 +356,76 @@ async function checkFiles(
   for (const blobId of chunks.keys()) {
     if (!owned.has(blobId) && !marked.has(blobId)) {
       problem(`blob ${blobId} has chunks but no file, upload or trash marker`);
+    }
+  }
+}
+
+/**
+ * Mentions and threads (v2): each mention key names a live message that lists the
+ * user; each `@room`/`@here` key one that says so; every thread reply is indexed
+ * under its root, whose summary counts exactly its replies; followers are indexed
+ * both ways.
+ */
+async function checkThreads(
+  kv: Deno.Kv,
+  records: Map<string, Message>,
+  problem: (text: string) => void,
+): Promise<void> {
+  for (const e of await list(kv, ["mention"])) {
+    const [, userId, roomId, seq] = e.key as [string, string, string, number];
+    const message = records.get(`${roomId}/${seq}`);
+    if (!message || message.deleted || !message.mentions?.includes(userId)) {
+      problem(`mention of ${userId} at ${roomId}/${seq} names no message mentioning them`);
+    }
+    const at = ["mention_at", userId, message?.createdAt ?? 0, roomId, seq];
+    if ((await kv.get(at)).versionstamp === null) problem(`mention ${roomId}/${seq} not by time`);
+  }
+  for (const e of await list(kv, ["mention_at"])) {
+    const [, userId, , roomId, seq] = e.key as [string, string, number, string, number];
+    if ((await kv.get(["mention", userId, roomId, seq])).versionstamp === null) {
+      problem(`mention by time ${roomId}/${seq} has no mention key`);
+    }
+  }
+  for (const e of await list(kv, ["room_mention"])) {
+    const [, roomId, seq] = e.key as [string, string, number];
+    const message = records.get(`${roomId}/${seq}`);
+    if (!message || message.deleted || !message.mentionsAll) {
+      problem(`room mention at ${roomId}/${seq} names no @room/@here message`);
+    }
+  }
+  const replies = new Map<string, number>();
+  for (const e of await list(kv, ["thread_msg"])) {
+    const [, roomId, root, seq] = e.key as [string, string, number, number];
+    const reply = records.get(`${roomId}/${seq}`);
+    if (!reply || reply.threadRoot !== root) problem(`thread index ${roomId}/${root} → ${seq}`);
+    replies.set(`${roomId}/${root}`, (replies.get(`${roomId}/${root}`) ?? 0) + 1);
+  }
+  for (const [id, message] of records) {
+    if (message.threadRoot) {
+      const key = ["thread_msg", message.roomId, message.threadRoot, message.seq];
+      if ((await kv.get(key)).versionstamp === null) problem(`reply ${id} is not in its thread`);
+      const root = records.get(`${message.roomId}/${message.threadRoot}`);
+      if (!root || root.threadRoot) problem(`reply ${id} has no top-level root`);
+      const inRoom =
+        (await kv.get(["in_thread", message.roomId, message.seq])).versionstamp !== null;
+      if (inRoom === !!message.alsoInRoom) problem(`reply ${id}: in_thread index is wrong`);
+    }
+    if ((message.thread?.count ?? 0) !== (replies.get(id) ?? 0)) {
+      problem(
+        `root ${id}: summary says ${message.thread?.count ?? 0}, ${replies.get(id) ?? 0} replies`,
+      );
+    }
+  }
+  for (const e of await list(kv, ["follow"])) {
+    const [, userId, roomId, root] = e.key as [string, string, string, number];
+    if ((await kv.get(["follower", roomId, root, userId])).versionstamp === null) {
+      problem(`follow ${userId} → ${roomId}/${root} has no follower key`);
+    }
+  }
+  for (const e of await list(kv, ["follower"])) {
+    const [, roomId, root, userId] = e.key as [string, string, number, string];
+    if ((await kv.get(["follow", userId, roomId, root])).versionstamp === null) {
+      problem(`follower ${userId} of ${roomId}/${root} has no follow key`);
     }
   }
 }

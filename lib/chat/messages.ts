@@ -43,8 +43,22 @@ import { headRev, type RevisionLog, type RoomEvent } from "../store/revisions.ts
 import type { RoomService } from "./rooms.ts";
 import type { RateLimiter } from "./_rate_limit.ts";
 import type { FileService } from "./files.ts";
+import { hasMentions, type MentionTokens, mentionTokens, resolveMentions } from "./mentions.ts";
+import type { MentionSet } from "../store/mention_index.ts";
 
 const COMMIT_TRIES = 60;
+/** KV mutations a batch of sends may add up to (KV allows 1000 per commit). */
+const BATCH_MAX_MUTATIONS = 800;
+
+/**
+ * About how many KV mutations a send adds to its commit: the message, its sender's
+ * row and clientId index, its mention and thread index keys, and its root's summary.
+ */
+function mutationsOf(item: NewMessage): number {
+  const mentions = item.mentions ? item.mentions.named.length * 2 + (item.mentions.all ? 1 : 0) : 0;
+  const thread = item.threadRoot ? 5 + 2 * (2 + (item.mentions?.named.length ?? 0)) : 0;
+  return 4 + mentions + thread + (item.files?.length ?? 0) * 2;
+}
 
 /** A send waiting for its room's next commit (sends queued together share one). */
 interface QueuedSend {
@@ -52,6 +66,8 @@ interface QueuedSend {
   roomId: string;
   item: NewMessage;
   bytes: number;
+  /** KV mutations it adds to a commit, about (see `mutationsOf`). */
+  mutations: number;
   resolve(stored: Stored): void;
   reject(err: unknown): void;
 }
@@ -78,6 +94,32 @@ export interface MessageServiceOptions {
   onCommitted(roomId: string, events: RoomEvent[]): void;
   /** Posting files (v2); sends with `files` are refused without it. */
   files?: FileService;
+  /** The room's members by name, for mentions (none: mentions are plain text). */
+  memberDirectory?(roomId: string): Promise<MemberDirectory>;
+  /**
+   * Told, after `onCommitted`, of what may notify someone: every new message (with
+   * who an `@here` reached), and edits that mention someone new (`added`).
+   */
+  onNotable?(roomId: string, notes: Notable[]): void;
+}
+
+/** What resolving mentions needs of a room's members. */
+export interface MemberDirectory {
+  /** Lowercased username → id. */
+  byName: Map<string, string>;
+  /** Whether this member may use `@room` and `@here`. */
+  mayMentionAll(userId: string): boolean;
+  /** Members online now. */
+  online(): Promise<string[]>;
+}
+
+/** A new message, or an edit that mentions someone new, for the notifier. */
+export interface Notable {
+  message: Message;
+  /** An edit: the users it mentions now and did not before. */
+  added?: string[];
+  /** `@here`: the members online when it was sent. */
+  hereIds?: string[];
 }
 
 /** What a change did: the message as it is now, and the revision (null: nothing changed). */
@@ -111,7 +153,14 @@ export class MessageService {
   async send(
     user: User,
     roomId: unknown,
-    input: { text: unknown; clientId?: unknown; replyTo?: unknown; files?: unknown },
+    input: {
+      text: unknown;
+      clientId?: unknown;
+      replyTo?: unknown;
+      files?: unknown;
+      threadRoot?: unknown;
+      alsoInRoom?: unknown;
+    },
   ): Promise<Stored> {
     if (!isWellFormedId(roomId)) throw new NotFoundError("Room not found");
     const fileIds = input.files === undefined || input.files === null
@@ -122,9 +171,38 @@ export class MessageService {
     const replyToSeq = input.replyTo === undefined || input.replyTo === null
       ? undefined
       : validateSeq(input.replyTo, "replyTo");
+    const threadRoot = input.threadRoot === undefined || input.threadRoot === null
+      ? undefined
+      : validateSeq(input.threadRoot, "threadRoot");
+    if (input.alsoInRoom !== undefined && typeof input.alsoInRoom !== "boolean") {
+      throw new BadRequestError('Field "alsoInRoom" must be true or false');
+    }
     this.#options.limiter.take(user.id);
     await this.#rooms.requireMember(user.id, roomId);
     const item: NewMessage = { userId: user.id, username: user.username, text, clientId };
+    if (threadRoot !== undefined) {
+      const root = threadRoot > 0
+        ? (await this.#store.bySeq(roomId, [threadRoot])).get(threadRoot)
+        : undefined;
+      if (!root) {
+        throw new BadRequestError(
+          `Field "threadRoot" names no message of this room: ${threadRoot}`,
+        );
+      }
+      if (root.threadRoot) {
+        throw new BadRequestError("A thread reply cannot start a thread: reply to its root");
+      }
+      if (root.deleted) {
+        throw new BadRequestError("Cannot reply in the thread of a deleted message");
+      }
+      item.threadRoot = threadRoot;
+      if (input.alsoInRoom) item.alsoInRoom = true;
+    }
+    const tokens = mentionTokens(text);
+    if (hasMentions(tokens)) {
+      const mentions = await this.#mentions(roomId, user.id, tokens);
+      if (mentions) item.mentions = mentions;
+    }
     if (replyToSeq !== undefined) {
       const original = replyToSeq > 0
         ? (await this.#store.bySeq(roomId, [replyToSeq])).get(replyToSeq)
@@ -146,6 +224,7 @@ export class MessageService {
         roomId,
         item,
         bytes: text.length * 3 + 300,
+        mutations: mutationsOf(item),
         resolve,
         reject,
       });
@@ -164,7 +243,31 @@ export class MessageService {
     const { room, seq } = await this.#target(user, roomId, seqInput);
     const text = validateMessageText(textInput);
     this.#options.limiter.take(user.id);
-    return await this.#change(room, { kind: "edit", seq, userId: user.id, text });
+    // Only a text with mentions waits for the room's members: the others keep their order.
+    const tokens = mentionTokens(text);
+    const mentions = hasMentions(tokens) ? await this.#mentions(room, user.id, tokens) : undefined;
+    return await this.#change(room, { kind: "edit", seq, userId: user.id, text, mentions });
+  }
+
+  /** Who a text of mine mentions in a room (undefined: nobody). */
+  async #mentions(
+    roomId: string,
+    userId: string,
+    tokens: MentionTokens,
+  ): Promise<MentionSet | undefined> {
+    const directory = await this.#options.memberDirectory?.(roomId);
+    if (!directory) return undefined;
+    const found = await resolveMentions(tokens, {
+      members: directory.byName,
+      mayMentionAll: directory.mayMentionAll(userId),
+      online: () => directory.online(),
+      senderId: userId,
+    });
+    // Naming oneself is no mention.
+    const named = found.named.filter((id) => id !== userId);
+    const listed = found.listed.filter((id) => id !== userId);
+    if (!named.length && !found.all) return undefined;
+    return { ...found, named, listed };
   }
 
   /** Deletes a message: its author, or the room's owner. Deleting twice is fine. */
@@ -291,6 +394,12 @@ export class MessageService {
         log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
       }
     }
+    const mentioned = outcomes.flatMap((o) =>
+      "ok" in o && o.ok && o.mentioned && o.rev !== null
+        ? [{ message: byRev.get(o.rev)!, added: o.mentioned }]
+        : []
+    );
+    if (mentioned.length) this.#notable(roomId, mentioned);
     for (const [i, q] of batch.entries()) {
       const outcome = outcomes[i];
       if ("deferred" in outcome) continue;
@@ -334,15 +443,18 @@ export class MessageService {
       const sends: QueuedSend[] = [];
       const changes: QueuedChange[] = [];
       let bytes = 0;
+      let mutations = 0;
       const rest: Queued[] = [];
       for (const next of queue) {
         if (next.kind === "send") {
           // A send with files commits alone: its files' checks are redone on a retry.
           const fits = sends.length === 0 || (sends.length < BATCH_MAX_MESSAGES &&
-            bytes + next.bytes <= BATCH_MAX_BYTES && !next.item.files && !sends[0].item.files);
+            bytes + next.bytes <= BATCH_MAX_BYTES && !next.item.files && !sends[0].item.files &&
+            mutations + next.mutations <= BATCH_MAX_MUTATIONS);
           if (fits) {
             sends.push(next);
             bytes += next.bytes;
+            mutations += next.mutations;
             continue;
           }
         } else if (changes.length < CHANGES_PER_BATCH) {
@@ -410,17 +522,42 @@ export class MessageService {
       ? results.map((r) => r.message)
       : [...new Map(results.map((r) => [r.message.seq, r.message])).values()]
         .sort((a, b) => a.seq - b.seq);
+    // Roots whose thread summary the commit changed: after the new messages, by rev.
+    const rootUpdates = results.flatMap((r) => r.rootUpdate && !r.duplicate ? [r.rootUpdate] : []);
+    const roots = rootUpdates.length
+      ? await this.#store.serve(roomId, rootUpdates.map((u) => ({ ...u.message })))
+      : [];
     if (stored.length) {
       try {
-        this.#options.onCommitted(
-          roomId,
-          stored.map((message) => ({ rev: createdRevOf(message), kind: "message", message })),
-        );
+        this.#options.onCommitted(roomId, [
+          ...stored.map((message) => ({
+            rev: createdRevOf(message),
+            kind: "message" as const,
+            message,
+          })),
+          ...rootUpdates.map((u, i) => ({
+            rev: u.rev,
+            kind: "update" as const,
+            message: roots[i],
+          })),
+        ]);
       } catch (err) {
         log.error("message_fanout_failed", { room: roomId, ...errorFields(err) });
       }
     }
+    const fresh = results.flatMap((r, i) =>
+      r.duplicate ? [] : [{ message: r.message, hereIds: batch[i].item.mentions?.hereIds }]
+    );
+    if (fresh.length) this.#notable(roomId, fresh);
     batch.forEach((q, i) => q.resolve(results[i]));
+  }
+
+  #notable(roomId: string, notes: Notable[]): void {
+    try {
+      this.#options.onNotable?.(roomId, notes);
+    } catch (err) {
+      log.error("notify_failed", { room: roomId, ...errorFields(err) });
+    }
   }
 
   /** Reads a send's files again before it is retried (see `#commit`). */

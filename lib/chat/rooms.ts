@@ -32,6 +32,12 @@ import type { UserStore } from "../store/users.ts";
 import type { PresenceService } from "../presence/presence.ts";
 import type { EventSink } from "../realtime/events.ts";
 import { MembershipCache } from "./_membership_cache.ts";
+import type { ThreadStore } from "../store/threads.ts";
+import type { MemberDirectory } from "./messages.ts";
+import { defaultLevel, settingsOf } from "./notify.ts";
+
+/** How long a room's members are kept for resolving mentions. */
+const DIRECTORY_MS = 2_000;
 
 /** Usernames kept in memory (about 100 bytes each) before the cache starts over. */
 const USERNAMES_KEPT = 100_000;
@@ -50,12 +56,16 @@ export class RoomService {
   #memberLists = new Map<string, Promise<Member[]>>();
   #usernames = new Map<string, string>();
 
+  #threads: ThreadStore;
+  #directories = new Map<string, { at: number; directory: Promise<MemberDirectory> }>();
+
   constructor(
-    stores: { rooms: RoomStore; users: UserStore },
+    stores: { rooms: RoomStore; users: UserStore; threads: ThreadStore },
     deps: { presence: PresenceService; events: EventSink; clock: Clock },
   ) {
     this.#rooms = stores.rooms;
     this.#users = stores.users;
+    this.#threads = stores.threads;
     this.#presence = deps.presence;
     this.#events = deps.events;
     this.#clock = deps.clock;
@@ -155,22 +165,51 @@ export class RoomService {
   /** My rooms, most recent activity first, with unread counts. */
   async mine(userId: string): Promise<MyRoom[]> {
     const ids = await this.#rooms.roomIdsOf(userId);
-    const [records, heads, marks] = await Promise.all([
+    const [records, heads, marks, chosen, counts] = await Promise.all([
       this.#rooms.getMany(ids),
       this.#rooms.heads(ids),
       this.#rooms.readMarkers(userId, ids),
+      this.#threads.settingsOf(userId, ids),
+      this.#rooms.memberCounts(ids),
     ]);
     // One batched read for every direct-room peer; view() then finds them cached.
     await this.#usernamesOf(records.flatMap((r) => r?.pair ? [peerOf(r.pair, userId)] : []));
     const rooms: MyRoom[] = [];
+    const counting: Promise<void>[] = [];
     for (let i = 0; i < ids.length; i++) {
       const record = records[i];
       if (!record) continue;
       const view = await this.view(record, userId, heads[i]);
       const readSeq = Math.min(marks[i], view.lastSeq);
-      rooms.push({ ...view, unread: view.lastSeq - readSeq, readSeq });
+      const settings = settingsOf(chosen[i], defaultLevel(record.kind, counts[i]));
+      const room: MyRoom = {
+        ...view,
+        unread: view.lastSeq - readSeq,
+        readSeq,
+        mentions: 0,
+        muted: settings.muted,
+        notify: settings.notify,
+      };
+      rooms.push(room);
+      if (room.unread > 0) counting.push(this.#countUnread(userId, room, record.kind));
     }
+    await Promise.all(counting);
     return rooms.sort((a, b) => b.lastActivityAt - a.lastActivityAt);
+  }
+
+  /**
+   * A room's unread and mentions after my read marker: thread replies count only
+   * in threads I follow; in a direct room every unread one is a mention; a muted
+   * room counts no unread.
+   */
+  async #countUnread(userId: string, room: MyRoom, kind: RoomRecord["kind"]): Promise<void> {
+    const [unfollowed, mentions] = await Promise.all([
+      this.#threads.unfollowedAfter(userId, room.id, room.readSeq),
+      kind === "direct" ? 0 : this.#threads.mentionsAfter(userId, room.id, room.readSeq),
+    ]);
+    room.unread = Math.max(0, room.unread - unfollowed);
+    room.mentions = kind === "direct" ? room.unread : mentions;
+    if (room.muted) room.unread = 0;
   }
 
   /** Public rooms, most members first. */
@@ -227,6 +266,38 @@ export class RoomService {
       const state = presence.get(m.userId) ?? { online: false, lastSeenAt: null };
       return [{ id: m.userId, username, role: m.role, ...state }];
     });
+  }
+
+  /**
+   * The room's members by name, for resolving mentions: kept for a moment (a busy
+   * room's mentions share one read), dropped when its membership changes.
+   */
+  mentionDirectory(roomId: string): Promise<MemberDirectory> {
+    const now = this.#clock.now();
+    const cached = this.#directories.get(roomId);
+    if (cached && cached.at + DIRECTORY_MS > now) return cached.directory;
+    const directory = this.memberList(roomId).then((members): MemberDirectory => {
+      const byName = new Map(members.map((m) => [m.username.toLowerCase(), m.id]));
+      const roles = new Map(members.map((m) => [m.id, m.role]));
+      return {
+        byName,
+        // Room owners (and, once they exist, admins) may reach everyone.
+        mayMentionAll: (userId) => roles.get(userId) === "owner",
+        online: async () => {
+          const states = await this.#presence.states(members.map((m) => m.id));
+          return members.filter((m) => states.get(m.id)?.online).map((m) => m.id);
+        },
+      };
+    });
+    if (this.#directories.size > 10_000) this.#directories.clear();
+    this.#directories.set(roomId, { at: now, directory });
+    directory.catch(() => this.#directories.delete(roomId));
+    return directory;
+  }
+
+  /** Forgets what is cached of a room's members (someone joined or left, anywhere). */
+  forgetMembers(roomId: string): void {
+    this.#directories.delete(roomId);
   }
 
   /** Usernames never change: each is read once (a whole user record), then kept. */

@@ -11,14 +11,28 @@ import type {
   Invitation,
   InviteOutcome,
   Member,
+  MentionInfo,
   Message,
   MessageEdit,
   MyRoom,
+  NotifyLevel,
   Room,
+  RoomSettings,
   ServerConfig,
+  ThreadInfo,
   User,
   UserProfile,
 } from "../protocol/types.ts";
+
+/** What a send may carry besides its text. */
+export interface SendOptions {
+  replyTo?: number;
+  files?: string[];
+  /** A thread reply to this top-level message. */
+  threadRoot?: number;
+  /** A thread reply that shows in the room too. */
+  alsoInRoom?: boolean;
+}
 
 function messagePath(roomId: string, seq: number): string {
   return `/api/rooms/${encodeURIComponent(roomId)}/messages/${seq}`;
@@ -227,7 +241,7 @@ export class ChatApi {
     roomId: string,
     text: string,
     clientId?: string,
-    options: { replyTo?: number; files?: string[] } = {},
+    options: SendOptions = {},
   ): Promise<Message> {
     const path = `/api/rooms/${encodeURIComponent(roomId)}/messages`;
     const body = {
@@ -235,6 +249,8 @@ export class ChatApi {
       clientId,
       ...(options.replyTo ? { replyTo: options.replyTo } : {}),
       ...(options.files?.length ? { files: options.files } : {}),
+      ...(options.threadRoot ? { threadRoot: options.threadRoot } : {}),
+      ...(options.alsoInRoom ? { alsoInRoom: true } : {}),
     };
     return (await this.request<{ message: Message }>("POST", path, body)).message;
   }
@@ -283,6 +299,52 @@ export class ChatApi {
     const params = new URLSearchParams({ sinceRev: String(query.sinceRev) });
     if (query.limit !== undefined) params.set("limit", String(query.limit));
     return this.request("GET", `/api/rooms/${encodeURIComponent(roomId)}/changes?${params}`);
+  }
+
+  /** A thread: its root and a page of replies (after `after`, ascending). */
+  thread(roomId: string, seq: number, query: { after?: number; limit?: number } = {}): Promise<{
+    root: Message;
+    messages: Message[];
+    hasMore: boolean;
+    following: boolean;
+    unread: number;
+  }> {
+    const params = new URLSearchParams();
+    if (query.after !== undefined) params.set("after", String(query.after));
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    const qs = params.size ? `?${params}` : "";
+    return this.request("GET", `${messagePath(roomId, seq)}/thread${qs}`);
+  }
+
+  /** The threads I follow, newest activity first. */
+  async threads(): Promise<ThreadInfo[]> {
+    return (await this.request<{ threads: ThreadInfo[] }>("GET", "/api/threads")).threads;
+  }
+
+  /** Follows a thread (`on`, the default) or stops following it. */
+  follow(roomId: string, seq: number, on = true): Promise<void> {
+    return this.request(on ? "PUT" : "DELETE", `${messagePath(roomId, seq)}/thread/follow`);
+  }
+
+  /** The newest messages that mention me by name, across my rooms. */
+  async mentions(query: { limit?: number } = {}): Promise<MentionInfo[]> {
+    const qs = query.limit !== undefined ? `?limit=${query.limit}` : "";
+    return (await this.request<{ mentions: MentionInfo[] }>("GET", `/api/mentions${qs}`)).mentions;
+  }
+
+  /** My notification settings of a room. */
+  async settings(roomId: string): Promise<RoomSettings> {
+    const path = `/api/rooms/${encodeURIComponent(roomId)}/settings`;
+    return (await this.request<{ settings: RoomSettings }>("GET", path)).settings;
+  }
+
+  /** Changes my settings of a room (what is left out stays); answers them all. */
+  async setSettings(
+    roomId: string,
+    change: { muted?: boolean; notify?: NotifyLevel },
+  ): Promise<RoomSettings> {
+    const path = `/api/rooms/${encodeURIComponent(roomId)}/settings`;
+    return (await this.request<{ settings: RoomSettings }>("PUT", path, change)).settings;
   }
 
   async dm(username: string): Promise<Room> {

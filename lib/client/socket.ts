@@ -17,6 +17,7 @@ import type {
   ServerFrameType,
 } from "../protocol/frames.ts";
 import { createdRevOf, type Message, type User } from "../protocol/types.ts";
+import type { SendOptions } from "./http.ts";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -181,12 +182,14 @@ export class ChatSocket {
   async send(
     roomId: string,
     text: string,
-    options: { clientId?: string; replyTo?: number; files?: string[] } = {},
+    options: SendOptions & { clientId?: string } = {},
   ): Promise<Message> {
     const clientId = options.clientId ?? crypto.randomUUID();
     const frame: ClientFrame = { type: "send", roomId, text, clientId };
     if (options.replyTo) frame.replyTo = options.replyTo;
     if (options.files?.length) frame.files = options.files;
+    if (options.threadRoot) frame.threadRoot = options.threadRoot;
+    if (options.alsoInRoom) frame.alsoInRoom = true;
     const ack = await this.#request(frame, true);
     return (ack as ServerFrameOf<"ack">).message;
   }
@@ -213,8 +216,11 @@ export class ChatSocket {
     this.#write({ type: "typing", roomId });
   }
 
-  read(roomId: string, seq: number): void {
-    this.#write({ type: "read", roomId, seq });
+  /** Moves my read marker in the room, or in one of its threads (`threadRoot`). */
+  read(roomId: string, seq: number, threadRoot?: number): void {
+    this.#write(
+      threadRoot ? { type: "read", roomId, seq, threadRoot } : { type: "read", roomId, seq },
+    );
   }
 
   ping(): Promise<ServerFrame> {

@@ -18,6 +18,9 @@ import { roomRoutes } from "../../routes/api/rooms.ts";
 import { messageRoutes } from "../../routes/api/messages.ts";
 import { userRoutes } from "../../routes/api/users.ts";
 import { fileRoutes } from "../../routes/api/files.ts";
+import { threadRoutes } from "../../routes/api/threads.ts";
+import { pushRoutes } from "../../routes/api/push.ts";
+import { swRoutes } from "../../routes/sw.ts";
 import { authPages } from "../../routes/auth.tsx";
 import { directoryPages } from "../../routes/directory.tsx";
 import { roomPages } from "../../routes/room.tsx";
@@ -45,10 +48,13 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   app.route("/api", roomRoutes);
   app.route("/api", messageRoutes);
   app.route("/api", fileRoutes);
+  app.route("/api", threadRoutes);
+  app.route("/api", pushRoutes);
   app.all("/api/*", (c) => {
     throw new NotFoundError(`No such endpoint: ${c.req.method} ${c.req.path.slice(0, 100)}`);
   });
   mountIslandAssets(app, assets);
+  app.route("/", swRoutes);
   app.route("/", authPages);
   app.route("/", directoryPages);
   app.route("/", roomPages);

@@ -5,7 +5,16 @@
 
 import { BadRequestError } from "../errors.ts";
 import { REF_MAX } from "./limits.ts";
-import type { ErrorCode, InvitationInfo, Member, Message, Room, User } from "./types.ts";
+import type {
+  ErrorCode,
+  InvitationInfo,
+  Member,
+  Message,
+  NotifyReason,
+  Room,
+  RoomSettings,
+  User,
+} from "./types.ts";
 import { validateClientId, validateFileIds, validateSeq } from "./validate.ts";
 
 export type ClientFrame =
@@ -19,13 +28,18 @@ export type ClientFrame =
     replyTo?: number;
     /** v2: ids of my uploads, not yet posted (up to 10). */
     files?: string[];
+    /** v2: a thread reply to this top-level message. */
+    threadRoot?: number;
+    /** Extension: a thread reply that shows in the room too. */
+    alsoInRoom?: boolean;
     ref?: string;
   }
   | { type: "edit"; roomId: string; seq: number; text: string; ref?: string }
   | { type: "delete"; roomId: string; seq: number; ref?: string }
   | { type: "react"; roomId: string; seq: number; emoji: string; on: boolean; ref?: string }
   | { type: "typing"; roomId: string; ref?: string }
-  | { type: "read"; roomId: string; seq: number; ref?: string }
+  /** `threadRoot` (extension): moves my read marker in that thread instead. */
+  | { type: "read"; roomId: string; seq: number; threadRoot?: number; ref?: string }
   | { type: "ping"; ref?: string };
 
 export type ServerFrame =
@@ -50,7 +64,16 @@ export type ServerFrame =
   | { type: "presence"; userId: string; username: string; online: boolean; lastSeenAt: number }
   | { type: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
   | { type: "typing"; roomId: string; userId: string; username: string }
-  | { type: "read"; roomId: string; seq: number; ref?: string }
+  | { type: "read"; roomId: string; seq: number; threadRoot?: number; ref?: string }
+  /** v2: a new message meant for me (see NotifyReason), subscribed to its room or not. */
+  | { type: "notify"; roomId: string; message: Message; reason: NotifyReason }
+  /**
+   * Extension: a reply in a thread I follow (to my sockets only): counts toward the
+   * room's and the thread's unread.
+   */
+  | { type: "thread_activity"; roomId: string; root: number; seq: number; userId: string }
+  /** Extension: my settings of a room changed (from another of my sockets). */
+  | { type: "settings"; roomId: string; settings: RoomSettings }
   | { type: "room"; room: Room; invitation?: InvitationInfo }
   | { type: "invitation_declined"; roomId: string }
   | { type: "error"; ref?: string; code: ErrorCode; message: string; retryAfterMs?: number }
@@ -115,6 +138,10 @@ function roomIdOf(data: Record<string, unknown>): string {
   return data.roomId;
 }
 
+function optionalSeq(value: unknown, field: string): number | undefined {
+  return value === undefined || value === null ? undefined : validateSeq(value, field);
+}
+
 function parseFields(data: Record<string, unknown>, ref: string | undefined): ClientFrame {
   switch (data.type) {
     case "subscribe": {
@@ -138,6 +165,10 @@ function parseFields(data: Record<string, unknown>, ref: string | undefined): Cl
       const files = data.files === undefined || data.files === null
         ? undefined
         : validateFileIds(data.files);
+      const threadRoot = optionalSeq(data.threadRoot, "threadRoot");
+      if (data.alsoInRoom !== undefined && typeof data.alsoInRoom !== "boolean") {
+        throw new BadRequestError('Field "alsoInRoom" must be true or false');
+      }
       return {
         type: "send",
         roomId: roomIdOf(data),
@@ -145,6 +176,8 @@ function parseFields(data: Record<string, unknown>, ref: string | undefined): Cl
         clientId,
         replyTo,
         ...(files ? { files } : {}),
+        ...(threadRoot !== undefined ? { threadRoot } : {}),
+        ...(data.alsoInRoom ? { alsoInRoom: true } : {}),
         ref,
       };
     }
@@ -167,8 +200,16 @@ function parseFields(data: Record<string, unknown>, ref: string | undefined): Cl
     }
     case "typing":
       return { type: "typing", roomId: roomIdOf(data), ref };
-    case "read":
-      return { type: "read", roomId: roomIdOf(data), seq: validateSeq(data.seq, "seq"), ref };
+    case "read": {
+      const threadRoot = optionalSeq(data.threadRoot, "threadRoot");
+      return {
+        type: "read",
+        roomId: roomIdOf(data),
+        seq: validateSeq(data.seq, "seq"),
+        ...(threadRoot !== undefined ? { threadRoot } : {}),
+        ref,
+      };
+    }
     case "ping":
       return { type: "ping", ref };
     default: {

@@ -57,9 +57,58 @@ export interface Invitation extends InvitationInfo {
 }
 
 export interface MyRoom extends Room {
+  /**
+   * Messages after my read marker: top-level ones, and thread replies only of the
+   * threads I follow. 0 while the room is muted.
+   */
   unread: number;
   /** Extension: my read marker. */
   readSeq: number;
+  /** v2: unread messages that mention me (every unread message of a direct room). */
+  mentions: number;
+  /** v2: my settings say so. */
+  muted: boolean;
+  /** Extension: my notification level for the room (the default unless I chose one). */
+  notify: NotifyLevel;
+}
+
+/** v2: what a room's new messages notify me of. */
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** v2 `settings` of `PUT /api/rooms/:id/settings`: mine, for one room. */
+export interface RoomSettings {
+  muted: boolean;
+  notify: NotifyLevel;
+  /** Extension: true when `notify` is the room's default, not my choice. */
+  notifyDefault: boolean;
+}
+
+/** v2: a thread root's summary. */
+export interface ThreadSummary {
+  /** Replies (deleted ones included). */
+  count: number;
+  lastSeq: number;
+  lastAt: number;
+  /** Ids of up to 10 repliers, first come first. */
+  users: string[];
+}
+
+/** v2 `GET /api/threads`: a thread I follow. */
+export interface ThreadInfo {
+  room: Room;
+  root: Message;
+  /** Replies after my read marker in the thread (not mine). */
+  unread: number;
+  lastAt: number;
+}
+
+/** Why a `notify` frame reached me (extension). */
+export type NotifyReason = "mention" | "direct" | "thread" | "message";
+
+/** Extension of `GET /api/mentions`: a message that mentions me, newest first. */
+export interface MentionInfo {
+  room: Room;
+  message: Message;
 }
 
 export interface DirectoryRoom extends Room {
@@ -106,6 +155,25 @@ export interface Message {
   replyTo?: ReplyRef;
   /** v2: the files posted with it (none once deleted). */
   files?: FileInfo[];
+  /**
+   * v2: ids of the users it mentions: by name (at most 50), and the members an
+   * `@here` or `@room` reached, up to 100 ids in all (see `mentionsAll`).
+   */
+  mentions?: string[];
+  /**
+   * Extension: set when the text has an `@room` or `@here` that counted. With more
+   * than 100 ids to list, `mentions` then holds only those named.
+   */
+  mentionsAll?: "room" | "here";
+  /** v2: a thread reply: the seq of its root (a top-level message of the room). */
+  threadRoot?: number;
+  /**
+   * Extension: a thread reply also shown in the room's timeline ("also send to the
+   * room"): it counts as unread for every member, not only the thread's followers.
+   */
+  alsoInRoom?: true;
+  /** v2: a thread root's summary (absent until its first reply). */
+  thread?: ThreadSummary;
 }
 
 /**

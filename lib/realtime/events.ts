@@ -6,7 +6,7 @@
  * `events` hint only lets an isolate deliver without waiting for the watch.
  */
 
-import type { InvitationInfo, Room } from "../protocol/types.ts";
+import type { InvitationInfo, NotifyReason, Room, RoomSettings } from "../protocol/types.ts";
 import type { RoomEvent } from "../store/revisions.ts";
 
 export type BusEvent =
@@ -21,7 +21,36 @@ export type BusEvent =
   }
   | { kind: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
   | { kind: "typing"; roomId: string; userId: string; username: string }
-  | { kind: "read"; userId: string; roomId: string; seq: number; fromConn?: string }
+  | {
+    kind: "read";
+    userId: string;
+    roomId: string;
+    seq: number;
+    /** A read marker in this thread of the room. */
+    threadRoot?: number;
+    fromConn?: string;
+  }
+  /**
+   * A new message meant for these users (each gets a `notify` frame on every socket).
+   * It names the message rather than carrying it: bus events are kept in KV for a
+   * while, and a message deleted meanwhile must leave no copy of its text behind.
+   */
+  | {
+    kind: "notify";
+    roomId: string;
+    seq: number;
+    recipients: Array<{ userId: string; reason: NotifyReason }>;
+  }
+  /** A reply in a thread these users follow. */
+  | {
+    kind: "thread_activity";
+    roomId: string;
+    root: number;
+    seq: number;
+    userId: string;
+    recipients: string[];
+  }
+  | { kind: "settings"; userId: string; roomId: string; settings: RoomSettings }
   | { kind: "room"; userId: string; room: Room; invitation?: InvitationInfo }
   | { kind: "invitation_declined"; userId: string; roomId: string }
   | { kind: "session_ended"; sessionId: string; userId: string };

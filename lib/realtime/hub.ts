@@ -6,7 +6,8 @@ import { CLOSE_SESSION_ENDED } from "../protocol/limits.ts";
 import type { BusEvent, EventsHint } from "./events.ts";
 import type { Connection } from "./connection.ts";
 import type { Feeds } from "./feeds.ts";
-import { log } from "../log.ts";
+import { errorFields, log } from "../log.ts";
+import type { Message } from "../protocol/types.ts";
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   let set = map.get(key);
@@ -30,6 +31,9 @@ export class Hub {
   #feeds: Feeds;
   /** Told when a user left a room anywhere (membership caches forget it). */
   #onLeft: (roomId: string, userId: string) => void;
+  /** Told when a room's members or someone's settings of it changed, anywhere. */
+  #onSettings: (roomId: string) => void;
+  #message: (roomId: string, seq: number) => Promise<Message | undefined>;
   /** A socket whose unsent data does not move for this long is dropped (0: never). */
   #stallMs: number;
   #pulseTimer?: ReturnType<typeof setInterval>;
@@ -37,10 +41,17 @@ export class Hub {
   constructor(
     feeds: Feeds,
     onLeft: (roomId: string, userId: string) => void,
-    options: { stallMs?: number } = {},
+    options: {
+      stallMs?: number;
+      onRoomChanged?: (roomId: string) => void;
+      /** Reads a message as served (for `notify` frames). */
+      message?: (roomId: string, seq: number) => Promise<Message | undefined>;
+    } = {},
   ) {
+    this.#message = options.message ?? (() => Promise.resolve(undefined));
     this.#feeds = feeds;
     this.#onLeft = onLeft;
+    this.#onSettings = options.onRoomChanged ?? (() => {});
     this.#stallMs = options.stallMs ?? 20_000;
   }
 
@@ -122,6 +133,7 @@ export class Hub {
       }
       case "member": {
         const { roomId, userId, username } = event;
+        this.#onSettings(roomId);
         if (event.event === "joined") {
           for (const conn of this.#byUser.get(userId) ?? []) this.#join(conn, roomId);
         }
@@ -148,10 +160,41 @@ export class Hub {
           });
         }
         return;
-      case "read":
+      case "read": {
+        const frame = event.threadRoot
+          ? {
+            type: "read" as const,
+            roomId: event.roomId,
+            seq: event.seq,
+            threadRoot: event.threadRoot,
+          }
+          : { type: "read" as const, roomId: event.roomId, seq: event.seq };
         for (const conn of this.#byUser.get(event.userId) ?? []) {
           if (conn.id === event.fromConn) continue;
-          conn.send({ type: "read", roomId: event.roomId, seq: event.seq });
+          conn.send(frame);
+        }
+        return;
+      }
+      case "notify":
+        void this.#notify(event);
+        return;
+      case "thread_activity": {
+        const frame = {
+          type: "thread_activity" as const,
+          roomId: event.roomId,
+          root: event.root,
+          seq: event.seq,
+          userId: event.userId,
+        };
+        for (const userId of event.recipients) {
+          for (const conn of this.#byUser.get(userId) ?? []) conn.send(frame);
+        }
+        return;
+      }
+      case "settings":
+        this.#onSettings(event.roomId);
+        for (const conn of this.#byUser.get(event.userId) ?? []) {
+          conn.send({ type: "settings", roomId: event.roomId, settings: event.settings });
         }
         return;
       case "room":
@@ -179,6 +222,25 @@ export class Hub {
         // from a newer isolate (a rolling deploy) is logged and skipped.
         const unknown: never = event;
         log.warn("bus_event_unknown", { kind: String((unknown as { kind?: unknown }).kind) });
+      }
+    }
+  }
+
+  /** `notify` frames to this isolate's sockets of the recipients, with the message as it is now. */
+  async #notify(event: Extract<BusEvent, { kind: "notify" }>): Promise<void> {
+    const here = event.recipients.filter((r) => this.#byUser.has(r.userId));
+    if (!here.length) return;
+    let message: Message | undefined;
+    try {
+      message = await this.#message(event.roomId, event.seq);
+    } catch (err) {
+      log.warn("notify_read_failed", { room: event.roomId, ...errorFields(err) });
+      return;
+    }
+    if (!message || message.deleted) return;
+    for (const { userId, reason } of here) {
+      for (const conn of this.#byUser.get(userId) ?? []) {
+        conn.send({ type: "notify", roomId: event.roomId, message, reason });
       }
     }
   }

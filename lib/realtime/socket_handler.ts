@@ -15,6 +15,7 @@ import {
 } from "../protocol/limits.ts";
 import type { Authenticated, AuthService } from "../auth/auth.ts";
 import type { RoomService } from "../chat/rooms.ts";
+import type { ThreadService } from "../chat/threads.ts";
 import type { MessageService } from "../chat/messages.ts";
 import type { PresenceService } from "../presence/presence.ts";
 import type { Clock } from "../clock.ts";
@@ -37,6 +38,7 @@ export interface RealtimeDeps {
   auth: AuthService;
   rooms: RoomService;
   messages: MessageService;
+  threads: ThreadService;
   presence: PresenceService;
   hub: Hub;
   feeds: Feeds;
@@ -212,6 +214,8 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
         clientId: frame.clientId,
         replyTo: frame.replyTo,
         files: frame.files,
+        threadRoot: frame.threadRoot,
+        alsoInRoom: frame.alsoInRoom,
       });
       conn.send({
         type: "ack",
@@ -235,7 +239,17 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
       return;
     }
     case "read":
-      await deps.rooms.markRead(conn.user.id, frame.roomId, frame.seq, conn.id);
+      if (frame.threadRoot) {
+        await deps.threads.markRead(
+          conn.user.id,
+          frame.roomId,
+          frame.threadRoot,
+          frame.seq,
+          conn.id,
+        );
+      } else {
+        await deps.rooms.markRead(conn.user.id, frame.roomId, frame.seq, conn.id);
+      }
       return;
     case "edit": {
       const { message } = await deps.messages.edit(conn.user, frame.roomId, frame.seq, frame.text);

@@ -34,6 +34,14 @@ import {
 } from "./keys.ts";
 import { headRev, type RoomHead } from "./revisions.ts";
 import { unpublishFiles } from "./files.ts";
+import {
+  type KvSet,
+  mentionDeletes,
+  type MentionSet,
+  mentionSets,
+  withMentions,
+} from "./mention_index.ts";
+import { roomMentionKey } from "./keys.ts";
 
 /** Changes one commit takes at most. */
 export const CHANGES_PER_BATCH = 30;
@@ -44,7 +52,7 @@ export const EDITS_KEPT = 100;
 const MAX_CHECKS = 100;
 
 export type ChangeOp =
-  | { kind: "edit"; seq: number; userId: string; text: string }
+  | { kind: "edit"; seq: number; userId: string; text: string; mentions?: MentionSet }
   | { kind: "delete"; seq: number; userId: string; owner: boolean }
   | { kind: "react"; seq: number; userId: string; emoji: string; on: boolean };
 
@@ -67,6 +75,8 @@ export type ChangeOutcome =
     deleted?: boolean;
     /** A delete of a message with files (their bytes are to be reaped). */
     hadFiles?: boolean;
+    /** An edit: the users it mentions now and did not before (they are notified). */
+    mentioned?: string[];
   }
   | { ok: false; error: Error }
   /** Did not fit this batch: commit it in the next. */
@@ -147,6 +157,8 @@ export async function planBatch(
   /** Blobs of deleted messages' files, handed to the reaper in the same commit. */
   const trashed: Array<[Deno.KvKey, unknown]> = [];
   const outcomes: ChangeOutcome[] = [];
+  /** Mention index writes of edits (a later change of the same message in the batch redoes them). */
+  const indexSets: KvSet[] = [];
   let checkCount = 1 + held.size + reactions.size;
   let stopped = false;
 
@@ -199,7 +211,7 @@ export async function planBatch(
             outcomes.push({ ok: true, message: current, rev: null, replies: [] });
             continue;
           }
-          next = { ...current, text: op.text, editedAt: now };
+          next = withMentions({ ...current, text: op.text, editedAt: now }, op.mentions);
         } else {
           if (current.userId !== op.userId && !op.owner) {
             throw new ForbiddenError("Only its author or the room's owner can delete a message");
@@ -230,6 +242,14 @@ export async function planBatch(
           replies = bumped;
         }
         if (op.kind === "edit") {
+          const named = new Set(op.mentions?.named ?? []);
+          deletes.push(...mentionDeletes(current, named));
+          if (current.mentionsAll && !op.mentions?.all) {
+            deletes.push(roomMentionKey(roomId, op.seq));
+          }
+          if (op.mentions) indexSets.push(...mentionSets(h.current!, op.mentions));
+          const before = new Set(current.mentions ?? []);
+          const mentioned = (h.current!.mentions ?? []).filter((id) => !before.has(id));
           const key = editKey(roomId, op.seq, taken);
           history.set(keyId(key), {
             key,
@@ -243,8 +263,16 @@ export async function planBatch(
           for (const old of kept.slice(0, Math.max(0, kept.length - EDITS_KEPT + 1))) {
             deletes.push(old);
           }
-          outcomes.push({ ok: true, message: h.current!, rev: taken, replies });
+          outcomes.push({
+            ok: true,
+            message: h.current!,
+            rev: taken,
+            replies,
+            ...(mentioned.length ? { mentioned } : {}),
+          });
         } else {
+          deletes.push(...mentionDeletes(current));
+          if (current.mentionsAll) deletes.push(roomMentionKey(roomId, op.seq));
           // Its old texts go in the same commit, the batch's own edits of it too.
           for (const key of await keysOf(kv, editHistoryOf(roomId, op.seq), EDITS_KEPT + 10)) {
             deletes.push(key);
@@ -291,7 +319,7 @@ export async function planBatch(
   }
 
   const checks: Deno.AtomicCheck[] = [head];
-  const sets: Array<[Deno.KvKey, unknown]> = [...changes, ...trashed];
+  const sets: Array<[Deno.KvKey, unknown]> = [...changes, ...trashed, ...indexSets];
   let bytes = 0;
   for (const [seq, h] of held) {
     checks.push(h.entry);
@@ -332,6 +360,9 @@ function tombstoneOf(message: Message, now: number): Message {
     text: "",
     createdAt: message.createdAt,
     ...(message.clientId ? { clientId: message.clientId } : {}),
+    // A thread stays a thread: its replies are still there.
+    ...(message.threadRoot ? { threadRoot: message.threadRoot } : {}),
+    ...(message.thread ? { thread: message.thread } : {}),
     deleted: true,
     deletedAt: now,
   };

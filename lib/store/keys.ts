@@ -62,3 +62,58 @@ export function reactionKey(
 ): Deno.KvKey {
   return ["reaction", roomId, seq, emoji, userId];
 }
+
+/** `["mention", userId, roomId, seq]` → createdAt: a message that names a user. */
+export function mentionKey(userId: string, roomId: string, seq: number): Deno.KvKey {
+  return ["mention", userId, roomId, seq];
+}
+
+/** The prefix of a user's mentions in one room. */
+export function mentionsIn(userId: string, roomId: string): Deno.KvKey {
+  return ["mention", userId, roomId];
+}
+
+/** `["mention_at", userId, at, roomId, seq]`: the same, by time (GET /api/mentions). */
+export function mentionAtKey(userId: string, at: number, roomId: string, seq: number): Deno.KvKey {
+  return ["mention_at", userId, at, roomId, seq];
+}
+
+/** `["room_mention", roomId, seq]` → {here?}: an `@room` (or `@here`, with who was online). */
+export function roomMentionKey(roomId: string, seq: number): Deno.KvKey {
+  return ["room_mention", roomId, seq];
+}
+
+/** `["thread_msg", roomId, root, seq]`: a reply in the thread of `root`. */
+export function threadMessageKey(roomId: string, root: number, seq: number): Deno.KvKey {
+  return ["thread_msg", roomId, root, seq];
+}
+
+/** The prefix of a thread's replies. */
+export function threadMessagesOf(roomId: string, root: number): Deno.KvKey {
+  return ["thread_msg", roomId, root];
+}
+
+/** `["in_thread", roomId, seq]` → root: the room's thread replies, by seq. */
+export function inThreadKey(roomId: string, seq: number): Deno.KvKey {
+  return ["in_thread", roomId, seq];
+}
+
+/** `["follow", userId, roomId, root]` → since: a thread a user follows. */
+export function followKey(userId: string, roomId: string, root: number): Deno.KvKey {
+  return ["follow", userId, roomId, root];
+}
+
+/** `["follower", roomId, root, userId]` → since: the same, by thread. */
+export function followerKey(roomId: string, root: number, userId: string): Deno.KvKey {
+  return ["follower", roomId, root, userId];
+}
+
+/** `["thread_read", userId, roomId, root]` → seq: my read marker in a thread. */
+export function threadReadKey(userId: string, roomId: string, root: number): Deno.KvKey {
+  return ["thread_read", userId, roomId, root];
+}
+
+/** `["room_settings", roomId, userId]` → {muted, notify?}: a member's own settings. */
+export function settingsKey(roomId: string, userId: string): Deno.KvKey {
+  return ["room_settings", roomId, userId];
+}

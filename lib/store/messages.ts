@@ -55,6 +55,14 @@ export {
   senderRowKey,
 } from "./_sender_rows.ts";
 import { headRev, type RoomHead } from "./revisions.ts";
+import { changedKey, changeKey } from "./keys.ts";
+import {
+  type MentionSet,
+  mentionSets,
+  threadSets,
+  withMentions,
+  withReply,
+} from "./mention_index.ts";
 
 export interface NewMessage {
   userId: string;
@@ -65,12 +73,22 @@ export interface NewMessage {
   replyTo?: ReplyRef;
   /** v2: my uploads it posts, as read (each record is checked in the commit). */
   files?: FileClaim[];
+  /** v2: who it mentions (resolved by the service). */
+  mentions?: MentionSet;
+  /** v2: a thread reply to this top-level message (checked by the service). */
+  threadRoot?: number;
+  alsoInRoom?: boolean;
 }
 
 export interface Stored {
   message: Message;
   /** True when the clientId matched an earlier message, which is answered again. */
   duplicate: boolean;
+  /**
+   * A thread reply, the last of its thread in this commit: its root as the commit
+   * left it (its summary changed at `rev`, after the commit's new messages).
+   */
+  rootUpdate?: { rev: number; message: Message };
 }
 
 /** Rows cached in memory at most (about 3 KB each when full). */
@@ -125,9 +143,21 @@ export class MessageStore {
     // head moved or a clientId was seen before (a retry): then read, as below.
     const cached = this.#heads.get(roomId);
     if (cached && batch.length < MAX_KV_CHECKS) {
-      const rows = await this.#cachedRows(roomId, batch);
+      const [rows, roots] = await Promise.all([
+        this.#cachedRows(roomId, batch),
+        this.#readRoots(roomId, batch),
+      ]);
       if (rows && this.#heads.get(roomId) === cached) {
-        const results = await this.#commit(roomId, batch, now, cached, rows, NO_EXISTING, true);
+        const results = await this.#commit(
+          roomId,
+          batch,
+          now,
+          cached,
+          rows,
+          NO_EXISTING,
+          true,
+          roots,
+        );
         if (results) return results;
       }
     }
@@ -135,9 +165,10 @@ export class MessageStore {
     // committing over it, the better the odds against another isolate's writes.
     this.#forget(roomId);
     const senders = [...new Set(batch.map((item) => item.userId))];
-    const [entry, stored] = await Promise.all([
+    const [entry, stored, roots] = await Promise.all([
       this.#kv.get<RoomHead>(headKey),
       this.#readRows(roomId, senders),
+      this.#readRoots(roomId, batch),
     ]);
     if (entry.versionstamp === null) throw new Error(`Room has no head: ${roomId}`);
     const rows = new Map<string, SenderRow>();
@@ -151,7 +182,23 @@ export class MessageStore {
       rows,
       existing,
       false,
+      roots,
     );
+  }
+
+  /** The thread roots a batch's replies name, as stored (checked by the commit). */
+  async #readRoots(
+    roomId: string,
+    batch: NewMessage[],
+  ): Promise<Map<number, Deno.KvEntry<Message>>> {
+    const roots = new Map<number, Deno.KvEntry<Message>>();
+    const seqs = [...new Set(batch.flatMap((item) => item.threadRoot ? [item.threadRoot] : []))];
+    if (!seqs.length) return roots;
+    const entries = await getMany<Message>(this.#kv, seqs.map((seq) => messageKey(roomId, seq)));
+    for (const entry of entries) {
+      if (entry.value) roots.set(entry.value.seq, entry as Deno.KvEntry<Message>);
+    }
+    return roots;
   }
 
   /**
@@ -247,6 +294,7 @@ export class MessageStore {
     rows: Map<string, SenderRow>,
     existing: Map<string, Message>,
     absent: boolean,
+    roots: Map<number, Deno.KvEntry<Message>>,
   ): Promise<Stored[] | null> {
     const headKey = head.key;
     const results: Stored[] = new Array(batch.length);
@@ -257,6 +305,15 @@ export class MessageStore {
     let seq = head.value.seq;
     let rev = headRev(head.value);
     const seen = new Map<string, Message>();
+    /** Thread roots as the batch's replies leave them, and the last reply's index. */
+    const threads = new Map<number, { message: Message; last: number }>();
+    for (const [rootSeq, entry] of roots) {
+      checks.push(entry);
+      threads.set(rootSeq, {
+        message: { ...entry.value, rev: entry.value.rev ?? rootSeq },
+        last: -1,
+      });
+    }
     /** The senders' rows as this commit leaves them, with how many clientIds each holds. */
     const changed = new Map<string, { row: SenderRow; count: number }>();
     for (let i = 0; i < batch.length; i++) {
@@ -269,7 +326,7 @@ export class MessageStore {
       }
       seq++;
       rev++;
-      const message: Message = {
+      let message: Message = {
         id: `${roomId}-${seq}`,
         roomId,
         seq,
@@ -281,7 +338,21 @@ export class MessageStore {
         rev,
         ...(item.replyTo ? { replyTo: item.replyTo } : {}),
         ...(item.files?.length ? { files: item.files.map((c) => fileInfoOf(c.record)) } : {}),
+        ...(item.threadRoot ? { threadRoot: item.threadRoot } : {}),
+        ...(item.threadRoot && item.alsoInRoom ? { alsoInRoom: true as const } : {}),
       };
+      if (item.mentions) {
+        message = withMentions(message, item.mentions);
+        for (const set of mentionSets(message, item.mentions)) sets.push(set);
+      }
+      const root = item.threadRoot ? threads.get(item.threadRoot) : undefined;
+      if (root) {
+        for (const set of threadSets(message, root.message, item.mentions?.named ?? [])) {
+          sets.push(set);
+        }
+        root.message = { ...root.message, thread: withReply(root.message.thread, message) };
+        root.last = i;
+      }
       // Posting a file: its record (as read: nobody posted it meanwhile) names the message.
       for (const { record, versionstamp } of item.files ?? []) {
         checks.push({ key: fileKey(record.id), versionstamp });
@@ -330,6 +401,23 @@ export class MessageStore {
       results[i] = { message, duplicate: false };
     }
     if (seq === head.value.seq) return results; // only duplicates: nothing to write
+    // Each root's summary changed once, after the new messages: one revision each.
+    for (const [rootSeq, root] of threads) {
+      if (root.last < 0) continue;
+      rev++;
+      const stored = roots.get(rootSeq)!.value;
+      const createdRev = stored.createdRev ?? stored.rev ?? rootSeq;
+      // Its entry in the changed index moves to this revision (see revisions.ts).
+      if (stored.createdRev !== undefined && stored.rev !== undefined) {
+        deletes.push(changedKey(roomId, stored.rev));
+      }
+      const updated: Message = { ...root.message, rev, createdRev };
+      sets.push([messageKey(roomId, rootSeq), updated]);
+      sets.push([changeKey(roomId, rev), { seq: rootSeq, headSeq: seq }]);
+      sets.push([changedKey(roomId, rev), rootSeq]);
+      bytes += updated.text.length * 3 + 400;
+      results[root.last] = { ...results[root.last], rootUpdate: { rev, message: updated } };
+    }
     const newHead: RoomHead = { seq, at: now, rev };
     sets.push([headKey, newHead]);
     for (const [userId, { row }] of changed) {

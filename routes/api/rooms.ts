@@ -89,6 +89,8 @@ roomRoutes.post("/rooms/:id/messages", signedIn, async (c) => {
     clientId: body.clientId,
     replyTo: body.replyTo,
     files: body.files,
+    threadRoot: body.threadRoot,
+    alsoInRoom: body.alsoInRoom,
   });
   return c.json({ message: stored.message }, stored.duplicate ? 200 : 201);
 });

@@ -1,0 +1,288 @@
+/**
+ * @module Notification settings, and who a new message notifies.
+ *
+ * After a commit, the isolate that stored a message decides who it is meant for: the
+ * members it mentions, the other member of a direct room, the followers of the
+ * thread it replies in, and members whose level is `all`, each filtered by their
+ * settings (see {@linkcode allows}). It publishes one `notify` bus event with every
+ * recipient (each of their sockets, on every isolate, gets a `notify` frame) and one
+ * `thread_activity` event to a thread's followers; and it sends Web Push to the
+ * recipients who have no socket open anywhere.
+ *
+ * Nothing here is on the delivery path: it runs after the messages were handed to
+ * the feeds, and a room's plain top-level message in a big room (the common case)
+ * costs a few map lookups: the room's kind, member count and members' own settings
+ * are cached per room for `ROOM_INFO_MS`, and dropped on membership and settings
+ * events from any isolate.
+ */
+
+import { BadRequestError } from "../errors.ts";
+import type {
+  Message,
+  NotifyLevel,
+  NotifyReason,
+  RoomKind,
+  RoomSettings,
+} from "../protocol/types.ts";
+import { errorFields, log } from "../log.ts";
+import type { Clock } from "../clock.ts";
+import type { RoomStore } from "../store/rooms.ts";
+import type { StoredSettings, ThreadStore } from "../store/threads.ts";
+import type { EventSink } from "../realtime/events.ts";
+import type { PresenceService } from "../presence/presence.ts";
+import type { PushPayload, PushService } from "../push/service.ts";
+import type { Notable } from "./messages.ts";
+
+/** Rooms of more than this many members default to `mentions`. */
+export const BIG_ROOM_MEMBERS = 30;
+const ROOM_INFO_MS = 30_000;
+const ROOM_INFO_KEPT = 5_000;
+const LEVELS: NotifyLevel[] = ["all", "mentions", "none"];
+
+/** The level in force when a member has not chosen one. */
+export function defaultLevel(kind: RoomKind, memberCount: number): NotifyLevel {
+  return kind === "direct" || memberCount <= BIG_ROOM_MEMBERS ? "all" : "mentions";
+}
+
+/** Settings as served, from what was stored (if anything) and the room's default. */
+export function settingsOf(stored: StoredSettings | null, fallback: NotifyLevel): RoomSettings {
+  return {
+    muted: stored?.muted ?? false,
+    notify: stored?.notify ?? fallback,
+    notifyDefault: stored?.notify === undefined,
+  };
+}
+
+/**
+ * Whether settings let a message notify for a reason: `none` never; muted rooms
+ * only mentions; `mentions` also direct messages and followed threads; `all`
+ * everything.
+ */
+export function allows(settings: RoomSettings, reason: NotifyReason): boolean {
+  if (settings.notify === "none") return false;
+  if (settings.muted) return reason === "mention";
+  return settings.notify === "all" || reason !== "message";
+}
+
+interface RoomInfo {
+  kind: RoomKind;
+  name: string;
+  memberCount: number;
+  /** Members' own settings. */
+  chosen: Map<string, StoredSettings>;
+  /** Member ids, read when needed (small rooms, `@room`, direct rooms). */
+  members?: Promise<string[]>;
+  at: number;
+}
+
+export interface NotifyDeps {
+  rooms: RoomStore;
+  threads: ThreadStore;
+  events: EventSink;
+  presence: PresenceService;
+  clock: Clock;
+  push?: PushService;
+  /** A display name for a room as a user sees it (direct rooms: the other member). */
+  roomName(roomId: string, userId: string): Promise<string>;
+}
+
+export class NotifyService {
+  #deps: NotifyDeps;
+  #info = new Map<string, Promise<RoomInfo>>();
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(deps: NotifyDeps) {
+    this.#deps = deps;
+  }
+
+  /** My settings of a room (members only: the caller checked). */
+  async settings(userId: string, roomId: string): Promise<RoomSettings> {
+    const info = await this.#room(roomId);
+    const [stored] = await this.#deps.threads.settingsOf(userId, [roomId]);
+    return settingsOf(stored, defaultLevel(info.kind, info.memberCount));
+  }
+
+  /** Changes my settings of a room; unknown fields or values are a 400 and change nothing. */
+  async update(userId: string, roomId: string, input: unknown): Promise<RoomSettings> {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      throw new BadRequestError("Settings must be a JSON object");
+    }
+    const fields = input as Record<string, unknown>;
+    for (const key of Object.keys(fields)) {
+      if (key !== "muted" && key !== "notify") {
+        throw new BadRequestError(`Unknown setting: "${key.slice(0, 40)}" (muted, notify)`);
+      }
+    }
+    if (fields.muted !== undefined && typeof fields.muted !== "boolean") {
+      throw new BadRequestError('Field "muted" must be true or false');
+    }
+    if (fields.notify !== undefined && !LEVELS.includes(fields.notify as NotifyLevel)) {
+      throw new BadRequestError('Field "notify" must be "all", "mentions" or "none"');
+    }
+    const [stored] = await this.#deps.threads.settingsOf(userId, [roomId]);
+    const next: StoredSettings = {
+      muted: (fields.muted as boolean | undefined) ?? stored?.muted ?? false,
+    };
+    const notify = (fields.notify as NotifyLevel | undefined) ?? stored?.notify;
+    if (notify) next.notify = notify;
+    await this.#deps.threads.saveSettings(userId, roomId, next);
+    const info = await this.#room(roomId);
+    const settings = settingsOf(next, defaultLevel(info.kind, info.memberCount));
+    await this.#deps.events.publish({ kind: "settings", userId, roomId, settings });
+    return settings;
+  }
+
+  /** Forgets what is cached of a room (its members or someone's settings changed). */
+  forget(roomId: string): void {
+    this.#info.delete(roomId);
+  }
+
+  /** Decides and sends the notifications of a commit's messages (see the module doc). */
+  notable(roomId: string, notes: Notable[]): void {
+    const run = this.#notify(roomId, notes)
+      .catch((err) => log.error("notify_failed", { room: roomId, ...errorFields(err) }))
+      .finally(() => this.#inFlight.delete(run));
+    this.#inFlight.add(run);
+  }
+
+  /** Waits for the notifications in flight (shutdown, tests). */
+  async flush(): Promise<void> {
+    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #notify(roomId: string, notes: Notable[]): Promise<void> {
+    const info = await this.#room(roomId);
+    for (const note of notes) {
+      const reasons = await this.#reasons(roomId, info, note);
+      const recipients = [...reasons].map(([userId, reason]) => ({ userId, reason }));
+      if (!recipients.length) continue;
+      await this.#deps.events.publish({
+        kind: "notify",
+        roomId,
+        seq: note.message.seq,
+        recipients,
+      });
+      if (this.#deps.push) await this.#push(roomId, note.message, recipients);
+    }
+  }
+
+  /** Who a message notifies, and why (the strongest reason each), after settings. */
+  async #reasons(
+    roomId: string,
+    info: RoomInfo,
+    note: Notable,
+  ): Promise<Map<string, NotifyReason>> {
+    const { message } = note;
+    const sender = message.userId;
+    const candidates = new Map<string, NotifyReason>();
+    const add = (userId: string, reason: NotifyReason) => {
+      if (userId !== sender && !candidates.has(userId)) candidates.set(userId, reason);
+    };
+    if (note.added) {
+      // An edit notifies only those it newly mentions.
+      for (const id of note.added) add(id, "mention");
+    } else {
+      for (const id of message.mentions ?? []) add(id, "mention");
+      if (message.mentionsAll === "room") {
+        for (const id of await this.#members(info, roomId)) add(id, "mention");
+      }
+      if (message.mentionsAll === "here") {
+        for (const id of note.hereIds ?? []) add(id, "mention");
+      }
+      if (info.kind === "direct") {
+        for (const id of await this.#members(info, roomId)) add(id, "direct");
+      }
+      if (message.threadRoot) {
+        const followers = await this.#deps.threads.followers(roomId, message.threadRoot);
+        const others = followers.filter((id) => id !== sender);
+        if (others.length) {
+          await this.#deps.events.publish({
+            kind: "thread_activity",
+            roomId,
+            root: message.threadRoot,
+            seq: message.seq,
+            userId: sender,
+            recipients: others,
+          });
+        }
+        for (const id of others) add(id, "thread");
+      }
+      if (!message.threadRoot || message.alsoInRoom) {
+        // Level `all`: every member in a small room who did not choose otherwise,
+        // and anyone who chose it.
+        const fallback = defaultLevel(info.kind, info.memberCount);
+        if (fallback === "all") {
+          for (const id of await this.#members(info, roomId)) add(id, "message");
+        } else {
+          for (const [id, chosen] of info.chosen) if (chosen.notify === "all") add(id, "message");
+        }
+      }
+    }
+    const fallback = defaultLevel(info.kind, info.memberCount);
+    for (const [userId, reason] of candidates) {
+      if (!allows(settingsOf(info.chosen.get(userId) ?? null, fallback), reason)) {
+        candidates.delete(userId);
+      }
+    }
+    return candidates;
+  }
+
+  /** Web Push to the recipients with no socket open anywhere (an open tab notifies itself). */
+  async #push(
+    roomId: string,
+    message: Message,
+    recipients: Array<{ userId: string; reason: NotifyReason }>,
+  ): Promise<void> {
+    const states = await this.#deps.presence.states(recipients.map((r) => r.userId));
+    for (const { userId, reason } of recipients) {
+      if (states.get(userId)?.online) continue;
+      const payload: PushPayload = {
+        roomId,
+        roomName: await this.#deps.roomName(roomId, userId),
+        seq: message.seq,
+        reason,
+        from: message.username,
+        url: `/rooms/${encodeURIComponent(roomId)}${
+          message.threadRoot ? `?thread=${message.threadRoot}` : ""
+        }#m${message.seq}`,
+        text: message.text,
+      };
+      await this.#deps.push!.send(userId, payload);
+    }
+  }
+
+  #room(roomId: string): Promise<RoomInfo> {
+    const now = this.#deps.clock.now();
+    const cached = this.#info.get(roomId);
+    if (cached) {
+      return cached.then((info) => info.at + ROOM_INFO_MS > now ? info : this.#readRoom(roomId));
+    }
+    return this.#readRoom(roomId);
+  }
+
+  #readRoom(roomId: string): Promise<RoomInfo> {
+    const read = (async (): Promise<RoomInfo> => {
+      const [room, [memberCount], chosen] = await Promise.all([
+        this.#deps.rooms.get(roomId),
+        this.#deps.rooms.memberCounts([roomId]),
+        this.#deps.threads.roomSettings(roomId),
+      ]);
+      return {
+        kind: room?.kind ?? "public",
+        name: room?.name ?? "",
+        memberCount,
+        chosen,
+        at: this.#deps.clock.now(),
+      };
+    })();
+    if (this.#info.size >= ROOM_INFO_KEPT) this.#info.clear();
+    this.#info.set(roomId, read);
+    read.catch(() => this.#info.delete(roomId));
+    return read;
+  }
+
+  #members(info: RoomInfo, roomId: string): Promise<string[]> {
+    info.members ??= this.#deps.rooms.members(roomId).then((list) => list.map((m) => m.userId));
+    return info.members;
+  }
+}
