@@ -35,6 +35,7 @@ import {
   targetsTable,
 } from "./report.ts";
 import {
+  ALL_SERVER_KINDS,
   ensureSocketIoInstalled,
   openFileLimit,
   OUR_KINDS,
@@ -72,9 +73,9 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   // Runs interleaved across the servers (median of three per step).
-  { name: "fanout", key: "fanout", servers: SERVER_KINDS, runAll: fanoutAll },
-  { name: "many-rooms", key: "manyRooms", servers: SERVER_KINDS, run: manyRooms },
-  { name: "idle", key: "idle", servers: SERVER_KINDS, run: idle },
+  { name: "fanout", key: "fanout", servers: ALL_SERVER_KINDS, runAll: fanoutAll },
+  { name: "many-rooms", key: "manyRooms", servers: ALL_SERVER_KINDS, run: manyRooms },
+  { name: "idle", key: "idle", servers: ALL_SERVER_KINDS, run: idle },
   { name: "reconnect", key: "reconnect", servers: OUR_KINDS, run: reconnectStorm },
   { name: "logins", key: "logins", servers: OUR_KINDS, run: loginsUnderLoad },
   { name: "history", key: "history", servers: OUR_KINDS, run: history },
@@ -84,7 +85,7 @@ const SCENARIOS: Scenario[] = [
   { name: "notify", key: "notify", servers: OUR_KINDS, run: notifyUnderLoad },
   // Uploads need accounts and KV: ours only.
   { name: "files", key: "files", servers: OUR_KINDS, run: files },
-  { name: "cold-start", key: "coldStart", servers: SERVER_KINDS, run: coldStart },
+  { name: "cold-start", key: "coldStart", servers: ALL_SERVER_KINDS, run: coldStart },
 ];
 
 function option(args: string[], name: string): string | undefined {
@@ -153,7 +154,9 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const scenarioNames = list(option(args, "only"), SCENARIOS.map((s) => s.name), "scenario");
-  const servers = list(option(args, "servers"), SERVER_KINDS, "server");
+  const servers = option(args, "servers")
+    ? list(option(args, "servers"), ALL_SERVER_KINDS, "server")
+    : [...SERVER_KINDS];
   const outDir = (option(args, "out") ?? new URL("results", import.meta.url).pathname).replace(
     /\/+$/,
     "",

@@ -62,6 +62,7 @@ export const LABELS: Record<ServerKind, string> = {
   "ours-parallel": "ours, parallel",
   "socketio": "Socket.IO (Node)",
   "ceiling": "ceiling (bare Deno WS)",
+  "ours-base": "ours, previous commit",
 };
 
 const COLORS: Record<ServerKind, string> = {
@@ -69,6 +70,7 @@ const COLORS: Record<ServerKind, string> = {
   "ours-parallel": "#8250df",
   "socketio": "#d1242f",
   "ceiling": "#2da44e",
+  "ours-base": "#9a6700",
 };
 
 function by<T extends { server: ServerKind }>(list: T[], kind: ServerKind): T | undefined {

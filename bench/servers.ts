@@ -7,6 +7,10 @@
  * - `ours-parallel`: `deno serve --parallel serve.ts`, one isolate per core.
  * - `socketio`: a plain Socket.IO chat server on Node (bench/peers/socketio/).
  * - `ceiling`: bare `Deno.serve` WebSockets relaying frames (bench/peers/ceiling.ts).
+ * - `ours-base`: `ours` from another checkout (`BENCH_BASE_DIR`, e.g. the commit
+ *   before a change), so a change is measured against what it changed, in one run:
+ *   `git worktree add /tmp/base HEAD~1 && BENCH_BASE_DIR=/tmp/base deno task bench
+ *   --servers=ours,ours-base --only=fanout,many-rooms`. Only run when asked for.
  */
 
 import { SERVER_PERMISSIONS } from "../lib/config.ts";
@@ -15,10 +19,13 @@ const ROOT = new URL("../", import.meta.url);
 const ROOT_PATH = ROOT.pathname;
 const SOCKETIO_DIR = new URL("peers/socketio/", import.meta.url).pathname;
 
-export type ServerKind = "ours" | "ours-parallel" | "socketio" | "ceiling";
+export type ServerKind = "ours" | "ours-parallel" | "socketio" | "ceiling" | "ours-base";
+/** What a run measures unless `--servers` says otherwise. */
 export const SERVER_KINDS: ServerKind[] = ["ours", "ours-parallel", "socketio", "ceiling"];
+/** Every kind `--servers` accepts. */
+export const ALL_SERVER_KINDS: ServerKind[] = [...SERVER_KINDS, "ours-base"];
 /** The servers that speak the project's wire contract (auth, KV, history). */
-export const OUR_KINDS: ServerKind[] = ["ours", "ours-parallel"];
+export const OUR_KINDS: ServerKind[] = ["ours", "ours-parallel", "ours-base"];
 
 /**
  * The bench raises the per-user send limits (30 burst, 10/s by default): fan-out
@@ -94,6 +101,16 @@ export function commandFor(
         cwd: ROOT_PATH,
         env: ours,
       };
+    case "ours-base": {
+      const dir = Deno.env.get("BENCH_BASE_DIR");
+      if (!dir) throw new Error("ours-base needs BENCH_BASE_DIR: a checkout to compare against");
+      return {
+        cmd: Deno.execPath(),
+        args: ["run", ...SERVER_PERMISSIONS, ...prof, "main.ts"],
+        cwd: dir,
+        env: ours,
+      };
+    }
     case "ours-parallel":
       return {
         cmd: Deno.execPath(),
@@ -150,7 +167,7 @@ export async function ensureSocketIoInstalled(): Promise<void> {
 
 /** The path a server of `kind` answers with 2xx once it is ready, for probes. */
 export function probePath(kind: ServerKind): string {
-  return kind === "ours" || kind === "ours-parallel" ? "/api/me" : "/health";
+  return OUR_KINDS.includes(kind) ? "/api/me" : "/health";
 }
 
 export async function startServer(

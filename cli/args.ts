@@ -26,6 +26,12 @@ export interface Flags {
   output?: string;
   /** `download --force`: overwrite an existing file. */
   force: boolean;
+  /** `send --thread SEQ`: a reply in the thread of message SEQ. */
+  thread?: number;
+  /** `send --thread SEQ --also-in-room`: shown in the room's timeline too. */
+  alsoInRoom: boolean;
+  /** `tail --mentions`: the messages that mention me, across my rooms. */
+  mentions: boolean;
 }
 
 export type FlagName = Exclude<keyof Flags, "help" | "version">;
@@ -66,6 +72,9 @@ const FLAGS: Record<string, FlagSpec> = {
   "--output": { name: "output", value: "string" },
   "-o": { name: "output", value: "string" },
   "--force": { name: "force" },
+  "--thread": { name: "thread", value: "seq" },
+  "--also-in-room": { name: "alsoInRoom" },
+  "--mentions": { name: "mentions" },
 };
 
 /** The most messages `history` and `tail` fetch (paging 100 at a time). */
@@ -103,6 +112,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     follow: false,
     off: false,
     force: false,
+    alsoInRoom: false,
+    mentions: false,
   };
   const given = new Set<keyof Flags>();
   const positionals: string[] = [];
@@ -135,8 +146,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
       value = argv[++i];
     }
     if (spec.value === "count") flags.limit = parseCount(key, value);
-    else if (spec.value === "seq") flags.reply = parseSeq(value, `Option ${key}`);
-    else (flags[spec.name] as string) = value;
+    else if (spec.value === "seq") {
+      (flags[spec.name] as number) = parseSeq(value, `Option ${key}`);
+    } else (flags[spec.name] as string) = value;
   }
   const [command, ...rest] = positionals;
   return { command, positionals: rest, flags, given };

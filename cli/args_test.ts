@@ -63,3 +63,13 @@ Deno.test("parseSeq() takes 12 or #12 and refuses anything else", () => {
   }
   assert.throws(() => parseSeq("x"), /SEQ must be a message number/);
 });
+
+Deno.test("parseArgs() reads --thread SEQ, --also-in-room and --mentions", () => {
+  const parsed = parseArgs(["send", "room", "--thread", "#12", "--also-in-room", "hi"]);
+  assert.equal(parsed.flags.thread, 12);
+  assert.equal(parsed.flags.reply, undefined);
+  assert.equal(parsed.flags.alsoInRoom, true);
+  assert.deepEqual(parsed.positionals, ["room", "hi"]);
+  assert.equal(parseArgs(["tail", "--mentions", "-f"]).flags.mentions, true);
+  assert.throws(() => parseArgs(["send", "r", "--thread", "x"]), /Option --thread must be/);
+});

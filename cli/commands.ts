@@ -7,8 +7,10 @@ import type { FlagName, ParsedArgs } from "./args.ts";
 import * as auth from "./commands/auth.ts";
 import * as changes from "./commands/changes.ts";
 import * as files from "./commands/files.ts";
+import * as mentions from "./commands/mentions.ts";
 import * as messages from "./commands/messages.ts";
 import * as rooms from "./commands/rooms.ts";
+import * as threads from "./commands/threads.ts";
 import type { Context } from "./context.ts";
 import { EXIT, UsageError } from "./errors.ts";
 
@@ -137,9 +139,9 @@ export const COMMANDS: Record<string, Command> = {
     run: rooms.who,
   },
   send: {
-    usage: "send ROOM [--reply SEQ] [TEXT | -]",
+    usage: "send ROOM [--reply|--thread SEQ] [TEXT | -]",
     summary: "send TEXT, or each line of stdin as a message",
-    flags: ["reply"],
+    flags: ["reply", "thread", "alsoInRoom"],
     min: 1,
     max: Infinity,
     run: messages.send,
@@ -171,7 +173,7 @@ export const COMMANDS: Record<string, Command> = {
   upload: {
     usage: "upload ROOM FILE... [--text TEXT]",
     summary: "send files in a message, --text its caption",
-    flags: ["text", "reply"],
+    flags: ["text", "reply", "thread", "alsoInRoom"],
     min: 2,
     max: Infinity,
     run: files.upload,
@@ -193,12 +195,36 @@ export const COMMANDS: Record<string, Command> = {
     run: messages.history,
   },
   tail: {
-    usage: "tail ROOM [--limit N] [--follow]",
+    usage: "tail ROOM|--mentions [--limit N] [--follow]",
     summary: "the newest N (default 10), then new ones and changes",
-    flags: ["limit", "follow"],
-    min: 1,
+    flags: ["limit", "follow", "mentions"],
+    min: 0,
     max: 1,
     run: messages.tail,
+  },
+  mentions: {
+    usage: "mentions [--limit N]",
+    summary: "messages that mention me, newest first (default 50)",
+    flags: ["limit"],
+    min: 0,
+    max: 0,
+    run: mentions.mentions,
+  },
+  threads: {
+    usage: "threads",
+    summary: "the threads I follow, with their unread replies",
+    flags: [],
+    min: 0,
+    max: 0,
+    run: threads.threads,
+  },
+  thread: {
+    usage: "thread ROOM SEQ [--limit N]",
+    summary: "message SEQ and the replies in its thread",
+    flags: ["limit"],
+    min: 2,
+    max: 2,
+    run: threads.thread,
   },
 };
 
@@ -217,6 +243,9 @@ const FLAG_SPELLING: Record<FlagName, string> = {
   text: "--text",
   output: "--output",
   force: "--force",
+  thread: "--thread",
+  alsoInRoom: "--also-in-room",
+  mentions: "--mentions",
 };
 
 /** The command of parsed arguments, its options and arity checked. */
@@ -250,6 +279,9 @@ ${lines.join("\n")}
 ROOM is a room id, the name of one of my rooms or of a public room
 (case-insensitive), or @USER for the direct conversation with USER.
 SEQ is a message's number in its room, as history shows it (12 or #12).
+A message mentions USER when it has @USER; @room (and @here: those online)
+from the room's owner mentions everyone. Thread replies show in history as
+(in thread #SEQ), their root as [thread: 3 replies, last 14:02].
 FILE_ID is a file's id, as history shows it ([file: NAME SIZE id:FILE_ID]).
 Sizes are 1024-based: 1 KB is 1024 bytes.
 
@@ -258,9 +290,13 @@ Options:
                        else http://localhost:8000)
       --json           newline-delimited JSON instead of text
       --password-stdin read the password from stdin (login, register)
-  -n, --limit N        how many messages (history, tail)
+  -n, --limit N        how many messages (history, tail, mentions, thread)
   -f, --follow         keep printing new messages and changes (tail)
+      --mentions       only messages that mention me, in all my rooms (tail;
+                       with --follow, only new ones unless --limit is given)
   -r, --reply SEQ      send as a reply to message SEQ (send, upload)
+      --thread SEQ     send as a reply in the thread of message SEQ (send, upload)
+      --also-in-room   a thread reply shown in the room too (with --thread)
   -t, --text TEXT      the caption of the files (upload)
   -o, --output PATH    where to save: a file, a directory, or - for stdout
                        (download; default: the file's name, here)
@@ -272,7 +308,8 @@ Options:
       --version        the version
 
 The session is saved in $XDG_CONFIG_HOME/deno-chat/credentials.json
-(~/.config/deno-chat/credentials.json), readable only by you.
+(~/.config/deno-chat/credentials.json), readable only by you; the settings
+of the interactive mode (/set) in config.json beside it.
 
 Exit codes:
   ${EXIT.OK}    success

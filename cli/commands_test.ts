@@ -66,3 +66,16 @@ Deno.test("describeError() gives the server's reason for a rate limit and the wa
   assert.equal(formatWait(90_000), "90 s");
   assert.equal(formatWait(10 * 60_000), "10 min");
 });
+
+Deno.test("commandFor() knows mentions, threads, thread, tail --mentions and send --thread", () => {
+  assert.equal(commandFor(parseArgs(["mentions", "-n", "5", "--json"])), COMMANDS.mentions);
+  assert.throws(() => commandFor(parseArgs(["mentions", "r"])), /Too many arguments/);
+  assert.equal(commandFor(parseArgs(["threads"])), COMMANDS.threads);
+  assert.equal(commandFor(parseArgs(["thread", "r", "#3"])), COMMANDS.thread);
+  assert.throws(() => commandFor(parseArgs(["thread", "r"])), /usage: chat thread ROOM SEQ/);
+  assert.equal(commandFor(parseArgs(["tail", "--mentions", "-f", "--json"])), COMMANDS.tail);
+  const reply = parseArgs(["send", "r", "--thread", "3", "--also-in-room", "hi"]);
+  assert.equal(commandFor(reply), COMMANDS.send);
+  assert.throws(() => commandFor(parseArgs(["history", "r", "--mentions"])), /--mentions/);
+  assert.throws(() => commandFor(parseArgs(["react", "r", "1", "x", "--thread", "2"])), /--thread/);
+});

@@ -5,7 +5,10 @@ import {
   credentialsPath,
   deleteCredentials,
   loadCredentials,
+  loadSettings,
   saveCredentials,
+  saveSettings,
+  settingsPath,
 } from "./config.ts";
 
 const CREDS: Credentials = {
@@ -79,5 +82,25 @@ Deno.test("deleteCredentials() removes the file and tells whether there was one"
     assert.equal(await loadCredentials(path), undefined);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("settings default to the bell on, and are saved beside the credentials", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = settingsPath(`${dir}/deno-chat/credentials.json`);
+    assert.equal(path, `${dir}/deno-chat/config.json`);
+    assert.deepEqual(await loadSettings(path), { bell: true });
+    await saveSettings({ bell: false }, path);
+    assert.deepEqual(await loadSettings(path), { bell: false });
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    // What a newer client wrote stays; a broken file means the defaults.
+    await Deno.writeTextFile(path, JSON.stringify({ bell: false, theme: "dark" }));
+    await saveSettings({ bell: true }, path);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), { bell: true, theme: "dark" });
+    await Deno.writeTextFile(path, "{not json");
+    assert.deepEqual(await loadSettings(path), { bell: true });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

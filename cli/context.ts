@@ -39,6 +39,15 @@ export function writeAll(file: { writeSync(p: Uint8Array): number }, text: strin
   while (bytes.length) bytes = bytes.subarray(file.writeSync(bytes));
 }
 
+/** Columns to cut long lines to: the terminal's, when printing to one. */
+export function outputWidth(): number | undefined {
+  try {
+    return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function stdOutput(): Output {
   return {
     line: (text) => writeAll(Deno.stdout, text + "\n"),

@@ -3,7 +3,14 @@
  * lines and tables. Everything from the server goes through `sanitize.ts` here.
  */
 
-import type { FileInfo, Member, Message, ReplyRef, Room } from "../lib/protocol/types.ts";
+import type {
+  FileInfo,
+  Member,
+  Message,
+  ReplyRef,
+  Room,
+  ThreadSummary,
+} from "../lib/protocol/types.ts";
 import { sanitizeLine, sanitizeLines } from "./sanitize.ts";
 import { displayWidth, graphemes, padEnd, truncate } from "./width.ts";
 
@@ -137,13 +144,38 @@ export function reactionsText(message: Message, me?: string): string {
   return chips.length ? `[${chips.map((c) => c.text).join(" ")}]` : "";
 }
 
-/** What follows a message's text: its files, `(edited)` and the reactions. */
+/** `1 reply`, `3 replies`. */
+export function repliesText(n: number): string {
+  return n === 1 ? "1 reply" : `${n} replies`;
+}
+
+/**
+ * A thread root's summary: `3 replies, last 14:02`, with `, 2 new` when some are
+ * unread.
+ */
+export function threadSummary(thread: ThreadSummary, unread = 0): string {
+  const fresh = unread > 0 ? `, ${unread} new` : "";
+  return `${repliesText(thread.count)}${fresh}, last ${formatClock(thread.lastAt)}`;
+}
+
+/** Where a message stands in a thread: `[thread: 3 replies, last 14:02]`, `(in thread #12)`. */
+export function threadMarker(message: Message): string {
+  if (message.threadRoot !== undefined) return `(in thread #${message.threadRoot})`;
+  if (message.thread && message.thread.count > 0) {
+    return `[thread: ${threadSummary(message.thread)}]`;
+  }
+  return "";
+}
+
+/** What follows a message's text: its files, `(edited)`, the reactions, its thread. */
 export function messageSuffix(message: Message, me?: string): string {
-  if (message.deleted) return "";
+  const thread = threadMarker(message);
+  if (message.deleted) return thread;
   const parts = [
     fileMarkers(message),
     message.editedAt ? "(edited)" : "",
     reactionsText(message, me),
+    thread,
   ];
   return parts.filter(Boolean).join(" ");
 }
@@ -171,20 +203,27 @@ export interface FormatOptions {
   me?: string;
   /** Columns of the terminal, to cut the reply line to (default: not cut). */
   width?: number;
+  /** The room's label, shown before the seq (lines from several rooms). */
+  room?: string;
 }
 
 /**
- * A message as printed by `history` and `tail`: `2024-05-01 12:30 #7 alice: text`,
- * continuation lines indented under the text, then its files
- * (`[file: report.pdf 1.2 MB id:…]`), `(edited)` and the reactions;
+ * A message as printed by `history` and `tail`: `2024-05-01 12:30 #7 alice: text`
+ * (`… #General #7 alice: …` with `room`), continuation lines indented under the
+ * text, then its files (`[file: report.pdf 1.2 MB id:…]`), `(edited)`, the
+ * reactions and its thread (`[thread: 2 replies, last 14:02]`, `(in thread #7)`);
  * a reply has a `↪ bob: excerpt` line above it, a deleted message says so.
  */
 export function formatMessage(message: Message, options: FormatOptions = {}): string {
-  const head = `${formatDateTime(message.createdAt)} #${message.seq} ${
+  const room = options.room ? `${options.room} ` : "";
+  const head = `${formatDateTime(message.createdAt)} ${room}#${message.seq} ${
     sanitizeLine(message.username)
   }: `;
   const indent = " ".repeat(displayWidth(head));
-  if (message.deleted) return `${head}(${DELETED_TEXT})`;
+  if (message.deleted) {
+    const thread = threadMarker(message);
+    return `${head}(${DELETED_TEXT})${thread ? ` ${thread}` : ""}`;
+  }
   const [first, ...rest] = withSuffix(
     sanitizeLines(message.text),
     messageSuffix(message, options.me),
@@ -209,7 +248,9 @@ function sameReactions(a: Message, b: Message): boolean {
  * The changes from `before` to `after`, most telling first; `[]` when nothing
  * shown changed (a thread summary). When the state before is not known: an edit
  * if the text was edited after `since` (when the caller has seen every change
- * since then, that edit is this one), else `["changed"]`.
+ * since then, that edit is this one), nothing when its thread had a reply since
+ * (the summary is what changed, most likely: every reply changes it), else
+ * `["changed"]`.
  */
 export function changeKinds(
   before: Message | undefined,
@@ -219,7 +260,9 @@ export function changeKinds(
   if (after.deleted) return before?.deleted ? [] : ["deleted"];
   if (!before) {
     const editedSince = since !== undefined && (after.editedAt ?? -Infinity) >= since;
-    return editedSince ? ["edited"] : ["changed"];
+    if (editedSince) return ["edited"];
+    const repliedSince = since !== undefined && (after.thread?.lastAt ?? -Infinity) >= since;
+    return repliedSince ? [] : ["changed"];
   }
   const kinds: ChangeKind[] = [];
   if (after.text !== before.text || after.editedAt !== before.editedAt) kinds.push("edited");

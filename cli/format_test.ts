@@ -12,6 +12,7 @@ import {
   replyLine,
   roomLabel,
   shortFileName,
+  threadSummary,
 } from "./format.ts";
 
 const AT = new Date(2024, 4, 1, 9, 5).getTime();
@@ -201,4 +202,34 @@ Deno.test("formatMessage() lists files with their ids after the text, none once 
     formatMessage(message("", "alice", { files, deleted: true })),
     "2024-05-01 09:05 #1 alice: (message deleted)",
   );
+});
+
+Deno.test("formatMessage() marks thread roots and replies, and names the room", () => {
+  const thread = { count: 3, lastSeq: 9, lastAt: AT, users: ["u2"] };
+  assert.equal(
+    formatMessage(message("root", "alice", { seq: 4, thread })),
+    "2024-05-01 09:05 #4 alice: root [thread: 3 replies, last 09:05]",
+  );
+  assert.equal(
+    formatMessage(message("answer", "bob", { seq: 9, threadRoot: 4 }), { room: "#General" }),
+    "2024-05-01 09:05 #General #9 bob: answer (in thread #4)",
+  );
+  assert.equal(
+    formatMessage(message("", "alice", { seq: 4, thread, deleted: true })),
+    "2024-05-01 09:05 #4 alice: (message deleted) [thread: 3 replies, last 09:05]",
+  );
+});
+
+Deno.test("threadSummary() counts replies and the unread ones", () => {
+  const thread = { count: 1, lastSeq: 9, lastAt: AT, users: ["u2"] };
+  assert.equal(threadSummary(thread), "1 reply, last 09:05");
+  assert.equal(threadSummary({ ...thread, count: 5 }, 2), "5 replies, 2 new, last 09:05");
+});
+
+Deno.test("changeKinds() keeps quiet about a thread summary of a message not seen", () => {
+  const root = message("root", "alice", {
+    thread: { count: 1, lastSeq: 2, lastAt: AT + 10, users: ["u2"] },
+  });
+  assert.deepEqual(changeKinds(undefined, root, AT), []);
+  assert.deepEqual(changeKinds(undefined, root, AT + 20), ["changed"]);
 });

@@ -142,6 +142,7 @@ export async function createServices(
     clock,
     push,
     roomName: async (roomId, userId) => (await rooms.view(await rooms.record(roomId), userId)).name,
+    isMember: (roomId, userId) => rooms.members.isMember(roomId, userId),
   });
   const messages = new MessageService(messageStore, rooms, {
     kv,
@@ -173,7 +174,8 @@ export async function createServices(
   });
   const hub = new Hub(feeds, (roomId, userId) => rooms.members.forget(roomId, userId), {
     stallMs: config.idleTimeoutS * 1000,
-    message: async (roomId, seq) => (await messageStore.bySeq(roomId, [seq])).get(seq),
+    message: async (roomId, seq) =>
+      notify.recent(roomId, seq) ?? (await messageStore.bySeq(roomId, [seq])).get(seq),
     onRoomChanged: (roomId) => {
       notify.forget(roomId);
       rooms.forgetMembers(roomId);

@@ -225,7 +225,8 @@ Deno.test("the interactive client works in a real terminal (tmux)", async (t) =>
       const dm = await bob.dm(aliceName);
       await bob.send(dm.id, "a private word");
       await bob.send(dm.id, "and another");
-      await tmux.waitFor("unread", (s) => s.includes(`act: @${bobName}(2)`));
+      // In a direct room every unread message counts as a mention: `!`.
+      await tmux.waitFor("unread", (s) => s.includes(`act: @${bobName}(2!)`));
       await tmux.press("C-n");
       const screen = await tmux.waitFor("the dm", (s) => s.includes(`${bobName}: and another`));
       assert.match(lines(screen)[0], new RegExp(`^ @${bobName}`));

@@ -1,6 +1,6 @@
 /**
  * @module Subcommands about files: `upload ROOM FILE... [--text TEXT]` (streamed
- * from disk, then one message carrying them) and `download FILE_ID|URL [-o PATH]`
+ * from disk, then one message carrying them, `--reply`/`--thread` as `send`) and `download FILE_ID|URL [-o PATH]`
  * (streamed into a temporary file, verified, then renamed). A progress bar is
  * drawn on stderr when it is a terminal, never when it is piped.
  */
@@ -25,6 +25,7 @@ import {
   uploadFile,
 } from "../transfer.ts";
 import { withRetry } from "./_retry.ts";
+import { sendOptionsOf } from "./messages.ts";
 
 /**
  * Runs `fn` with a signal that Ctrl-C aborts (so temporary files are removed and
@@ -73,6 +74,7 @@ export async function upload(ctx: Context): Promise<void> {
   requireLogin(ctx);
   const [roomArg, ...paths] = ctx.positionals;
   const caption = checkCaption(ctx.flags.text ?? "");
+  const options = sendOptionsOf(ctx.flags);
   const config = await ctx.api.config();
   // Every file is checked before the first byte goes out.
   const files: LocalFile[] = [];
@@ -110,7 +112,7 @@ export async function upload(ctx: Context): Promise<void> {
         const ids = uploaded.map((f) => f.id);
         const text = i === 0 ? caption : "";
         const message: Message = await withRetry(() =>
-          ctx.api.send(target.id, text, clientId, { files: ids, replyTo: ctx.flags.reply })
+          ctx.api.send(target.id, text, clientId, { ...options, files: ids })
         );
         sent++;
         if (ctx.flags.json) ctx.out.json(message);

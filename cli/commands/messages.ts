@@ -1,20 +1,22 @@
 /**
  * @module Subcommands about messages: `send` (an argument or stdin, one message
- * per line, `--reply SEQ` answering a message), `history` and `tail` (with
- * `--follow`, live over the WebSocket: `follow.ts`).
+ * per line, `--reply SEQ` answering a message, `--thread SEQ` in its thread),
+ * `history` and `tail` (with `--follow`, live over the WebSocket: `follow.ts`;
+ * `tail --mentions`: `mentions.ts`).
  */
 
-import type { ChatApi } from "../../lib/client/http.ts";
+import type { ChatApi, SendOptions } from "../../lib/client/http.ts";
 import { HISTORY_MAX } from "../../lib/protocol/limits.ts";
 import type { Message } from "../../lib/protocol/types.ts";
 import { validateMessageText } from "../../lib/protocol/validate.ts";
-import { type Context, requireLogin } from "../context.ts";
-import { InvalidInputError } from "../errors.ts";
+import { type Context, outputWidth, requireLogin } from "../context.ts";
+import { InvalidInputError, UsageError } from "../errors.ts";
 import { formatMessage, plural } from "../format.ts";
 import { resolveRoom } from "../resolve_room.ts";
 import { stdinLines } from "../stdin.ts";
 import { withRetry } from "./_retry.ts";
 import { follow } from "./follow.ts";
+import { tailMentions } from "./mentions.ts";
 
 /**
  * Sends one message over HTTP, retried when rate limited or on network failures:
@@ -25,10 +27,31 @@ function sendWithRetry(
   api: ChatApi,
   roomId: string,
   text: string,
-  replyTo?: number,
+  options: SendOptions,
 ): Promise<Message> {
   const clientId = crypto.randomUUID();
-  return withRetry(() => api.send(roomId, text, clientId, { replyTo }));
+  return withRetry(() => api.send(roomId, text, clientId, options));
+}
+
+/** What `--reply`, `--thread` and `--also-in-room` ask of a send. */
+export function sendOptionsOf(flags: Context["flags"]): SendOptions {
+  if (flags.alsoInRoom && flags.thread === undefined) {
+    throw new UsageError("Option --also-in-room needs --thread SEQ");
+  }
+  return {
+    ...(flags.reply ? { replyTo: flags.reply } : {}),
+    ...(flags.thread ? { threadRoot: flags.thread } : {}),
+    ...(flags.alsoInRoom ? { alsoInRoom: true } : {}),
+  };
+}
+
+/** ` in reply to #3`, ` in thread #12 (and the room)`: where a send went. */
+function whereSent(options: SendOptions): string {
+  const reply = options.replyTo ? ` in reply to #${options.replyTo}` : "";
+  const thread = options.threadRoot
+    ? ` in thread #${options.threadRoot}${options.alsoInRoom ? " (and the room)" : ""}`
+    : "";
+  return reply + thread;
 }
 
 /** The text, validated as the server will; `where` and `after` place a refusal. */
@@ -49,7 +72,7 @@ function sentBefore(sent: number): string {
 export async function send(ctx: Context): Promise<void> {
   requireLogin(ctx);
   const [roomArg, ...words] = ctx.positionals;
-  const replyTo = ctx.flags.reply;
+  const options = sendOptionsOf(ctx.flags);
   const fromStdin = words.length === 0 || (words.length === 1 && words[0] === "-");
   // A text given as arguments is refused before anything goes to the server.
   const given = fromStdin ? undefined : checkText(words.join(" "));
@@ -57,9 +80,9 @@ export async function send(ctx: Context): Promise<void> {
   const report = (message: Message) => {
     if (ctx.flags.json) ctx.out.json(message);
   };
-  const replying = replyTo ? ` in reply to #${replyTo}` : "";
+  const replying = whereSent(options);
   if (given !== undefined) {
-    const message = await sendWithRetry(ctx.api, target.id, given, replyTo);
+    const message = await sendWithRetry(ctx.api, target.id, given, options);
     report(message);
     if (!ctx.flags.json) ctx.out.line(`Sent to ${target.label} (#${message.seq})${replying}`);
     return;
@@ -71,7 +94,7 @@ export async function send(ctx: Context): Promise<void> {
     lineNo++;
     if (!line.trim()) continue;
     const text = checkText(line, `Line ${lineNo}: `, () => sentBefore(sent));
-    report(await sendWithRetry(ctx.api, target.id, text, replyTo));
+    report(await sendWithRetry(ctx.api, target.id, text, options));
     sent++;
   }
   if (!ctx.flags.json) {
@@ -100,15 +123,6 @@ async function fetchLatest(api: ChatApi, roomId: string, limit: number): Promise
   return pages.flat().slice(-limit);
 }
 
-/** Columns to cut reply lines to: the terminal's, when printing to one. */
-function outputWidth(): number | undefined {
-  try {
-    return Deno.stdout.isTerminal() ? Deno.consoleSize().columns : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Prints a message: its JSON object, or its text lines. */
 export function printMessage(ctx: Context, message: Message): void {
   if (ctx.flags.json) ctx.out.json(message);
@@ -124,6 +138,15 @@ export async function history(ctx: Context): Promise<void> {
 
 export async function tail(ctx: Context): Promise<void> {
   const credentials = requireLogin(ctx);
+  if (ctx.flags.mentions) {
+    if (ctx.positionals.length) {
+      throw new UsageError("Option --mentions takes no ROOM: it follows all my rooms");
+    }
+    return await tailMentions(ctx, credentials);
+  }
+  if (!ctx.positionals.length) {
+    throw new UsageError("Missing arguments: usage: chat tail ROOM [--limit N] [--follow]");
+  }
   const target = await resolveRoom(ctx.api, ctx.positionals[0]);
   const messages = await fetchLatest(ctx.api, target.id, ctx.flags.limit ?? 10);
   for (const message of messages) printMessage(ctx, message);

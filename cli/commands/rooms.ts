@@ -4,7 +4,7 @@
  */
 
 import { inviteNotice } from "../../lib/client/notices.ts";
-import type { Member, Room } from "../../lib/protocol/types.ts";
+import type { Member, MyRoom, Room } from "../../lib/protocol/types.ts";
 import { validateRoomName, validateTopic } from "../../lib/protocol/validate.ts";
 import { type Context, requireLogin } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
@@ -14,6 +14,17 @@ import { sanitizeLine } from "../sanitize.ts";
 
 function kindOf(room: Room): string {
   return room.kind === "direct" ? "direct" : room.kind;
+}
+
+/** `3 unread, 1 mention`, `muted, 2 mentions`, or "" when nothing is waiting. */
+export function countsOf(room: Pick<MyRoom, "unread" | "mentions" | "muted" | "kind">): string {
+  const parts: string[] = [];
+  if (room.muted) parts.push("muted");
+  if (room.unread) parts.push(`${room.unread} unread`);
+  // In a direct room every unread message counts as a mention: no need to say it twice.
+  const mentions = room.kind === "direct" && room.mentions === room.unread ? 0 : room.mentions;
+  if (mentions) parts.push(plural(mentions, "mention"));
+  return parts.join(", ");
 }
 
 export async function rooms(ctx: Context): Promise<void> {
@@ -27,12 +38,7 @@ export async function rooms(ctx: Context): Promise<void> {
   if (!list.length) {
     ctx.out.line('No rooms yet: see "chat directory", "chat join ROOM" or "chat create NAME"');
   } else {
-    const rows = list.map((room) => [
-      roomLabel(room),
-      kindOf(room),
-      room.unread ? `${room.unread} unread` : "",
-      room.id,
-    ]);
+    const rows = list.map((room) => [roomLabel(room), kindOf(room), countsOf(room), room.id]);
     for (const line of formatTable(rows)) ctx.out.line(line);
   }
   if (invited) ctx.out.line(`${plural(invited, "invitation")} waiting: see "chat invites"`);

@@ -4,6 +4,13 @@
  * redraws when anything changes. The terminal is restored however it ends.
  */
 
+import {
+  type ClientSettings,
+  DEFAULT_SETTINGS,
+  loadSettings,
+  saveSettings,
+  settingsPath,
+} from "../config.ts";
 import type { Context } from "../context.ts";
 import { describeError, EXIT } from "../errors.ts";
 import { stylerFromEnv } from "./colors.ts";
@@ -16,6 +23,9 @@ import { ChatSession } from "./session.ts";
 import { runSlash, SLASH_NAMES, type SlashContext } from "./slash_commands.ts";
 import { Terminal } from "./terminal.ts";
 import { promptFor, renderFrame } from "./view.ts";
+
+/** The least time between two rings of the bell. */
+const BELL_EVERY_MS = 1_000;
 
 interface Question {
   text: string;
@@ -35,9 +45,13 @@ export class App {
   #renderTimer?: ReturnType<typeof setTimeout>;
   #quit?: () => void;
   #quitWarned = false;
+  #settingsPath: string;
+  #settings: ClientSettings = { ...DEFAULT_SETTINGS };
+  #bellAt = 0;
 
   constructor(ctx: Context, term: Terminal) {
     this.#term = term;
+    this.#settingsPath = settingsPath(ctx.credentialsPath);
     this.model = new Model(ctx.server);
     this.session = new ChatSession(this.model, {
       credentialsPath: ctx.credentialsPath,
@@ -46,13 +60,23 @@ export class App {
         restore: (text) => {
           if (!this.line.text) this.line.set(text);
         },
+        bell: () => this.#bell(),
       },
     });
+  }
+
+  /** Rings, when the settings say so, at most once a second (a burst rings once). */
+  #bell(): void {
+    const now = Date.now();
+    if (!this.#settings.bell || now - this.#bellAt < BELL_EVERY_MS) return;
+    this.#bellAt = now;
+    this.#term.bell();
   }
 
   /** Runs until /quit; answers the exit code. */
   async run(ctx: Context): Promise<number> {
     const done = new Promise<void>((resolve) => this.#quit = resolve);
+    this.#settings = await loadSettings(this.#settingsPath);
     this.#term.enter();
     const onSignal = () => this.#quit?.();
     for (const signal of ["SIGTERM", "SIGHUP"] as const) Deno.addSignalListener(signal, onSignal);
@@ -253,7 +277,7 @@ export class App {
 
   #pageUp(page: number): void {
     // At the top of what is held already: fetch older messages instead.
-    if (this.model.atTop && this.model.view?.hasMore) {
+    if (this.model.atTop && !this.model.thread && this.model.view?.hasMore) {
       this.#guard(this.session.history());
       return;
     }
@@ -293,6 +317,14 @@ export class App {
         session: this.session,
         ask: (question, options) => this.ask(question, options),
         setInput: (text) => this.line.set(text),
+        prefs: {
+          get: () => ({ ...this.#settings }),
+          set: async (change) => {
+            const next = { ...this.#settings, ...change };
+            await saveSettings(next, this.#settingsPath);
+            this.#settings = next;
+          },
+        },
         quit: () => this.#requestQuit(),
       };
       this.model.scroll = 0;

@@ -19,6 +19,8 @@ export interface Styler {
   yellow: string;
   green: string;
   cyan: string;
+  /** A message that mentions me: bold yellow, reverse video without colours. */
+  mention: string;
   reset: string;
 }
 
@@ -58,6 +60,7 @@ export function createStyler(
     yellow: color ? sgr("33") : "",
     green: color ? sgr("32") : "",
     cyan: color ? sgr("36") : "",
+    mention: color ? sgr("1;33") : sgr("7"),
     reset: sgr("0"),
   };
 }

@@ -19,6 +19,8 @@ Deno.test("stylerFromEnv() honours NO_COLOR but keeps reverse video", () => {
   assert.equal(plain.user("alice"), "");
   assert.equal(plain.red, "");
   assert.equal(plain.reverse, "\x1b[7m");
+  // A mention stands out with or without colours.
+  assert.equal(plain.mention, "\x1b[7m");
   const colored = stylerFromEnv((name) => ({ TERM: "xterm-256color" }[name]));
   // deno-lint-ignore no-control-regex
   assert.match(colored.user("alice"), /^\x1b\[38;5;\d+m$/);

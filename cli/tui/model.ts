@@ -11,6 +11,12 @@
  * edit, a delete or a reaction shows in place at the next draw. A change to a
  * message that is not on screen (scrolled away, or in another room) also adds a
  * marker entry at the bottom that reprints it, once per message.
+ *
+ * Thread replies sent only to the thread are not in the room's timeline: they are
+ * kept apart, and shown in the thread view (`thread_view.ts`) when it is open. A
+ * room counts its unread messages (thread replies only from `thread_activity`,
+ * which only followers get) and, apart, those that mention me (in a direct room,
+ * every one); a muted room counts only the mentions.
  */
 
 import type { ConnectionState } from "../../lib/client/socket.ts";
@@ -19,11 +25,16 @@ import {
   type FileInfo,
   type Member,
   type Message,
+  type MyRoom,
+  type NotifyLevel,
   type ReplyRef,
   revOf,
   type Room,
   type User,
 } from "../../lib/protocol/types.ts";
+import { inThreadOnly } from "../mentions.ts";
+import { insertMessage, keepReplies, ThreadView } from "./thread_view.ts";
+import { countNew, countThreadReply, readUpTo } from "./unread.ts";
 
 /** How long a "typing" lasts without a new one. */
 export const TYPING_TTL_MS = 6_000;
@@ -36,12 +47,33 @@ export type Entry =
   | { kind: "change"; seq: number }
   | { kind: "notice"; text: string; at: number; level: "info" | "error" };
 
+/** My settings of a room, as far as the client knows them. */
+export interface RoomPrefs {
+  muted: boolean;
+  notify: NotifyLevel;
+  /** The level is the room's default, not one I chose. */
+  notifyDefault?: boolean;
+}
+
 export interface RoomView {
   room: Room;
   unread: number;
+  /** Unread messages that mention me (in a direct room, every unread one). */
+  mentions: number;
+  /** Undefined until the server said. */
+  prefs?: RoomPrefs;
   entries: Entry[];
-  /** The messages held, in their latest state. */
+  /** The messages held, in their latest state (not the replies only in a thread). */
   timeline: Timeline;
+  /** Recent replies sent only to a thread, seen live or in history pages. */
+  replies: Timeline;
+  /** Unread replies of the threads I follow, by root seq. */
+  threadUnread: Map<number, number>;
+  /**
+   * Recent seqs counted as unread: a reply also in the room comes as a message and,
+   * to a follower, as a `thread_activity`; it counts once.
+   */
+  counted: Set<number>;
   /** The newest room revision seen (0: none), where a new subscription resumes. */
   lastRev: number;
   /**
@@ -65,6 +97,10 @@ export interface Outgoing {
   createdAt: number;
   /** The seq of the message this one answers. */
   replyTo?: number;
+  /** A reply in the thread of that top-level message. */
+  threadRoot?: number;
+  /** A thread reply shown in the room too. */
+  alsoInRoom?: boolean;
   /** Uploads it carries (its text may then be empty). */
   files?: FileInfo[];
   /** What goes back to the input line if it is refused (default: its text). */
@@ -97,6 +133,8 @@ export class Model {
   /** Private rooms I was invited to but have not joined. */
   invites = new Map<string, Room>();
   current = STATUS;
+  /** The thread on screen instead of the current room's timeline (`/thread`). */
+  thread?: ThreadView;
   status: Entry[] = [];
   outbox: Outgoing[] = [];
   /** Uploads and downloads under way, oldest first. */
@@ -112,15 +150,24 @@ export class Model {
     this.server = server;
   }
 
-  /** Adds a room or refreshes its data; answers its view. */
-  upsertRoom(room: Room, unread?: number): RoomView {
+  /**
+   * Adds a room or refreshes its data; answers its view. `unread` (with a room of
+   * `GET /api/rooms`, its mentions too) replaces the counts of a room not on screen;
+   * such a room also says my settings.
+   */
+  upsertRoom(room: Room | MyRoom, unread?: number): RoomView {
+    const mine = "muted" in room ? room : undefined;
     let view = this.rooms.get(room.id);
     if (!view) {
       view = {
         room,
         unread: unread ?? 0,
+        mentions: unread !== undefined ? mine?.mentions ?? 0 : 0,
         entries: [],
         timeline: new Timeline(),
+        replies: new Timeline(),
+        threadUnread: new Map(),
+        counted: new Set(),
         lastRev: 0,
         quoted: new Map(),
         members: new Map(),
@@ -133,12 +180,27 @@ export class Model {
       this.invites.delete(room.id);
     } else {
       view.room = { ...view.room, ...room };
-      if (unread !== undefined && room.id !== this.current) view.unread = unread;
+      if (unread !== undefined && room.id !== this.current) {
+        view.unread = unread;
+        view.mentions = mine?.mentions ?? view.mentions;
+      }
+    }
+    if (mine) {
+      view.prefs = { ...view.prefs, muted: mine.muted === true, notify: mine.notify ?? "all" };
     }
     return view;
   }
 
+  /** My settings of a room changed (mine, or from another of my sockets). */
+  setPrefs(roomId: string, prefs: RoomPrefs): void {
+    const view = this.rooms.get(roomId);
+    if (!view) return;
+    view.prefs = { ...prefs };
+    if (prefs.muted) view.unread = 0;
+  }
+
   removeRoom(roomId: string): void {
+    if (this.thread?.roomId === roomId) this.thread = undefined;
     this.rooms.delete(roomId);
     this.order = this.order.filter((id) => id !== roomId);
     this.outbox = this.outbox.filter((out) => out.roomId !== roomId);
@@ -153,6 +215,7 @@ export class Model {
     this.order = [];
     this.invites.clear();
     this.current = STATUS;
+    this.thread = undefined;
     this.outbox = [];
     this.scroll = 0;
   }
@@ -161,30 +224,47 @@ export class Model {
     return this.rooms.get(this.current);
   }
 
-  /** The entries of the current buffer. */
+  /** The entries of the current buffer (the thread's, when one is open). */
   get entries(): Entry[] {
+    if (this.thread && this.thread.roomId === this.current) return this.thread.entries;
     return this.view?.entries ?? this.status;
+  }
+
+  /** The thread open on a room, if any. */
+  threadOf(roomId: string): ThreadView | undefined {
+    return this.thread?.roomId === roomId ? this.thread : undefined;
   }
 
   /**
    * Adds messages to a room in seq order; a message held already takes the state
-   * given when it is newer. Messages from others in a room that is not on screen
-   * count as unread. Answers how many were new.
+   * given when it is newer. A reply sent only to a thread goes to that thread, not
+   * to the room's timeline. `live` messages from others in a room that is not on
+   * screen count as unread (unless it is muted; a thread reply only through
+   * `threadActivity`), and apart when they mention me (or the room is direct).
+   * Answers how many were new.
    */
   addMessages(roomId: string, messages: Message[], options: { live?: boolean } = {}): number {
     const view = this.rooms.get(roomId);
     if (!view) return 0;
+    const thread = this.threadOf(roomId);
     let added = 0;
     for (const message of messages) {
       view.lastRev = Math.max(view.lastRev, revOf(message));
-      if (view.timeline.get(message.seq)) {
-        view.timeline.apply(message);
+      const threadOnly = inThreadOnly(message);
+      const held = threadOnly ? view.replies : view.timeline;
+      thread?.add([message]);
+      if (held.get(message.seq)) {
+        held.apply(message);
         continue;
       }
-      view.timeline.apply(message);
-      view.quoted.delete(message.seq);
+      held.apply(message);
       added++;
-      insertBySeq(view.entries, message.seq);
+      if (threadOnly) {
+        view.replies = keepReplies(view.replies);
+      } else {
+        view.quoted.delete(message.seq);
+        insertMessage(view.entries, message.seq);
+      }
       if (message.seq > view.room.lastSeq) {
         view.room.lastSeq = message.seq;
         view.room.lastActivityAt = message.createdAt;
@@ -196,11 +276,59 @@ export class Model {
       }
       view.typing.delete(message.username);
       if (options.live && roomId !== this.current && message.userId !== this.user?.id) {
-        view.unread++;
+        countNew(view, message, { me: this.user?.id, threadOnly });
       }
     }
     trim(view);
     return added;
+  }
+
+  /**
+   * A reply by someone else in a thread I follow (a `thread_activity` frame): unread
+   * in the thread, unless it is on screen, and in the room when it is not on screen.
+   * Answers whether a count changed.
+   */
+  threadActivity(roomId: string, root: number, seq: number, userId: string): boolean {
+    const view = this.rooms.get(roomId);
+    if (!view || userId === this.user?.id) return false;
+    if (this.threadOf(roomId)?.root === root && roomId === this.current) return false;
+    countThreadReply(view, root, seq, { roomOnScreen: roomId === this.current });
+    return true;
+  }
+
+  /** My read marker moved in a thread: nothing in it is unread. */
+  threadRead(roomId: string, root: number): void {
+    this.rooms.get(roomId)?.threadUnread.delete(root);
+  }
+
+  /**
+   * My read marker moved in a room (another of my clients read it): what is left
+   * unread is what came after it, the mentions among them at most.
+   */
+  roomRead(roomId: string, seq: number): void {
+    const view = this.rooms.get(roomId);
+    if (view && roomId !== this.current) readUpTo(view, seq);
+  }
+
+  /**
+   * Shows the thread of `root` in a room instead of its timeline, with the
+   * messages given (the root, the replies fetched: more can be added to it) and
+   * those that came live meanwhile. Nothing in it is unread then.
+   */
+  openThread(roomId: string, root: number, messages: Message[] = []): ThreadView {
+    const thread = new ThreadView(roomId, root);
+    const view = this.rooms.get(roomId);
+    thread.add([...messages, ...(view?.replies.messages() ?? [])]);
+    view?.threadUnread.delete(root);
+    this.thread = thread;
+    this.scroll = 0;
+    return thread;
+  }
+
+  /** Back to the room's timeline. */
+  closeThread(): void {
+    this.thread = undefined;
+    this.scroll = 0;
   }
 
   /**
@@ -212,11 +340,15 @@ export class Model {
     const view = this.rooms.get(roomId);
     if (!view) return false;
     view.lastRev = Math.max(view.lastRev, rev);
-    if (!view.timeline.get(message.seq)) return this.#quote(view, message);
+    const inThread = this.threadOf(roomId)?.apply(message) ?? false;
+    if (view.replies.get(message.seq)) return view.replies.apply(message).length > 0 || inThread;
+    const before = view.timeline.get(message.seq);
+    if (!before) return this.#quote(view, message) || inThread;
     const changed = view.timeline.apply(message);
-    if (!changed.length) return false;
+    if (!changed.length) return inThread;
     const onScreen = this.onScreen.roomId === roomId && this.onScreen.seqs.has(message.seq);
-    if (!onScreen) {
+    // A new reply changes its root's summary: no news worth reprinting the root for.
+    if (!onScreen && !onlyThreadChanged(before, message)) {
       const old = view.entries.findIndex((e) => e.kind === "change" && e.seq === message.seq);
       if (old >= 0) view.entries.splice(old, 1);
       view.entries.push({ kind: "change", seq: message.seq });
@@ -244,6 +376,8 @@ export class Model {
   /** The message of an entry, in its current state (undefined for notices). */
   messageOf(entry: Entry, roomId = this.current): Message | undefined {
     if (entry.kind === "notice") return undefined;
+    const thread = this.threadOf(roomId);
+    if (thread) return thread.timeline.get(entry.seq);
     return this.rooms.get(roomId)?.timeline.get(entry.seq);
   }
 
@@ -252,7 +386,8 @@ export class Model {
    * only mine with `mine`. What `/edit N`, `/react N` and `/reply N` point at.
    */
   nthMessage(roomId: string, n: number, options: { mine?: boolean } = {}): Message | undefined {
-    const messages = this.rooms.get(roomId)?.timeline.messages() ?? [];
+    const thread = this.threadOf(roomId);
+    const messages = (thread ?? this.rooms.get(roomId))?.timeline.messages() ?? [];
     let left = n;
     for (let i = messages.length - 1; i >= 0; i--) {
       const m = messages[i];
@@ -271,16 +406,22 @@ export class Model {
       level: options.level ?? "info",
     };
     const roomId = options.roomId ?? this.current;
-    (this.rooms.get(roomId)?.entries ?? this.status).push(entry);
+    // Said about what is on screen: shown there, in the thread when one is open.
+    const thread = options.roomId === undefined ? this.threadOf(roomId) : undefined;
+    (thread ?? this.rooms.get(roomId))?.entries.push(entry) ?? this.status.push(entry);
     if (this.status.length > TRANSCRIPT_MAX) this.status.splice(0, 100);
   }
 
   switchTo(roomId: string): void {
     if (roomId !== STATUS && !this.rooms.has(roomId)) return;
+    if (roomId !== this.current) this.thread = undefined;
     this.current = roomId;
     this.scroll = 0;
     const view = this.rooms.get(roomId);
-    if (view) view.unread = 0;
+    if (view) {
+      view.unread = 0;
+      view.mentions = 0;
+    }
   }
 
   /** Next (+1) or previous (-1) room, the status buffer included in the cycle. */
@@ -330,12 +471,20 @@ export class Model {
     return [...view.typing.keys()];
   }
 
-  /** Rooms other than the current one with unread messages, in list order. */
+  /** Rooms other than the current one with unread messages or mentions, in list order. */
   activity(): RoomView[] {
     return this.order
       .filter((id) => id !== this.current)
       .map((id) => this.rooms.get(id)!)
-      .filter((view) => view.unread > 0);
+      .filter((view) => view.unread > 0 || view.mentions > 0);
+  }
+
+  /** Whether a message not sent yet belongs on screen: in its thread, or in its room. */
+  shows(out: Outgoing): boolean {
+    if (out.roomId !== this.current) return false;
+    const thread = this.threadOf(out.roomId);
+    if (thread) return out.threadRoot === thread.root;
+    return !out.threadRoot || out.alsoInRoom === true;
   }
 
   /** The newest seq seen in a room (for read markers and `since`). */
@@ -354,21 +503,12 @@ export class Model {
   }
 }
 
-/**
- * Messages stay in seq order; notices and change markers stay where they were
- * added. A message newer than all goes last (after any notice); an older one goes
- * before the first message that is newer than it (history, gaps).
- */
-function insertBySeq(entries: Entry[], seq: number): void {
-  let i = entries.length;
-  let at = entries.length;
-  while (i > 0) {
-    const e = entries[--i];
-    if (e.kind !== "message") continue;
-    if (e.seq < seq) break;
-    at = i;
-  }
-  entries.splice(at, 0, { kind: "message", seq });
+/** Whether only what the transcript does not show (a thread summary) changed. */
+function onlyThreadChanged(before: Message, after: Message): boolean {
+  const reactions = (m: Message) => JSON.stringify(m.reactions ?? []);
+  return before.text === after.text && before.editedAt === after.editedAt &&
+    !before.deleted === !after.deleted && reactions(before) === reactions(after) &&
+    (before.files?.length ?? 0) === (after.files?.length ?? 0);
 }
 
 /** How many messages a trim keeps: a margin below the maximum, so trims are rare. */

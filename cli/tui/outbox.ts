@@ -37,14 +37,21 @@ export class Outbox {
   }
 
   /**
-   * Queues a message for a room (`replyTo`: answering that seq; `files`: uploads
-   * it carries, when its text may be empty) and starts delivering it. Throws on
-   * invalid text. `restore`: what the input line gets back if it is refused.
+   * Queues a message for a room (`replyTo`: answering that seq; `threadRoot`: in
+   * that thread, `alsoInRoom` too; `files`: uploads it carries, when its text may
+   * be empty) and starts delivering it. Throws on invalid text. `restore`: what
+   * the input line gets back if it is refused.
    */
   add(
     roomId: string,
     text: string,
-    options: { replyTo?: number; files?: FileInfo[]; restore?: string } = {},
+    options: {
+      replyTo?: number;
+      threadRoot?: number;
+      alsoInRoom?: boolean;
+      files?: FileInfo[];
+      restore?: string;
+    } = {},
   ): void {
     const files = options.files?.length ? options.files : undefined;
     const out: Outgoing = {
@@ -53,6 +60,8 @@ export class Outbox {
       text: files ? validateCaption(text) : validateMessageText(text),
       createdAt: Date.now(),
       ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+      ...(options.threadRoot ? { threadRoot: options.threadRoot } : {}),
+      ...(options.threadRoot && options.alsoInRoom ? { alsoInRoom: true } : {}),
       ...(files ? { files } : {}),
       ...(options.restore !== undefined ? { restore: options.restore } : {}),
     };
@@ -73,6 +82,8 @@ export class Outbox {
     const options = {
       clientId: out.clientId,
       replyTo: out.replyTo,
+      threadRoot: out.threadRoot,
+      alsoInRoom: out.alsoInRoom,
       files: out.files?.map((f) => f.id),
     };
     socket.send(out.roomId, out.text, options).then((message) => {

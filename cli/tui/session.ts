@@ -1,23 +1,27 @@
 /**
  * @module The interactive client's link to the server: logs in and out, keeps one
  * ChatSocket subscribed to all my rooms, turns its events into model changes, and
- * sends what is typed through the outbox (`outbox.ts`).
+ * sends what is typed through the outbox (`outbox.ts`), to the room or to the
+ * thread open (`/thread`). Says when the bell should ring: a mention of me, a
+ * direct message, or a `notify` frame for a room not on screen.
  */
 
 import { ApiError, ChatApi, NetworkError } from "../../lib/client/http.ts";
 import { ChatSocket, FrameRequestError } from "../../lib/client/socket.ts";
 import { ChatError } from "../../lib/errors.ts";
-import type { Room } from "../../lib/protocol/types.ts";
+import type { NotifyLevel, Room } from "../../lib/protocol/types.ts";
 import {
   type Credentials,
   deleteCredentials,
   loadCredentials,
   saveCredentials,
 } from "../config.ts";
+import { Attention } from "./attention.ts";
 import { defaultDownloadDir, FileActions } from "./file_actions.ts";
 import { MessageActions } from "./message_actions.ts";
 import { type Model, STATUS } from "./model.ts";
 import { Outbox } from "./outbox.ts";
+import { ThreadActions } from "./thread_actions.ts";
 import { sanitizeLine } from "../sanitize.ts";
 import { roomLabel } from "../format.ts";
 
@@ -26,12 +30,16 @@ const TYPING_EVERY_MS = 3_000;
 /** How often to ask the server, while reconnecting, whether the session still exists. */
 const PROBE_EVERY_MS = 5_000;
 export const HISTORY_PAGE = 50;
+/** Pages of thread replies skipped at most, looking for older messages of the room. */
+const HISTORY_PAGES_MAX = 5;
 
 export interface SessionHooks {
   /** Something changed: draw again. */
   changed(): void;
   /** A message could not be sent at all: give its text back to the input line. */
   restore(text: string): void;
+  /** Something asks for attention: a mention of me, a direct message, a notification. */
+  bell?(): void;
 }
 
 export class ChatSession {
@@ -41,12 +49,15 @@ export class ChatSession {
   readonly actions: MessageActions;
   /** Upload and download files (`/upload`, `/download`). */
   readonly files: FileActions;
+  /** Open and leave threads (`/thread`, `/back`). */
+  readonly threads: ThreadActions;
   #hooks: SessionHooks;
   #credentialsPath: string;
   #credentials?: Credentials;
   #socket?: ChatSocket;
   #subscribed = new Set<string>();
   #readSent = new Map<string, number>();
+  #attention: Attention;
   #typingSentAt = 0;
   #probe?: ReturnType<typeof setInterval>;
   #wasOffline = false;
@@ -61,6 +72,7 @@ export class ChatSession {
     this.api = new ChatApi(model.server);
     this.#credentialsPath = options.credentialsPath;
     this.#hooks = options.hooks;
+    this.#attention = new Attention(model, () => this.#hooks.bell?.());
     this.#outbox = new Outbox(model, {
       socket: () => this.#socket,
       delivered: (roomId) => {
@@ -74,8 +86,14 @@ export class ChatSession {
       reply: (roomId, text, replyTo) => {
         if (!this.#credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
         this.model.scroll = 0;
-        this.#outbox.add(roomId, text, { replyTo });
+        this.#outbox.add(roomId, text, { replyTo, threadRoot: this.model.threadOf(roomId)?.root });
       },
+    });
+    this.threads = new ThreadActions(model, {
+      api: this.api,
+      socket: () => this.#socket,
+      changed: () => this.#hooks.changed(),
+      roomShown: (roomId) => this.#markRead(roomId),
     });
     this.files = new FileActions(model, {
       api: () => {
@@ -85,7 +103,8 @@ export class ChatSession {
       send: (roomId, text, files, restore) => {
         if (!this.#credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
         this.model.scroll = 0;
-        this.#outbox.add(roomId, text, { files, restore });
+        const threadRoot = this.model.threadOf(roomId)?.root;
+        this.#outbox.add(roomId, text, { files, restore, threadRoot });
       },
       changed: () => this.#hooks.changed(),
       downloadDir: options.downloadDir ?? (() => defaultDownloadDir()),
@@ -193,6 +212,7 @@ export class ChatSession {
     this.#socket = undefined;
     this.#subscribed.clear();
     this.#readSent.clear();
+    this.threads.reset();
   }
 
   #wire(socket: ChatSocket): void {
@@ -217,8 +237,23 @@ export class ChatSession {
       this.#sync().catch((err) => this.#error(err)).finally(changed);
     });
     socket.on("message", ({ roomId, message }) => {
-      m.addMessages(roomId, [message], { live: true });
-      if (roomId === m.current) this.#markRead(roomId);
+      const fresh = m.addMessages(roomId, [message], { live: true }) > 0;
+      if (fresh) this.#attention.message(roomId, message);
+      if (roomId === m.current) {
+        this.#markRead(roomId);
+        this.threads.markRead(roomId);
+      }
+      changed();
+    });
+    // Sent for what should notify me, subscribed or not: the server applied my settings.
+    socket.on("notify", ({ roomId, message, reason }) => {
+      this.#attention.notify(roomId, message, reason);
+    });
+    socket.on("thread_activity", ({ roomId, root, seq, userId }) => {
+      if (m.threadActivity(roomId, root, seq, userId)) changed();
+    });
+    socket.on("settings", ({ roomId, settings }) => {
+      m.setPrefs(roomId, settings);
       changed();
     });
     socket.on("update", ({ roomId, rev, message }) => {
@@ -259,10 +294,8 @@ export class ChatSession {
       changed();
     });
     socket.on("read", (frame) => {
-      const view = m.rooms.get(frame.roomId);
-      if (view && frame.roomId !== m.current) {
-        view.unread = Math.max(0, view.room.lastSeq - frame.seq);
-      }
+      if (frame.threadRoot) m.threadRead(frame.roomId, frame.threadRoot);
+      else m.roomRead(frame.roomId, frame.seq);
       changed();
     });
     socket.on("room", (frame) => {
@@ -333,6 +366,16 @@ export class ChatSession {
         this.#subscribed.delete(id);
       }
     }
+    // The threads I follow that have news: their roots say so.
+    this.api.threads().then((threads) => {
+      for (const { room, root, unread } of threads) {
+        const view = this.model.rooms.get(room.id);
+        if (!view || this.model.threadOf(room.id)?.root === root.seq) continue;
+        if (unread > 0) view.threadUnread.set(root.seq, unread);
+        else view.threadUnread.delete(root.seq);
+      }
+      this.#hooks.changed();
+    }, () => {});
     if (this.model.current === STATUS && this.model.order.length) {
       await this.open(this.model.order[0]);
     } else if (!this.model.order.length && this.model.current === STATUS) {
@@ -426,10 +469,26 @@ export class ChatSession {
       view.hasMore = false;
       return 0;
     }
-    const page = await this.api.messages(view.room.id, { before: first, limit: HISTORY_PAGE });
-    const added = this.model.addMessages(view.room.id, page.messages);
-    view.hasMore = page.hasMore;
-    return added;
+    // A page of replies only in threads shows nothing here: look further back.
+    let before = first;
+    for (let pages = 0; pages < HISTORY_PAGES_MAX; pages++) {
+      const page = await this.api.messages(view.room.id, { before, limit: HISTORY_PAGE });
+      this.model.addMessages(view.room.id, page.messages);
+      view.hasMore = page.hasMore;
+      const shown = this.model.firstSeq(view.room.id);
+      if (shown !== first || !page.hasMore || !page.messages.length) break;
+      before = page.messages[0].seq;
+    }
+    return view.timeline.messages().filter((m) => m.seq < first).length;
+  }
+
+  /** Changes my settings of the room on screen (`/mute`, `/notify`); answers them. */
+  async setPrefs(change: { muted?: boolean; notify?: NotifyLevel }) {
+    const view = this.model.view;
+    if (!view) throw new ChatError("bad_request", "No room on screen: /join ROOM first");
+    const settings = await this.api.setSettings(view.room.id, change);
+    this.model.setPrefs(view.room.id, settings);
+    return settings;
   }
 
   #markRead(roomId: string): void {
@@ -439,15 +498,25 @@ export class ChatSession {
     this.#socket.read(roomId, seq);
   }
 
-  /** Sends text to the current room, through the outbox. */
-  send(text: string): void {
+  /**
+   * Sends text to what is on screen, through the outbox: the current room, or the
+   * thread open (`alsoInRoom`: to the room too).
+   */
+  send(text: string, options: { alsoInRoom?: boolean } = {}): void {
     const view = this.model.view;
     if (!view) {
       throw new ChatError("bad_request", "No room on screen: /join ROOM or /dm USER first");
     }
     if (!this.#credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
+    const thread = this.model.threadOf(view.room.id);
+    if (options.alsoInRoom && !thread) {
+      throw new ChatError("bad_request", "No thread on screen: /thread SEQ first");
+    }
     this.model.scroll = 0;
-    this.#outbox.add(view.room.id, text);
+    this.#outbox.add(view.room.id, text, {
+      threadRoot: thread?.root,
+      alsoInRoom: options.alsoInRoom,
+    });
   }
 
   /** The user is typing in the current room: tell the others, now and then. */

@@ -1,19 +1,21 @@
 /**
- * @module The commands of the interactive mode (`/join ROOM`, `/who`, …): parsing
- * a line into a command and its arguments, and running it against the session.
- * Their output goes to the transcript as notices.
+ * @module The commands of the interactive mode (`/join ROOM`, `/who`, `/thread 12`,
+ * `/mute`, …): parsing a line into a command and its arguments, and running it
+ * against the session. Their output goes to the transcript as notices.
  */
 
 import { inviteNotice } from "../../lib/client/notices.ts";
 import { parseEmoji } from "../emoji.ts";
 import { ChatError } from "../../lib/errors.ts";
-import type { Room } from "../../lib/protocol/types.ts";
+import type { NotifyLevel, Room, RoomSettings } from "../../lib/protocol/types.ts";
+import { parseSeq } from "../args.ts";
+import type { ClientSettings } from "../config.ts";
 import {
   validatePassword,
   validateRoomName,
   validateUsername,
 } from "../../lib/protocol/validate.ts";
-import { formatPresence, formatTable, plural, roomLabel } from "../format.ts";
+import { formatClock, formatPresence, formatTable, plural, roomLabel } from "../format.ts";
 import { truncate } from "../width.ts";
 import { matchRooms, resolveRoom } from "../resolve_room.ts";
 import { sanitizeLine } from "../sanitize.ts";
@@ -27,6 +29,8 @@ export interface SlashContext {
   ask(question: string, options?: { hidden?: boolean }): Promise<string | undefined>;
   /** Puts text on the input line, to be edited and sent. */
   setInput(text: string): void;
+  /** The preferences of this client (`/set`), and saving a change to them. */
+  prefs: { get(): ClientSettings; set(change: Partial<ClientSettings>): Promise<void> };
   quit(): void;
 }
 
@@ -278,6 +282,90 @@ async function download(args: string[], ctx: SlashContext): Promise<void> {
   await ctx.session.files.download(seq, index);
 }
 
+/** `/thread [SEQ]`: the thread of message SEQ (default: the latest message). */
+async function thread(args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  if (args.length > 1) throw new ChatError("bad_request", "Usage: /thread [SEQ]");
+  const seq = args[0] ? checked(() => parseSeq(args[0])) : ctx.session.actions.pick(1).seq;
+  await ctx.session.threads.open(seq);
+}
+
+/** `/also TEXT`: in a thread, a reply that shows in the room too. */
+function also(_args: string[], ctx: SlashContext, raw: string): void {
+  needLogin(ctx);
+  if (!raw.trim()) throw new ChatError("bad_request", "Usage: /also TEXT");
+  ctx.session.send(raw, { alsoInRoom: true });
+}
+
+const NOTIFY_LEVELS: Record<NotifyLevel, string> = {
+  all: "every new message notifies you",
+  mentions: "only mentions of you, direct messages and the threads you follow notify you",
+  none: "nothing notifies you",
+};
+
+/** What my settings of a room mean, in a sentence. */
+export function settingsText(label: string, settings: Pick<RoomSettings, "muted" | "notify">) {
+  const level = `(notify ${settings.notify})`;
+  if (!settings.muted) return `${label}: ${NOTIFY_LEVELS[settings.notify]} ${level}`;
+  const what = settings.notify === "none" ? NOTIFY_LEVELS.none : "only mentions of you notify you";
+  return `${label} is muted: no unread count, ${what} ${level}`;
+}
+
+async function mute(ctx: SlashContext, muted: boolean): Promise<void> {
+  needLogin(ctx);
+  const view = ctx.session.model.view;
+  if (!view) throw new ChatError("bad_request", "No room on screen: /join ROOM first");
+  const settings = await ctx.session.setPrefs({ muted });
+  notice(ctx, settingsText(roomLabel(view.room), settings));
+}
+
+/** `/notify [all|mentions|none]`: without a level, what it is. */
+async function notifyLevel(args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const view = ctx.session.model.view;
+  if (!view) throw new ChatError("bad_request", "No room on screen: /join ROOM first");
+  const level = args[0]?.toLowerCase();
+  if (level === undefined) {
+    const settings = await ctx.session.api.settings(view.room.id);
+    ctx.session.model.setPrefs(view.room.id, settings);
+    return notice(ctx, settingsText(roomLabel(view.room), settings));
+  }
+  if (!Object.hasOwn(NOTIFY_LEVELS, level) || args.length > 1) {
+    throw new ChatError("bad_request", "Usage: /notify all|mentions|none");
+  }
+  const settings = await ctx.session.setPrefs({ notify: level as NotifyLevel });
+  notice(ctx, settingsText(roomLabel(view.room), settings));
+}
+
+/** `/mentions`: the newest messages that mention me, across my rooms. */
+async function mentions(_args: string[], ctx: SlashContext): Promise<void> {
+  needLogin(ctx);
+  const list = await ctx.session.api.mentions({ limit: 10 });
+  if (!list.length) return notice(ctx, "No mentions of you yet");
+  notice(ctx, "Mentions of you, newest first:");
+  const rows = list.map(({ room, message }) => [
+    roomLabel(room),
+    `#${message.seq}`,
+    formatClock(message.createdAt),
+    `${sanitizeLine(message.username)}:`,
+    truncate(sanitizeLine(message.text).trim(), 50),
+  ]);
+  for (const line of formatTable(rows)) notice(ctx, `  ${line}`);
+}
+
+/** `/set [bell on|off]`: this client's preferences, saved in its config. */
+async function set(args: string[], ctx: SlashContext): Promise<void> {
+  const [name, value, ...rest] = args.map((a) => a.toLowerCase());
+  if (name === undefined) {
+    return notice(ctx, `Settings: bell ${ctx.prefs.get().bell ? "on" : "off"} (/set bell on|off)`);
+  }
+  if (name !== "bell" || !["on", "off"].includes(value ?? "") || rest.length) {
+    throw new ChatError("bad_request", "Usage: /set bell on|off");
+  }
+  await ctx.prefs.set({ bell: value === "on" });
+  notice(ctx, value === "on" ? "The bell rings for mentions and notifications" : "No bell");
+}
+
 function help(_args: string[], ctx: SlashContext): void {
   notice(ctx, "Commands:");
   const rows = Object.values(COMMANDS).map((c) => [c.usage, c.summary]);
@@ -287,6 +375,10 @@ function help(_args: string[], ctx: SlashContext): void {
   notice(ctx, "EMOJI is an emoji or a :shortcode: such as :+1: (Tab completes them).");
   notice(ctx, "Files show as [file: NAME SIZE /download SEQ]; they are saved in the current");
   notice(ctx, "  directory (or $CHAT_DOWNLOAD_DIR), never over a file: report (1).pdf.");
+  notice(ctx, "Mentions of you (@you, @room) are highlighted and counted apart: #room(3(1!)).");
+  notice(ctx, "  The bell rings for them, direct messages and notifications (/set bell off).");
+  notice(ctx, "Threads: a root shows └ N replies (/thread SEQ); in a thread, what you type is a");
+  notice(ctx, "  reply (/also TEXT: in the room too), /back returns to the room.");
   notice(ctx, "Keys: Ctrl-N/Ctrl-P or Alt-1…9 switch rooms, PgUp/PgDn scroll, ↑/↓ recall,");
   notice(ctx, "  Alt-Enter new line, Tab completes, Ctrl-C clears the line, Ctrl-D quits.");
 }
@@ -354,6 +446,34 @@ const COMMANDS: Record<string, SlashCommand> = {
     min: 1,
     run: download,
   },
+  thread: {
+    usage: "/thread [SEQ]",
+    summary: "open the thread of message SEQ (default: the latest message)",
+    run: thread,
+  },
+  back: {
+    usage: "/back",
+    summary: "from the thread back to the room",
+    run: (_, ctx) => ctx.session.threads.close(),
+  },
+  also: { usage: "/also TEXT", summary: "in a thread: reply, in the room too", min: 1, run: also },
+  mentions: { usage: "/mentions", summary: "the latest messages that mention me", run: mentions },
+  mute: {
+    usage: "/mute",
+    summary: "mute the room on screen (mentions still count)",
+    run: (_, ctx) => mute(ctx, true),
+  },
+  unmute: {
+    usage: "/unmute",
+    summary: "unmute the room on screen",
+    run: (_, ctx) => mute(ctx, false),
+  },
+  notify: {
+    usage: "/notify [all|mentions|none]",
+    summary: "what notifies me in the room on screen",
+    run: notifyLevel,
+  },
+  set: { usage: "/set [bell on|off]", summary: "this client's settings", run: set },
   help: { usage: "/help", summary: "this help", run: help },
   quit: { usage: "/quit", summary: "leave the client", run: (_, ctx) => ctx.quit() },
 };
@@ -372,6 +492,7 @@ const ALIASES: Record<string, string> = {
   re: "reply",
   up: "upload",
   dl: "download",
+  t: "thread",
 };
 
 /** The command names, for completion. */

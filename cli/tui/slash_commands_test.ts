@@ -4,16 +4,26 @@ import {
   parseSlash,
   restOf,
   runSlash,
+  settingsText,
   SLASH_NAMES,
   type SlashContext,
   splitCount,
 } from "./slash_commands.ts";
 
 function fakeContext(calls: string[]): SlashContext {
+  let settings = { bell: true };
   return {
     session: {} as SlashContext["session"],
     ask: () => Promise.resolve(undefined),
     setInput: (text) => calls.push(`input ${text}`),
+    prefs: {
+      get: () => settings,
+      set: (change) => {
+        settings = { ...settings, ...change };
+        calls.push(`set ${JSON.stringify(change)}`);
+        return Promise.resolve();
+      },
+    },
     quit: () => calls.push("quit"),
   };
 }
@@ -141,4 +151,47 @@ Deno.test("/react and /reply refuse what cannot be sent", async () => {
   await assert.rejects(runSlash("/react :nope:", ctx), /Unknown emoji shortcode/);
   await assert.rejects(runSlash("/reply 2", ctx), /Usage: \/reply \[N\] TEXT/);
   await assert.rejects(runSlash("/react", ctx), /Usage: \/react \[N\] EMOJI/);
+});
+
+Deno.test("/set bell on|off changes the client's settings; others are refused", async () => {
+  const calls: string[] = [];
+  const ctx: SlashContext = {
+    ...fakeContext(calls),
+    session: { model: { notice: (text: string) => calls.push(`notice ${text}`) } } as never,
+  };
+  await runSlash("/set", ctx);
+  await runSlash("/set bell OFF", ctx);
+  await runSlash("/set", ctx);
+  assert.deepEqual(calls, [
+    "notice Settings: bell on (/set bell on|off)",
+    'set {"bell":false}',
+    "notice No bell",
+    "notice Settings: bell off (/set bell on|off)",
+  ]);
+  await assert.rejects(runSlash("/set bell maybe", ctx), /Usage: \/set bell on\|off/);
+  await assert.rejects(runSlash("/set volume 3", ctx), /Usage: \/set bell on\|off/);
+});
+
+Deno.test("the thread and notification commands are listed, with their usage", async () => {
+  for (const name of ["thread", "back", "also", "mentions", "mute", "unmute", "notify", "set"]) {
+    assert.ok(SLASH_NAMES.includes(name), name);
+  }
+  const ctx = fakeContext([]);
+  await assert.rejects(runSlash("/also", ctx), /Usage: \/also TEXT/);
+});
+
+Deno.test("settingsText() says what my settings of a room mean", () => {
+  assert.equal(
+    settingsText("#dev", { muted: false, notify: "mentions" }),
+    "#dev: only mentions of you, direct messages and the threads you follow notify you " +
+      "(notify mentions)",
+  );
+  assert.equal(
+    settingsText("#dev", { muted: true, notify: "all" }),
+    "#dev is muted: no unread count, only mentions of you notify you (notify all)",
+  );
+  assert.equal(
+    settingsText("#dev", { muted: true, notify: "none" }),
+    "#dev is muted: no unread count, nothing notifies you (notify none)",
+  );
 });

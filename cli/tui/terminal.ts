@@ -64,6 +64,11 @@ export class Terminal {
     this.#resizeHandlers.add(handler);
   }
 
+  /** Rings the terminal's bell (it may flash, or mark the window, as the user set it). */
+  bell(): void {
+    if (this.#active) writeAll(Deno.stdout, "\x07");
+  }
+
   /** Forgets what is on screen: the next draw rewrites every row (Ctrl-L). */
   invalidate(): void {
     this.#previous = [];

@@ -16,15 +16,18 @@ import {
   formatClock,
   plural,
   reactionChips,
+  repliesText,
   replyLine,
   roomLabel,
+  threadSummary,
 } from "../format.ts";
+import { mentionsMe } from "../mentions.ts";
 import { compactProgress } from "../progress.ts";
 import { sanitizeLine, sanitizeLines } from "../sanitize.ts";
 import { displayWidth, padEnd, truncate, wrap } from "../width.ts";
 import { stripStyles, type Styler } from "./colors.ts";
 import type { InputLine } from "./input_line.ts";
-import type { Connection, Entry, Model, Outgoing } from "./model.ts";
+import type { Connection, Entry, Model, Outgoing, RoomView } from "./model.ts";
 
 export interface Size {
   columns: number;
@@ -138,6 +141,11 @@ function fileTokens(
 function suffixTokens(m: Message, model: Model, s: Styler, width: number): Token[] {
   const tokens: Token[] = fileTokens(m.files ?? [], m.seq, s, width);
   if (m.editedAt) tokens.push({ plain: "(edited)", styled: `${s.dim}(edited)${s.reset}` });
+  // A reply also sent to the room, seen in the room: where its thread is.
+  if (m.threadRoot !== undefined && !model.threadOf(m.roomId)) {
+    const plain = `(in thread #${m.threadRoot})`;
+    tokens.push({ plain, styled: `${s.dim}${plain}${s.reset}` });
+  }
   const chips = reactionChips(m, model.user?.id);
   chips.forEach((chip, i) => {
     const open = i === 0 ? "[" : "";
@@ -166,13 +174,47 @@ function messageRows(
   const styled = `${marker ? `${s.yellow}~${s.reset} ` : ""}${s.dim}${clock}${s.reset} ${
     mine ? s.bold : ""
   }${s.user(m.username)}${name}${s.reset}: `;
-  if (m.deleted) return itemRows({ plain, styled }, DELETED_TEXT, columns, s.dim, s.reset);
-  const rows = itemRows({ plain, styled }, m.text, columns);
   const indent = displayWidth(plain);
+  const summary = marker ? undefined : summaryRow(m, model, indent, columns, s);
+  if (m.deleted) {
+    const rows = itemRows({ plain, styled }, DELETED_TEXT, columns, s.dim, s.reset);
+    return summary ? [...rows, summary] : rows;
+  }
+  const mention = mentionsMe(m, model.user?.id);
+  const rows = mention
+    ? itemRows({ plain, styled }, m.text, columns, s.mention, s.reset)
+    : itemRows({ plain, styled }, m.text, columns);
   appendTokens(rows, suffixTokens(m, model, s, columns - indent), indent, columns);
   const quote = marker ? undefined : model.quoteOf(m);
   if (quote) rows.unshift(replyRow(quote, indent, columns, s));
+  if (summary) rows.push(summary);
   return rows;
+}
+
+/**
+ * Under a thread's root in the room: `└ 3 replies, 1 new, last 14:02 (/thread 12)`;
+ * in the thread itself, a rule between the root and its replies.
+ */
+function summaryRow(
+  m: Message,
+  model: Model,
+  indent: number,
+  columns: number,
+  s: Styler,
+): string | undefined {
+  const thread = model.threadOf(m.roomId);
+  if (thread) {
+    if (m.seq !== thread.root) return undefined;
+    const count = m.thread?.count ?? 0;
+    const text = count ? `──── ${repliesText(count)} ────` : "──── no replies yet: type one ────";
+    return `${s.dim}${truncate(text, columns)}${s.reset}`;
+  }
+  if (!m.thread?.count || m.threadRoot !== undefined) return undefined;
+  const unread = model.rooms.get(m.roomId)?.threadUnread.get(m.seq) ?? 0;
+  const at = Math.min(indent, Math.max(0, columns - 16));
+  const text = `└ ${threadSummary(m.thread, unread)} (/thread ${m.seq})`;
+  const style = unread ? s.bold : s.dim;
+  return `${" ".repeat(at)}${style}${truncate(text, columns - at)}${s.reset}`;
 }
 
 /** The dim `↪ alice: excerpt` row above a reply, under-indented as its text. */
@@ -241,7 +283,7 @@ function transcriptRows(model: Model, height: number, columns: number, s: Styler
   const roomId = model.current;
   const bottom: string[] = [];
   for (const out of model.outbox) {
-    if (out.roomId === roomId) bottom.push(...pendingRows(out, model, columns, s));
+    if (model.shows(out)) bottom.push(...pendingRows(out, model, columns, s));
   }
   const entries = model.entries;
   const want = height + model.scroll;
@@ -267,7 +309,7 @@ function transcriptRows(model: Model, height: number, columns: number, s: Styler
     count += block.length;
   }
   const top: string[] = [];
-  if (i === 0 && count < want && model.view?.hasMore) {
+  if (i === 0 && count < want && !model.threadOf(roomId) && model.view?.hasMore) {
     top.push(
       `${s.dim}${truncate("──── older messages: /history or PgUp ────", columns)}${s.reset}`,
     );
@@ -298,26 +340,60 @@ function typingText(names: string[]): string {
   return `${shown.length} people are typing…`;
 }
 
+/** `[muted]`, `[notify: mentions]`: my settings of the room, when not the usual. */
+function prefsText(view: RoomView): string {
+  const prefs = view.prefs;
+  if (!prefs) return "";
+  const muted = prefs.muted ? " [muted]" : "";
+  const notify = prefs.notify !== "all" ? ` [notify: ${prefs.notify}]` : "";
+  return muted + notify;
+}
+
 function titleText(model: Model): string {
   const view = model.view;
   if (!view) return ` deno-chat – ${model.server}`;
+  const thread = model.threadOf(view.room.id);
+  if (thread) {
+    const root = thread.rootMessage;
+    const by = root ? ` by ${sanitizeLine(root.username)}` : "";
+    const replies = root ? repliesText(root.thread?.count ?? 0) : "loading…";
+    const label = roomLabel(view.room);
+    return ` ${label} › thread #${thread.root}${by} (${replies}) – /back to the room`;
+  }
   const topic = view.room.topic ? ` – ${sanitizeLine(view.room.topic)}` : "";
   const members = [...view.members.values()];
   const online = members.filter((m) => m.online).length;
   const count = members.length ? ` (${plural(members.length, "member")}, ${online} online)` : "";
   const kind = view.room.kind === "private" ? " [private]" : "";
-  return ` ${roomLabel(view.room)}${kind}${topic}${count}`;
+  return ` ${roomLabel(view.room)}${kind}${prefsText(view)}${topic}${count}`;
+}
+
+/**
+ * A room in the activity list: `#dev(3)` unread, `#dev(3(1!))` of which one
+ * mentions me, `@bob(2!)` when all of them do (a direct room, or a muted one
+ * that counts only mentions).
+ */
+export function activityText(view: RoomView): string {
+  const { unread, mentions } = view;
+  const count = mentions >= unread
+    ? `${mentions}!`
+    : mentions
+    ? `${unread}(${mentions}!)`
+    : `${unread}`;
+  return `${roomLabel(view.room)}(${count})`;
 }
 
 /** Most important first, as a narrow terminal cuts the end: room, connection, activity. */
 function statusText(model: Model, now: number): string {
   const view = model.view;
-  const parts = [view ? roomLabel(view.room) : "(status)", CONNECTION_TEXT[model.connection]];
+  const thread = view && model.threadOf(view.room.id);
+  const here = view ? `${roomLabel(view.room)}${thread ? ` › #${thread.root}` : ""}` : "(status)";
+  const parts = [here, CONNECTION_TEXT[model.connection]];
   for (const t of model.transfers.slice(0, 2)) {
     parts.push(compactProgress({ ...t, elapsedMs: now - t.startedAt }));
   }
   if (model.transfers.length > 2) parts.push(`+${model.transfers.length - 2} more`);
-  const active = model.activity().map((v) => `${roomLabel(v.room)}(${v.unread})`);
+  const active = model.activity().map(activityText);
   if (active.length) parts.push(`act: ${active.join(" ")}`);
   const typing = typingText(model.typers(model.current, now));
   if (typing) parts.push(typing);
@@ -359,5 +435,7 @@ export function renderFrame(
 /** The prompt before the input line. */
 export function promptFor(model: Model): string {
   const view = model.view;
-  return view ? `[${roomLabel(view.room)}] ` : "[status] ";
+  if (!view) return "[status] ";
+  const thread = model.threadOf(view.room.id);
+  return thread ? `[${roomLabel(view.room)} › #${thread.root}] ` : `[${roomLabel(view.room)}] `;
 }

@@ -75,6 +75,11 @@ interface RoomInfo {
   at: number;
 }
 
+/** How long a user's having push subscriptions or not is trusted (other isolates may add one). */
+const PUSHABLE_MS = 30_000;
+/** Messages kept for this isolate's `notify` frames (saves reading them back). */
+const RECENT_KEPT = 2_000;
+
 export interface NotifyDeps {
   rooms: RoomStore;
   threads: ThreadStore;
@@ -84,12 +89,16 @@ export interface NotifyDeps {
   push?: PushService;
   /** A display name for a room as a user sees it (direct rooms: the other member). */
   roomName(roomId: string, userId: string): Promise<string>;
+  /** Whether a user is (still) a member of a room: a follower may have left. */
+  isMember(roomId: string, userId: string): Promise<boolean>;
 }
 
 export class NotifyService {
   #deps: NotifyDeps;
   #info = new Map<string, Promise<RoomInfo>>();
   #inFlight = new Set<Promise<void>>();
+  #pushable = new Map<string, { has: boolean; at: number }>();
+  #recent = new Map<string, Message>();
 
   constructor(deps: NotifyDeps) {
     this.#deps = deps;
@@ -132,6 +141,19 @@ export class NotifyService {
     return settings;
   }
 
+  /**
+   * A message this isolate just announced in a `notify` event (the event names it
+   * only, see BusEvent), so that this isolate's sockets get it without a read.
+   */
+  recent(roomId: string, seq: number): Message | undefined {
+    return this.#recent.get(`${roomId}/${seq}`);
+  }
+
+  /** A user's push subscriptions changed here: ask the store again next time. */
+  forgetPushable(userId: string): void {
+    this.#pushable.delete(userId);
+  }
+
   /** Forgets what is cached of a room (its members or someone's settings changed). */
   forget(roomId: string): void {
     this.#info.delete(roomId);
@@ -156,6 +178,10 @@ export class NotifyService {
       const reasons = await this.#reasons(roomId, info, note);
       const recipients = [...reasons].map(([userId, reason]) => ({ userId, reason }));
       if (!recipients.length) continue;
+      const id = `${roomId}/${note.message.seq}`;
+      this.#recent.delete(id);
+      this.#recent.set(id, note.message);
+      if (this.#recent.size > RECENT_KEPT) this.#recent.delete(this.#recent.keys().next().value!);
       await this.#deps.events.publish({
         kind: "notify",
         roomId,
@@ -194,7 +220,9 @@ export class NotifyService {
       }
       if (message.threadRoot) {
         const followers = await this.#deps.threads.followers(roomId, message.threadRoot);
-        const others = followers.filter((id) => id !== sender);
+        const candidates = followers.filter((id) => id !== sender);
+        const still = await Promise.all(candidates.map((id) => this.#deps.isMember(roomId, id)));
+        const others = candidates.filter((_, i) => still[i]);
         if (others.length) {
           await this.#deps.events.publish({
             kind: "thread_activity",
@@ -233,9 +261,11 @@ export class NotifyService {
     message: Message,
     recipients: Array<{ userId: string; reason: NotifyReason }>,
   ): Promise<void> {
-    const states = await this.#deps.presence.states(recipients.map((r) => r.userId));
+    const pushable = await this.#withPush(recipients.map((r) => r.userId));
+    if (!pushable.size) return;
+    const states = await this.#deps.presence.states([...pushable]);
     for (const { userId, reason } of recipients) {
-      if (states.get(userId)?.online) continue;
+      if (!pushable.has(userId) || states.get(userId)?.online) continue;
       const payload: PushPayload = {
         roomId,
         roomName: await this.#deps.roomName(roomId, userId),
@@ -249,6 +279,22 @@ export class NotifyService {
       };
       await this.#deps.push!.send(userId, payload);
     }
+  }
+
+  /** Of these users, those with push subscriptions (cached for PUSHABLE_MS). */
+  async #withPush(userIds: string[]): Promise<Set<string>> {
+    const now = this.#deps.clock.now();
+    const found = new Set<string>();
+    await Promise.all(userIds.map(async (userId) => {
+      let known = this.#pushable.get(userId);
+      if (!known || known.at + PUSHABLE_MS <= now) {
+        known = { has: (await this.#deps.push!.list(userId)).length > 0, at: now };
+        if (this.#pushable.size > 100_000) this.#pushable.clear();
+        this.#pushable.set(userId, known);
+      }
+      if (known.has) found.add(userId);
+    }));
+    return found;
   }
 
   #room(roomId: string): Promise<RoomInfo> {
