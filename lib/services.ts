@@ -174,8 +174,8 @@ export async function createServices(
   });
   const hub = new Hub(feeds, (roomId, userId) => rooms.members.forget(roomId, userId), {
     stallMs: config.idleTimeoutS * 1000,
-    message: async (roomId, seq) =>
-      notify.recent(roomId, seq) ?? (await messageStore.bySeq(roomId, [seq])).get(seq),
+    message: async (roomId, seq) => (await messageStore.bySeq(roomId, [seq])).get(seq),
+    recent: (roomId, seq) => notify.recent(roomId, seq),
     onRoomChanged: (roomId) => {
       notify.forget(roomId);
       rooms.forgetMembers(roomId);

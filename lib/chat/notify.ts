@@ -39,6 +39,11 @@ const ROOM_INFO_MS = 30_000;
 const ROOM_INFO_KEPT = 5_000;
 const LEVELS: NotifyLevel[] = ["all", "mentions", "none"];
 
+interface Recipient {
+  userId: string;
+  reason: NotifyReason;
+}
+
 /** The level in force when a member has not chosen one. */
 export function defaultLevel(kind: RoomKind, memberCount: number): NotifyLevel {
   return kind === "direct" || memberCount <= BIG_ROOM_MEMBERS ? "all" : "mentions";
@@ -72,6 +77,8 @@ interface RoomInfo {
   chosen: Map<string, StoredSettings>;
   /** Member ids, read when needed (small rooms, `@room`, direct rooms). */
   members?: Promise<string[]>;
+  /** The same, once read. */
+  memberIds?: string[];
   at: number;
 }
 
@@ -96,6 +103,8 @@ export interface NotifyDeps {
 export class NotifyService {
   #deps: NotifyDeps;
   #info = new Map<string, Promise<RoomInfo>>();
+  /** The same, once read: what the synchronous path of `notable` uses. */
+  #ready = new Map<string, RoomInfo>();
   #inFlight = new Set<Promise<void>>();
   #pushable = new Map<string, { has: boolean; at: number }>();
   #recent = new Map<string, Message>();
@@ -157,10 +166,25 @@ export class NotifyService {
   /** Forgets what is cached of a room (its members or someone's settings changed). */
   forget(roomId: string): void {
     this.#info.delete(roomId);
+    this.#ready.delete(roomId);
   }
 
   /** Decides and sends the notifications of a commit's messages (see the module doc). */
   notable(roomId: string, notes: Notable[]): void {
+    // The common case, a plain message in a room whose members and settings are in
+    // memory, is decided and handed to the sockets at once: in the same turn as the
+    // message itself, so a socket gets both in one batch.
+    const info = this.#ready.get(roomId);
+    if (info && info.at + ROOM_INFO_MS > this.#deps.clock.now()) {
+      const rest: Notable[] = [];
+      for (const note of notes) {
+        const recipients = this.#plainRecipients(info, note);
+        if (recipients) this.#send(roomId, note, recipients);
+        else rest.push(note);
+      }
+      if (!rest.length) return;
+      notes = rest;
+    }
     const run = this.#notify(roomId, notes)
       .catch((err) => log.error("notify_failed", { room: roomId, ...errorFields(err) }))
       .finally(() => this.#inFlight.delete(run));
@@ -178,18 +202,67 @@ export class NotifyService {
       const reasons = await this.#reasons(roomId, info, note);
       const recipients = [...reasons].map(([userId, reason]) => ({ userId, reason }));
       if (!recipients.length) continue;
-      const id = `${roomId}/${note.message.seq}`;
-      this.#recent.delete(id);
-      this.#recent.set(id, note.message);
-      if (this.#recent.size > RECENT_KEPT) this.#recent.delete(this.#recent.keys().next().value!);
-      await this.#deps.events.publish({
-        kind: "notify",
-        roomId,
-        seq: note.message.seq,
-        recipients,
-      });
-      if (this.#deps.push) await this.#push(roomId, note.message, recipients);
+      await this.#send(roomId, note, recipients);
     }
+  }
+
+  /**
+   * Hands a message's notifications to the bus (and Web Push). Mentions, direct
+   * messages and followed threads go the durable way (KV); a message notifying
+   * everyone of a small room rides the fast path only: one lost now and then costs a
+   * notification, never the message, and writing each to KV would double the
+   * commits of a busy small room.
+   */
+  #send(roomId: string, note: Notable, recipients: Recipient[]): Promise<void> {
+    const id = `${roomId}/${note.message.seq}`;
+    this.#recent.delete(id);
+    this.#recent.set(id, note.message);
+    if (this.#recent.size > RECENT_KEPT) this.#recent.delete(this.#recent.keys().next().value!);
+    const durable = recipients.filter((r) => r.reason !== "message");
+    const everyone = recipients.filter((r) => r.reason === "message");
+    const seq = note.message.seq;
+    const writes: Promise<void>[] = [];
+    if (everyone.length) {
+      const event = { kind: "notify" as const, roomId, seq, recipients: everyone };
+      if (this.#deps.events.ephemeral) this.#deps.events.ephemeral(event);
+      else writes.push(this.#deps.events.publish(event));
+    }
+    if (durable.length) {
+      writes.push(this.#deps.events.publish({ kind: "notify", roomId, seq, recipients: durable }));
+    }
+    if (this.#deps.push) writes.push(this.#push(roomId, note.message, recipients));
+    if (!writes.length) return Promise.resolve();
+    const run = Promise.all(writes).then(() => {})
+      .catch((err) => log.error("notify_failed", { room: roomId, ...errorFields(err) }))
+      .finally(() => this.#inFlight.delete(run));
+    this.#inFlight.add(run);
+    return run;
+  }
+
+  /**
+   * The recipients of a plain message (no mention, not a thread reply, not in a
+   * direct room) from what is in memory; null when it needs more than that.
+   */
+  #plainRecipients(info: RoomInfo, note: Notable): Recipient[] | null {
+    const { message } = note;
+    if (note.added || message.mentions || message.mentionsAll || message.threadRoot) return null;
+    if (info.kind === "direct") return null;
+    const fallback = defaultLevel(info.kind, info.memberCount);
+    let ids: Iterable<string>;
+    if (fallback === "all") {
+      if (!info.memberIds) return null;
+      ids = info.memberIds;
+    } else {
+      ids = [...info.chosen].flatMap(([id, chosen]) => chosen.notify === "all" ? [id] : []);
+    }
+    const recipients: Recipient[] = [];
+    for (const userId of ids) {
+      if (userId === message.userId) continue;
+      if (allows(settingsOf(info.chosen.get(userId) ?? null, fallback), "message")) {
+        recipients.push({ userId, reason: "message" });
+      }
+    }
+    return recipients;
   }
 
   /** Who a message notifies, and why (the strongest reason each), after settings. */
@@ -321,14 +394,25 @@ export class NotifyService {
         at: this.#deps.clock.now(),
       };
     })();
-    if (this.#info.size >= ROOM_INFO_KEPT) this.#info.clear();
+    if (this.#info.size >= ROOM_INFO_KEPT) {
+      this.#info.clear();
+      this.#ready.clear();
+    }
     this.#info.set(roomId, read);
-    read.catch(() => this.#info.delete(roomId));
+    read.then(
+      (info) => {
+        if (this.#info.get(roomId) === read) this.#ready.set(roomId, info);
+      },
+      () => this.#info.delete(roomId),
+    );
     return read;
   }
 
   #members(info: RoomInfo, roomId: string): Promise<string[]> {
-    info.members ??= this.#deps.rooms.members(roomId).then((list) => list.map((m) => m.userId));
+    info.members ??= this.#deps.rooms.members(roomId).then((list) => {
+      info.memberIds = list.map((m) => m.userId);
+      return info.memberIds;
+    });
     return info.members;
   }
 }

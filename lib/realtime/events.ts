@@ -69,6 +69,12 @@ export interface EventsHint {
 export interface Bus {
   publish(event: BusEvent): Promise<void>;
   hint(hint: EventsHint): void;
+  /**
+   * An event that may be lost without harm: on the fast path only (this isolate and,
+   * where BroadcastChannel reaches them, the others), never written to KV. Without a
+   * fast path it is published like any event.
+   */
+  ephemeral(event: BusEvent): void;
   subscribe(handler: (event: BusEvent | EventsHint) => void): () => void;
   close(): Promise<void>;
 }
@@ -76,4 +82,6 @@ export interface Bus {
 /** Where services send events; the server wires it to the bus. */
 export interface EventSink {
   publish(event: BusEvent): Promise<void>;
+  /** See Bus.ephemeral. */
+  ephemeral?(event: BusEvent): void;
 }

@@ -34,6 +34,7 @@ export class Hub {
   /** Told when a room's members or someone's settings of it changed, anywhere. */
   #onSettings: (roomId: string) => void;
   #message: (roomId: string, seq: number) => Promise<Message | undefined>;
+  #recent: (roomId: string, seq: number) => Message | undefined;
   /** A socket whose unsent data does not move for this long is dropped (0: never). */
   #stallMs: number;
   #pulseTimer?: ReturnType<typeof setInterval>;
@@ -46,9 +47,12 @@ export class Hub {
       onRoomChanged?: (roomId: string) => void;
       /** Reads a message as served (for `notify` frames). */
       message?: (roomId: string, seq: number) => Promise<Message | undefined>;
+      /** A message this isolate holds in memory, if it does. */
+      recent?: (roomId: string, seq: number) => Message | undefined;
     } = {},
   ) {
     this.#message = options.message ?? (() => Promise.resolve(undefined));
+    this.#recent = options.recent ?? (() => undefined);
     this.#feeds = feeds;
     this.#onLeft = onLeft;
     this.#onSettings = options.onRoomChanged ?? (() => {});
@@ -230,18 +234,27 @@ export class Hub {
   async #notify(event: Extract<BusEvent, { kind: "notify" }>): Promise<void> {
     const here = event.recipients.filter((r) => this.#byUser.has(r.userId));
     if (!here.length) return;
-    let message: Message | undefined;
-    try {
-      message = await this.#message(event.roomId, event.seq);
-    } catch (err) {
-      log.warn("notify_read_failed", { room: event.roomId, ...errorFields(err) });
-      return;
+    // A message this isolate just stored goes out at once (in the batch of the
+    // message itself); another isolate's is read.
+    let message = this.#recent(event.roomId, event.seq);
+    if (!message) {
+      try {
+        message = await this.#message(event.roomId, event.seq);
+      } catch (err) {
+        log.warn("notify_read_failed", { room: event.roomId, ...errorFields(err) });
+        return;
+      }
     }
     if (!message || message.deleted) return;
+    // One serialization per reason, however many sockets get it.
+    const texts = new Map<string, string>();
     for (const { userId, reason } of here) {
-      for (const conn of this.#byUser.get(userId) ?? []) {
-        conn.send({ type: "notify", roomId: event.roomId, message, reason });
+      let text = texts.get(reason);
+      if (text === undefined) {
+        text = JSON.stringify({ type: "notify", roomId: event.roomId, message, reason });
+        texts.set(reason, text);
       }
+      for (const conn of this.#byUser.get(userId) ?? []) conn.sendText(text);
     }
   }
 

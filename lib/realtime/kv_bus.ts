@@ -28,6 +28,8 @@ interface Posted {
   n?: number;
   event?: BusEvent;
   hint?: EventsHint;
+  /** An event that may be lost (see `ephemeral`): delivered as it comes, out of sequence. */
+  ephemeral?: BusEvent;
 }
 
 type Handler = (event: BusEvent | EventsHint) => void;
@@ -90,6 +92,16 @@ export class KvBus implements Bus {
       this.#queue.push({ event, done, fail });
       if (!this.#writing) void this.#write();
     });
+  }
+
+  ephemeral(event: BusEvent): void {
+    if (this.#closed) return;
+    if (!this.#channel) {
+      void this.publish(event).catch(() => {});
+      return;
+    }
+    this.#deliver(event);
+    if (this.#peers.size) this.#post({ src: this.#id, ephemeral: event });
   }
 
   hint(hint: EventsHint): void {
@@ -161,8 +173,8 @@ export class KvBus implements Bus {
       if (posted.hello) this.#channel?.postMessage({ src: this.#id, hello: true } satisfies Posted);
     }
     if (posted.hello) return;
-    if (posted.hint) {
-      this.#deliver(posted.hint);
+    if (posted.hint || posted.ephemeral) {
+      this.#deliver((posted.hint ?? posted.ephemeral)!);
       return;
     }
     const cursor = this.#cursors.get(posted.src);
