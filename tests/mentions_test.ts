@@ -12,7 +12,7 @@ import type { Message, MyRoom } from "../lib/protocol/types.ts";
 import type { ServerFrameOf } from "../lib/protocol/frames.ts";
 import { checkKv } from "./_invariants.ts";
 import { newUser, range, RecordingSocket, sleep, waitFor } from "./_clients.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import { freePort, startServer, tempKvPath, type TestServer } from "./_server.ts";
 
 const FAST = { SEND_RATE_BURST: "5000", SEND_RATE_PER_SEC: "5000" };
 
@@ -83,7 +83,9 @@ Deno.test({
       assert.equal((await roomOf(carol, room.id)).mentions, 0);
       // A small room notifies every message (level all); the mention says so.
       await waitFor("bob notified", () => notifies(bobSocket).length === 2);
-      assert.deepEqual(notifies(bobSocket).map((f) => [f.message.seq, f.reason]), [
+      // (Notifications of different messages may arrive in any order.)
+      const told = notifies(bobSocket).map((f) => [f.message.seq, f.reason] as const);
+      assert.deepEqual(told.sort((a, b) => a[0] - b[0]), [
         [m1.seq, "mention"],
         [plain.seq, "message"],
       ]);
@@ -429,5 +431,60 @@ Deno.test({
     } finally {
       await server.stop();
     }
+  },
+});
+
+Deno.test({
+  name: "threads and mentions acknowledged before a kill -9 are all there after it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const kvPath = await tempKvPath();
+    const port = freePort();
+    let server = await startServer({ kvPath, port, env: FAST });
+    const { alice, bob, room, ids, names } = await trio(server);
+    const root = await bob.send(room.id, "root");
+    const socket = await RecordingSocket.open(alice);
+    // Replies mentioning bob keep going until the kill; every acknowledged one counts.
+    const acked: Message[] = [];
+    let stop = false;
+    const sending = (async () => {
+      for (let i = 0; !stop; i++) {
+        try {
+          acked.push(
+            await socket.socket.send(room.id, `@${names.bob} reply ${i}`, {
+              threadRoot: root.seq,
+            }),
+          );
+        } catch {
+          return; // the connection went with the server
+        }
+      }
+    })();
+    await sleep(700);
+    await server.kill();
+    stop = true;
+    await sending;
+    socket.close();
+    assert.ok(acked.length > 3, `acknowledged replies: ${acked.length}`);
+    server = await startServer({ kvPath, port, env: FAST });
+    try {
+      const replies: Message[] = [];
+      let page = await bob.thread(room.id, root.seq, { limit: 100 });
+      replies.push(...page.messages);
+      while (page.hasMore) {
+        page = await bob.thread(room.id, root.seq, { after: replies.at(-1)!.seq, limit: 100 });
+        replies.push(...page.messages);
+      }
+      const stored = new Set(replies.map((m) => m.seq));
+      for (const m of acked) assert.ok(stored.has(m.seq), `reply ${m.seq} survived`);
+      assert.equal(page.root.thread?.count, replies.length, "the summary counts them all");
+      for (const m of replies) assert.deepEqual(m.mentions, [ids.bob]);
+      const mine = (await bob.rooms()).find((r) => r.id === room.id)!;
+      assert.ok(mine.mentions >= acked.length, `mentions ${mine.mentions} ≥ ${acked.length}`);
+    } finally {
+      await server.stop();
+    }
+    await assertSound(kvPath);
   },
 });

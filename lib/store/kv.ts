@@ -39,6 +39,11 @@
  * | ["presence_pending", userId]                | offlineAt (a damped offline to settle) |
  * | ["bus", isolateId, n]                       | BusEvent (transient, expires)          |
  * | ["bus_head", isolateId]                     | n (the doorbell other isolates watch)  |
+ *
+ * Also: files and blobs (files.ts, blobs.ts); mentions, threads, followers, thread
+ * read markers (mention_index.ts) and notification settings (threads.ts); Web Push
+ * subscriptions and the VAPID key pair (lib/push/service.ts). Each module's own
+ * table lists its keys.
  */
 
 import { InternalError } from "../errors.ts";

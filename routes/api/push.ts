@@ -24,10 +24,10 @@ pushRoutes.get("/push/subscriptions", signedIn, async (c) => {
 
 pushRoutes.post("/push/subscriptions", signedIn, async (c) => {
   const body = await readJsonBody(c.req.raw);
-  const { subscription, created } = await c.get("services").push.subscribe(
-    c.get("auth").user.id,
-    body,
-  );
+  const { push, notify } = c.get("services");
+  const userId = c.get("auth").user.id;
+  const { subscription, created } = await push.subscribe(userId, body);
+  notify.forgetPushable(userId);
   return c.json({ subscription }, created ? 201 : 200);
 });
 
