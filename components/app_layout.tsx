@@ -6,6 +6,7 @@
 
 import type { ComponentChildren } from "preact";
 import { cx } from "./_cx.ts";
+import { Icon } from "./icon.tsx";
 
 export interface AppLayoutProps {
   sidebar: ComponentChildren;
@@ -44,21 +45,24 @@ export function AppLayout({ sidebar, children, phone = "content" }: AppLayoutPro
   );
 }
 
-/** The "back to the room list" link that only phones need. */
-export function BackLink() {
+/**
+ * The "back to the room list" link that only phones need, with the number of
+ * unread mentions waiting in other rooms (`mentions`) when there are some.
+ */
+export function BackLink({ mentions = 0 }: { mentions?: number }) {
   return (
     <a
       href="/"
-      class="-ml-1 inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg text-gray-600 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 md:hidden dark:text-gray-300 dark:hover:bg-gray-800"
+      class="relative -ml-1 inline-flex h-9 w-9 shrink-0 items-center justify-center rounded-lg text-gray-600 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 md:hidden dark:text-gray-300 dark:hover:bg-gray-800"
     >
-      <svg viewBox="0 0 20 20" fill="currentColor" class="h-5 w-5" aria-hidden="true">
-        <path
-          fill-rule="evenodd"
-          d="M12.8 4.2a.75.75 0 0 1 0 1.06L8.06 10l4.74 4.74a.75.75 0 1 1-1.06 1.06l-5.27-5.27a.75.75 0 0 1 0-1.06l5.27-5.27a.75.75 0 0 1 1.06 0Z"
-          clip-rule="evenodd"
-        />
-      </svg>
+      <Icon name="back" class="h-5 w-5" />
       <span class="sr-only">Back to rooms</span>
+      {mentions > 0 && (
+        <span class="absolute right-0 top-0.5 min-w-[1rem] rounded-full bg-red-600 px-1 text-center text-[10px] font-semibold leading-4 text-white">
+          {mentions > 99 ? "99+" : mentions}
+          <span class="sr-only">{mentions === 1 ? " unread mention" : " unread mentions"}</span>
+        </span>
+      )}
     </a>
   );
 }

@@ -18,3 +18,9 @@ Deno.test("OnlineDot says online or offline to screen readers", () => {
   );
   assert.match(renderToString(<OnlineDot online={false} />), /bg-gray-400.*>offline</);
 });
+
+Deno.test("Badge in the mention tone is red and says what it counts", () => {
+  const html = renderToString(<Badge count={2} tone="mention" label="unread mentions" />);
+  assert.match(html, /bg-red-600/);
+  assert.match(html, /aria-label="2 unread mentions">2</);
+});

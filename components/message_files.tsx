@@ -11,6 +11,9 @@
  */
 
 import type { FileInfo } from "../lib/protocol/types.ts";
+import { Icon } from "./icon.tsx";
+
+export { Icon, ICONS_URL } from "./icon.tsx";
 
 /** Whether a file shows as a thumbnail (else a card): PNG, JPEG, GIF, WebP with one. */
 export function isImage(file: FileInfo): boolean {
@@ -29,23 +32,11 @@ export function formatBytes(bytes: number): string {
   return `${shown} ${["B", "KB", "MB", "GB"][unit]}`;
 }
 
-/** The sprite of file icons (`static/icons.svg`): one cached file, not paths in the script. */
-export const ICONS_URL = "/icons.svg";
-
 /** The icon of a file's kind: a symbol of the sprite. */
 export function fileIcon(type: string): string {
   const kind = type.split("/")[0];
   if (kind === "image" || kind === "audio" || kind === "video") return kind;
   return /zip|tar|gzip|7z|rar|compressed/.test(type) ? "archive" : "file";
-}
-
-/** An icon of the sprite, decorative (its control carries the label). */
-export function Icon({ name, class: extra }: { name: string; class: string }) {
-  return (
-    <svg aria-hidden="true" class={extra}>
-      <use href={`${ICONS_URL}#${name}`} />
-    </svg>
-  );
 }
 
 const FOCUS = "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";

@@ -5,6 +5,11 @@
  * place as a quiet "message deleted". Pending messages (sent, not yet stored) look
  * faded; failed ones offer a retry. Also the day and "new messages" dividers.
  *
+ * Mentions: a message that mentions me has an amber band, and the `@name`s it
+ * mentions are chips (lib/markup). A thread's root shows its summary ("3 replies ·
+ * last reply 5 min ago" and the first repliers' avatars), a link that opens the
+ * thread (`?thread=SEQ`); a reply also sent to the room says it is one.
+ *
  * Everything a reader sees of a message is here, so a server-rendered page (a
  * reload, no JavaScript) shows edits, deletions, reactions and replies as the live
  * island does. The island adds what needs a browser through props: handlers, the
@@ -21,13 +26,27 @@ import { type Clock, dayKey, formatFull, formatTime } from "./clock.ts";
 import { cx } from "./_cx.ts";
 import { MessageFiles } from "./message_files.tsx";
 import { MessageText } from "./message_text.tsx";
+import { mentionNames, mentionsMe } from "./mentions.ts";
 
 /** Messages by one person closer than this are grouped under one header. */
 export const GROUP_WINDOW_MS = 5 * 60_000;
 
 export type RowMessage =
   & Pick<Message, "seq" | "userId" | "username" | "text" | "createdAt">
-  & Partial<Pick<Message, "editedAt" | "deleted" | "reactions" | "replyTo" | "files">>;
+  & Partial<
+    Pick<
+      Message,
+      | "editedAt"
+      | "deleted"
+      | "reactions"
+      | "replyTo"
+      | "files"
+      | "mentions"
+      | "mentionsAll"
+      | "threadRoot"
+      | "thread"
+    >
+  >;
 
 /** Whether `message` continues the run of `previous` (same author, close in time, same day). */
 export function continuesRun(
@@ -38,6 +57,20 @@ export function continuesRun(
   return !!previous && previous.userId === message.userId &&
     message.createdAt - previous.createdAt < GROUP_WINDOW_MS &&
     dayKey(previous.createdAt, clock) === dayKey(message.createdAt, clock);
+}
+
+/** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago". */
+export function timeAgo(at: number, now = Date.now()): string {
+  const minutes = Math.floor((now - at) / 60_000);
+  return minutes < 1
+    ? "just now"
+    : minutes < 60
+    ? `${minutes} min ago`
+    : minutes < 1440
+    ? `${Math.floor(minutes / 60)} h ago`
+    : minutes < 2880
+    ? "yesterday"
+    : `${Math.floor(minutes / 1440)} days ago`;
 }
 
 /** "ada, bob and 3 more": who reacted, by member name; ids not among them are "someone". */
@@ -77,6 +110,8 @@ export interface MessageRowProps {
   filesLocked?: boolean;
   /** Briefly marked (jumped to). */
   highlighted?: boolean;
+  /** Island only: opens the thread of this root (the summary's link). */
+  onOpenThread?: (root: number) => void;
   /** Island only: the action toolbar and its popovers. */
   actions?: ComponentChildren;
   /** Island only: the in-place editor, shown instead of the text. */
@@ -109,6 +144,35 @@ function ReplyQuote(
       {reply.deleted
         ? <span class="italic">message deleted</span>
         : <span dir="auto" class="truncate">{reply.excerpt}</span>}
+    </a>
+  );
+}
+
+/** A link to a thread (`?thread=ROOT`): the island opens it in place. */
+function ThreadLink(
+  { root, onOpen, tabIndex, children, class: extra }: {
+    root: number;
+    onOpen?: (root: number) => void;
+    tabIndex?: number;
+    children: ComponentChildren;
+    class: string;
+  },
+) {
+  return (
+    <a
+      href={`?thread=${root}`}
+      data-thread={root}
+      tabIndex={tabIndex}
+      onClick={onOpen && ((event) => {
+        event.preventDefault();
+        onOpen(root);
+      })}
+      class={cx(
+        "rounded text-xs focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500",
+        extra,
+      )}
+    >
+      {children}
     </a>
   );
 }
@@ -178,17 +242,24 @@ export function MessageRow(props: MessageRowProps) {
   // Roving focus: the controls inside a message are in the tab order only when the
   // message is (one message at a time), so Tab does not walk through every chip.
   const inner = props.tabIndex === -1 ? -1 : undefined;
+  const names = props.names ?? {};
+  const me = props.me;
+  const mine = !!me && mentionsMe(message, me);
+  const thread = message.thread;
   return (
     <li
       id={message.seq > 0 ? `m-${message.seq}` : undefined}
       data-seq={message.seq > 0 ? message.seq : undefined}
       data-status={status}
       data-deleted={deleted ? "" : undefined}
+      data-mentions-me={mine ? "" : undefined}
       tabIndex={props.tabIndex}
       class={cx(
         "group relative flex gap-3 px-4 focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500",
         props.highlighted
           ? "bg-amber-50 dark:bg-gray-700"
+          : mine
+          ? "border-l-4 border-amber-400 bg-amber-50 pl-3 dark:border-amber-500 dark:bg-amber-950"
           : "hover:bg-gray-50 focus-within:bg-gray-50 dark:hover:bg-gray-800 dark:focus-within:bg-gray-800",
         grouped ? "py-0.5" : "pt-3 pb-0.5",
       )}
@@ -223,6 +294,16 @@ export function MessageRow(props: MessageRowProps) {
               </time>
             </p>
           )}
+        {message.threadRoot && (
+          <ThreadLink
+            root={message.threadRoot}
+            onOpen={props.onOpenThread}
+            tabIndex={inner}
+            class={QUIET}
+          >
+            Replied in a thread
+          </ThreadLink>
+        )}
         {message.replyTo && !deleted && (
           <ReplyQuote reply={message.replyTo} onJump={props.onJump} tabIndex={inner} />
         )}
@@ -232,6 +313,8 @@ export function MessageRow(props: MessageRowProps) {
               <div data-text="">
                 <MessageText
                   text={message.text}
+                  mentions={mentionNames(message, names)}
+                  me={me && names[me]?.toLowerCase()}
                   class={status ? QUIET : "text-gray-800 dark:text-gray-200"}
                 />
               </div>
@@ -258,10 +341,33 @@ export function MessageRow(props: MessageRowProps) {
           <Reactions
             reactions={message.reactions}
             me={props.me}
-            names={props.names ?? {}}
+            names={names}
             onReact={props.onReact}
             tabIndex={inner}
           />
+        )}
+        {thread && thread.count > 0 && (
+          <ThreadLink
+            root={message.seq}
+            onOpen={props.onOpenThread}
+            tabIndex={inner}
+            class="mt-1 flex w-fit items-center gap-2 py-0.5 pr-2 hover:bg-white dark:hover:bg-gray-900"
+          >
+            <span class="flex -space-x-1">
+              {thread.users.filter((id) => names[id]).slice(0, 4).map((id) => (
+                <Avatar
+                  key={id}
+                  username={names[id]}
+                  size="sm"
+                  class="ring-2 ring-white dark:ring-gray-900"
+                />
+              ))}
+            </span>
+            <span class="font-semibold text-indigo-700 dark:text-indigo-300">
+              {thread.count} {thread.count === 1 ? "reply" : "replies"}
+            </span>
+            <span class={QUIET}>· last reply {timeAgo(thread.lastAt)}</span>
+          </ThreadLink>
         )}
         {status === "sending" && <p class={cx("text-xs", QUIET)}>Sending…</p>}
         {status === "failed" && (

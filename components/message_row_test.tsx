@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { renderToString } from "preact-render-to-string";
 import { UTC_CLOCK } from "./clock.ts";
-import { continuesRun, GROUP_WINDOW_MS, MessageRow, reactedBy } from "./message_row.tsx";
+import { continuesRun, GROUP_WINDOW_MS, MessageRow, reactedBy, timeAgo } from "./message_row.tsx";
 
 const at = Date.UTC(2025, 2, 14, 9, 5);
 const message = { seq: 7, userId: "u1", username: "ada", text: "hi", createdAt: at };
@@ -109,4 +109,81 @@ Deno.test("reactedBy() names members, calls others someone and counts the rest",
     reactedBy({ emoji: "👍", count: 104, users: ["u1", "u2"] }, names),
     "ada, someone and 102 more",
   );
+});
+
+Deno.test("MessageRow bands a message that mentions me, and makes chips of the mentions", () => {
+  const names = { u1: "ada", u2: "bob", u3: "cy" };
+  const mentioning = {
+    ...message,
+    text: "@bob and @Cy, not @dee nor `@bob`",
+    mentions: ["u2", "u3"],
+  };
+  const mine = renderToString(
+    <MessageRow clock={clock} me="u2" names={names} message={mentioning} />,
+  );
+  assert.match(mine, /data-mentions-me class="[^"]*border-l-4 border-amber-400/);
+  assert.match(mine, /<span data-mention="bob" class="[^"]*font-bold[^"]*">@bob<\/span>/);
+  assert.match(mine, /<span data-mention="cy" class="[^"]*font-medium[^"]*">@Cy<\/span>/);
+  // A name the server did not count, and code, stay text.
+  assert.match(mine, /, not @dee nor <code[^>]*>@bob<\/code>/);
+  const theirs = renderToString(
+    <MessageRow clock={clock} me="u9" names={names} message={mentioning} />,
+  );
+  assert.ok(!theirs.includes("data-mentions-me"));
+  assert.equal(theirs.match(/data-mention=/g)?.length, 2);
+  // @room mentions everyone; my own message never mentions me.
+  const room = {
+    ...message,
+    userId: "u3",
+    text: "@room look",
+    mentions: [],
+    mentionsAll: "room" as const,
+  };
+  const everyone = renderToString(
+    <MessageRow clock={clock} me="u2" names={names} message={room} />,
+  );
+  assert.match(everyone, /data-mentions-me/);
+  assert.match(everyone, /data-mention="room"[^>]*>@room</);
+  const own = renderToString(<MessageRow clock={clock} me="u3" names={names} message={room} />);
+  assert.ok(!own.includes("data-mentions-me"));
+});
+
+Deno.test("MessageRow shows a root's thread summary, linking to the thread", () => {
+  const html = renderToString(
+    <MessageRow
+      clock={clock}
+      names={{ u1: "ada", u2: "bob" }}
+      message={{
+        ...message,
+        thread: {
+          count: 3,
+          lastSeq: 12,
+          lastAt: Date.now() - 5 * 60_000,
+          users: ["u2", "u1", "u7"],
+        },
+      }}
+    />,
+  );
+  assert.match(html, /<a href="\?thread=7" data-thread="7"/);
+  assert.match(html, />3 replies<\/span>/);
+  assert.match(html, /· last reply 5 min ago/);
+  // The repliers who are members, as avatars (after the author's own).
+  const summary = html.slice(html.indexOf('data-thread="7"'));
+  assert.deepEqual([...summary.matchAll(/title="(\w+)" aria-hidden="true"/g)].map((m) => m[1]), [
+    "bob",
+    "ada",
+  ]);
+  const reply = renderToString(
+    <MessageRow clock={clock} message={{ ...message, threadRoot: 3 }} />,
+  );
+  assert.match(reply, /href="\?thread=3"[^>]*>Replied in a thread<\/a>/);
+});
+
+Deno.test("timeAgo() says how long ago, roughly", () => {
+  const now = Date.UTC(2025, 2, 14, 12);
+  assert.equal(timeAgo(now - 20_000, now), "just now");
+  assert.equal(timeAgo(now - 5 * 60_000, now), "5 min ago");
+  assert.equal(timeAgo(now - 3 * 3_600_000, now), "3 h ago");
+  assert.equal(timeAgo(now - 30 * 3_600_000, now), "yesterday");
+  assert.equal(timeAgo(now - 4 * 86_400_000, now), "4 days ago");
 });

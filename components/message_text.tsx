@@ -4,6 +4,9 @@
  * (Preact escapes it), never HTML. Links open in a new tab without a handle on
  * this page; right-to-left text is isolated (`dir="auto"`) and long words wrap.
  *
+ * Mentions (`mentions`: the names the server found) are chips, mine in bold on
+ * amber; an `@name` the server did not count stays text.
+ *
  * A plain one-paragraph message stays one `<p>`. A long one folds behind a
  * `<details>` "Show more": a real disclosure button that works before (and
  * without) JavaScript. Nothing here depends on the time or the locale, so the
@@ -31,7 +34,12 @@ const SUMMARY = "w-fit cursor-pointer list-none [&::-webkit-details-marker]:hidd
   "text-sm font-medium text-indigo-700 hover:underline focus:outline-none " +
   "focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-indigo-300";
 
-function element(node: Inline): ComponentChildren {
+const CHIP = "rounded px-0.5 font-medium bg-indigo-50 text-indigo-800 " +
+  "dark:bg-indigo-900 dark:text-indigo-100";
+const MY_CHIP = "rounded px-0.5 font-bold bg-amber-200 text-amber-950 dark:bg-amber-700";
+
+/** `me`: my lowercase username, for the chips naming me. */
+function element(node: Inline, me?: string): ComponentChildren {
   switch (node.type) {
     case "text":
       return node.text;
@@ -39,13 +47,17 @@ function element(node: Inline): ComponentChildren {
     case "break":
       return "\n";
     case "strong":
-      return <strong>{inline(node.children)}</strong>;
+      return <strong>{inline(node.children, me)}</strong>;
     case "em":
-      return <em>{inline(node.children)}</em>;
+      return <em>{inline(node.children, me)}</em>;
     case "strike":
-      return <s>{inline(node.children)}</s>;
+      return <s>{inline(node.children, me)}</s>;
     case "code":
       return <code class={CODE}>{node.text}</code>;
+    case "mention":
+      return (
+        <span data-mention={node.name} class={node.name === me ? MY_CHIP : CHIP}>{node.text}</span>
+      );
     case "link":
       return (
         <a href={node.href} target="_blank" rel="noopener noreferrer nofollow" class={LINK}>
@@ -55,10 +67,10 @@ function element(node: Inline): ComponentChildren {
   }
 }
 
-function inline(nodes: Inline[]): ComponentChildren[] {
+function inline(nodes: Inline[], me?: string): ComponentChildren[] {
   const children: ComponentChildren[] = [];
   for (const node of nodes) {
-    const child = element(node);
+    const child = element(node, me);
     // One string per run of text, as in the server's HTML: the browser parses that
     // into one text node, and hydration then finds exactly the nodes it expects.
     if (typeof child === "string" && typeof children.at(-1) === "string") {
@@ -68,12 +80,12 @@ function inline(nodes: Inline[]): ComponentChildren[] {
   return children;
 }
 
-function block(node: Block): ComponentChildren {
+function block(node: Block, me?: string): ComponentChildren {
   switch (node.type) {
     case "paragraph":
-      return <p dir="auto" class="whitespace-pre-wrap">{inline(node.children)}</p>;
+      return <p dir="auto" class="whitespace-pre-wrap">{inline(node.children, me)}</p>;
     case "quote":
-      return <blockquote dir="auto" class={QUOTE}>{inline(node.children)}</blockquote>;
+      return <blockquote dir="auto" class={QUOTE}>{inline(node.children, me)}</blockquote>;
     case "codeBlock":
       return (
         <pre dir="ltr" class={PRE}>
@@ -85,30 +97,34 @@ function block(node: Block): ComponentChildren {
 
 export interface MessageTextProps {
   text: string;
+  /** The lowercase names the message mentions (see `mentionNames`). */
+  mentions?: ReadonlySet<string>;
+  /** My lowercase username: my chips stand out. */
+  me?: string;
   /** Classes for the outer element (text colour, for one). */
   class?: string;
 }
 
-export function MessageText({ text, class: extra }: MessageTextProps) {
-  const { shown, hidden } = fold(parse(text));
+export function MessageText({ text, mentions, me, class: extra }: MessageTextProps) {
+  const { shown, hidden } = fold(parse(text, { mentions }));
   const [first] = shown;
   if (!first || (first.type === "paragraph" && shown.length === 1 && hidden.length === 0)) {
     return (
       <p dir="auto" class={cx("whitespace-pre-wrap", WRAP, extra)}>
-        {first && inline(first.children)}
+        {first && inline(first.children, me)}
       </p>
     );
   }
   return (
     <div dir="auto" class={cx("space-y-1", WRAP, extra)}>
-      {shown.map(block)}
+      {shown.map((b) => block(b, me))}
       {hidden.length > 0 && (
         <details class="group">
           <summary class={SUMMARY}>
             <span class="group-open:hidden">Show more</span>
             <span class="hidden group-open:inline">Show less</span>
           </summary>
-          <div class="mt-1 space-y-1">{hidden.map(block)}</div>
+          <div class="mt-1 space-y-1">{hidden.map((b) => block(b, me))}</div>
         </details>
       )}
     </div>

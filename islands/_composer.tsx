@@ -8,10 +8,11 @@
  * Files: the attach button (shown once the page is live) opens the file picker;
  * the tray above the field shows them uploading (`_attachments.ts`). Send goes
  * when every file in the tray is uploaded, with the text as their caption (which
- * may then be empty).
+ * may then be empty). Typing `@` offers the room's members (`_mention_picker.tsx`,
+ * loaded with the first `@`).
  */
 
-import { useSignal } from "@preact/signals";
+import { signal, useSignal } from "@preact/signals";
 import { useRef } from "preact/hooks";
 import { MESSAGE_MAX } from "../lib/protocol/limits.ts";
 import { validateMessageText } from "../lib/protocol/validate.ts";
@@ -20,12 +21,20 @@ import { cx } from "../components/_cx.ts";
 import { Icon } from "../components/message_files.tsx";
 import type { ReplyRef } from "../lib/protocol/types.ts";
 import type { Attachments } from "./_attachments.ts";
+import type { Mentionable } from "./_mention_picker.tsx";
+
+type Picker = typeof import("./_mention_picker.tsx");
+/** The `@` autocomplete, once a message held an `@` (one module for every composer). */
+const mentionPicker = signal<Picker | null>(null);
+let loadingPicker: Promise<unknown> | undefined;
 
 const TYPING_EVERY_MS = 2_500;
 const MAX_HEIGHT_PX = 160;
 
 export interface ComposerProps {
   roomId: string;
+  /** The field's id (the page may have two composers); "composer" by default. */
+  id?: string;
   /** "#general" or "bob": the field's label and placeholder. */
   target: string;
   /** For the form without JavaScript. */
@@ -39,11 +48,15 @@ export interface ComposerProps {
   onEditLast?(): boolean;
   /** The tray; with it (in the browser) the composer offers to attach files. */
   attachments?: Attachments;
+  /** Who `@` offers; without it, nobody. */
+  mentionable?: Mentionable;
 }
 
 export function Composer(props: ComposerProps) {
   const { roomId, target, clientId, onSend, onTyping, replyTo, attachments } = props;
+  const id = props.id ?? "composer";
   const error = useSignal<string | null>(null);
+  const Picker = mentionPicker.value;
   const field = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const files = attachments?.count ?? 0;
@@ -79,7 +92,7 @@ export function Composer(props: ComposerProps) {
     <form
       method="post"
       action={`/rooms/${roomId}/messages`}
-      class="border-t border-gray-200 bg-white px-3 pb-3 pt-2 dark:border-gray-700 dark:bg-gray-900"
+      class="relative border-t border-gray-200 bg-white px-3 pb-3 pt-2 dark:border-gray-700 dark:bg-gray-900"
       onSubmit={(event) => {
         event.preventDefault();
         submit();
@@ -112,7 +125,10 @@ export function Composer(props: ComposerProps) {
         </div>
       )}
       {Tray && <Tray items={attachments.items} />}
-      <label for="composer" class="sr-only">Message {target}</label>
+      {Picker && props.mentionable && (
+        <Picker.MentionPicker field={field} id={id} from={props.mentionable} />
+      )}
+      <label for={id} class="sr-only">Message {target}</label>
       <div class="flex items-end gap-2">
         {attachments && (
           <>
@@ -142,7 +158,7 @@ export function Composer(props: ComposerProps) {
           </>
         )}
         <textarea
-          id="composer"
+          id={id}
           ref={field}
           name="text"
           rows={1}
@@ -151,7 +167,7 @@ export function Composer(props: ComposerProps) {
           placeholder={`Message ${target}`}
           enterkeyhint="send"
           aria-invalid={error.value ? "true" : undefined}
-          aria-describedby={error.value ? "composer-error" : "composer-hint"}
+          aria-describedby={error.value ? `${id}-error` : `${id}-hint`}
           class={cx(
             "block max-h-40 min-h-[2.5rem] w-full flex-1 resize-none rounded-lg border bg-white px-3 py-2 text-base text-gray-900 placeholder-gray-500 focus:outline-none focus:ring-2 dark:bg-gray-800 dark:text-gray-100 dark:placeholder-gray-400",
             error.value
@@ -175,6 +191,12 @@ export function Composer(props: ComposerProps) {
             }
           }}
           onInput={() => {
+            if (props.mentionable && !loadingPicker && field.current!.value.includes("@")) {
+              loadingPicker = import("./_mention_picker.tsx").then(
+                (module) => mentionPicker.value = module,
+                () => loadingPicker = undefined,
+              );
+            }
             resize();
             if (error.value) error.value = null;
             const now = Date.now();
@@ -190,13 +212,13 @@ export function Composer(props: ComposerProps) {
       </div>
       {error.value
         ? (
-          <p id="composer-error" role="alert" class="mt-1 text-xs text-red-700 dark:text-red-400">
+          <p id={`${id}-error`} role="alert" class="mt-1 text-xs text-red-700 dark:text-red-400">
             {error.value}
           </p>
         )
         : (
           <p
-            id="composer-hint"
+            id={`${id}-hint`}
             class="mt-1 hidden text-xs text-gray-500 sm:block dark:text-gray-400"
           >
             {attachments?.ready === false

@@ -3,21 +3,24 @@
  * messages (with their actions and editor when they have them) and my pending
  * sends. The chat island owns the state; this turns it into rows.
  *
- * Also which message shows its actions: the one under the mouse, the one with
- * focus, the one long-pressed on a touch screen; and roving focus: one message is
+ * Also which message shows its actions (`_message_actions.tsx`, loaded when the
+ * page is idle or a message is first hovered or focused): the one under the
+ * mouse, the one with focus, the one long-pressed on a touch screen; and roving focus: one message is
  * in the tab order (the last one focused, else the newest), ↑/↓ move between them.
  * The list's events are delegated to the `<ol>`, one set of listeners for all rows.
+ * Thread replies show in their thread, not here, unless sent "also to the room".
  */
 
-import { useSignal } from "@preact/signals";
+import { signal, useSignal } from "@preact/signals";
 import type { OlHTMLAttributes } from "preact";
 import { useRef } from "preact/hooks";
 import type { FileInfo, Message, ReplyRef, User } from "../lib/protocol/types.ts";
+import { MESSAGE_MAX } from "../lib/protocol/limits.ts";
 import type { Clock } from "../components/clock.ts";
 import { dayKey, formatDay } from "../components/clock.ts";
 import { continuesRun, Divider, MessageRow, type RowMessage } from "../components/message_row.tsx";
-import { type MenuKind, MessageActions } from "./_message_actions.tsx";
-import { MessageEditor } from "./_message_editor.tsx";
+import type { MenuKind } from "./_message_actions.tsx";
+import { KIT } from "./_lazy.ts";
 
 export interface Pending {
   clientId: string;
@@ -76,9 +79,33 @@ export interface ConversationHandlers {
   cancelEdit(): void;
   remove(seq: number): void;
   openFile(file: FileInfo, link: HTMLElement): void;
+  /** Opens the thread of this root. */
+  thread(root: number): void;
 }
 
 const LONG_PRESS_MS = 500;
+
+type Toolbar = typeof import("./_message_actions.tsx");
+
+/** The actions toolbar, its editor and tools (`_message_tools.ts`), once loaded. */
+export const toolbar = signal<Toolbar | null>(null);
+let loadingToolbar: Promise<Toolbar> | undefined;
+
+/** Loads the actions toolbar (once): when the page is idle, or a message wants it first. */
+export function loadToolbar(): Promise<Toolbar> {
+  return loadingToolbar ??= import("./_message_actions.tsx").then((module) => {
+    toolbar.value = module;
+    return module;
+  }, (error) => {
+    loadingToolbar = undefined;
+    throw error;
+  });
+}
+
+/** A thread reply that shows only in its thread (not sent "also to the room"). */
+export function inThreadOnly(message: Pick<Message, "threadRoot" | "alsoInRoom">): boolean {
+  return !!message.threadRoot && !message.alsoInRoom;
+}
 
 function rowOf(target: EventTarget | null): HTMLElement | null {
   const el = target as Element | null;
@@ -100,6 +127,7 @@ export function useRowFocus() {
   const endPress = () => clearTimeout(pressTimer.current);
   const active = new Set<number>();
   for (const seq of [hovered.value, focused.value, pressed.value]) if (seq) active.add(seq);
+  if (active.size) loadToolbar().catch(() => {});
   const listProps: OlHTMLAttributes<HTMLOListElement> = {
     onMouseOver: (event) => {
       const seq = seqOf(rowOf(event.target));
@@ -119,6 +147,15 @@ export function useRowFocus() {
     onKeyDown: (event) => {
       const row = event.target as HTMLElement;
       if (!row.matches("li[data-seq]")) return;
+      if (event.key === "Tab" && !event.shiftKey && !toolbar.peek()) {
+        // Tab goes to the message's actions, which may still be loading: wait for them
+        // rather than let focus skip past them.
+        event.preventDefault();
+        loadToolbar().then(() =>
+          setTimeout(() => row.querySelector<HTMLElement>("[data-actions] button")?.focus(), 0)
+        ).catch(() => {});
+        return;
+      }
       if (event.key !== "ArrowUp" && event.key !== "ArrowDown") return;
       event.preventDefault();
       const all = [...event.currentTarget.querySelectorAll<HTMLElement>("li[data-seq]")];
@@ -137,10 +174,12 @@ export function useRowFocus() {
 
 export function conversationRows(state: ConversationState, on: ConversationHandlers) {
   const { clock, me, menu, editing } = state;
+  const { MessageActions, MessageEditor } = toolbar.value ?? {};
   const current = state.current ?? state.messages.at(-1)?.seq;
   const rows = [];
   let previous: RowMessage | undefined;
   for (const message of state.messages) {
+    if (inThreadOnly(message)) continue;
     const { seq } = message;
     const day = dayKey(message.createdAt, clock);
     const newDay = !previous || dayKey(previous.createdAt, clock) !== day;
@@ -165,8 +204,11 @@ export function conversationRows(state: ConversationState, on: ConversationHandl
         onReact={(emoji, add) => on.react(seq, emoji, add)}
         onJump={on.jump}
         onOpenFile={on.openFile}
-        actions={!message.deleted && !isEditing && (state.active.has(seq) || open) && (
+        onOpenThread={on.thread}
+        actions={MessageActions && !message.deleted && !isEditing &&
+          (state.active.has(seq) || open) && (
           <MessageActions
+            kit={KIT}
             canEdit={mine}
             canDelete={mine || state.owner}
             menu={open?.kind}
@@ -176,13 +218,16 @@ export function conversationRows(state: ConversationState, on: ConversationHandl
             onMenu={(kind) => on.menu(seq, kind)}
             onReact={(emoji) => on.react(seq, emoji, true)}
             onReply={() => on.reply(message)}
+            onThread={() => on.thread(message.threadRoot ?? seq)}
             onEdit={() => on.edit(seq)}
             onDelete={() => on.remove(seq)}
           />
         )}
-        editor={isEditing && (
+        editor={isEditing && MessageEditor && (
           <MessageEditor
+            kit={KIT}
             text={message.text}
+            maxLength={MESSAGE_MAX * 2}
             error={editing.error}
             saving={editing.saving}
             onSave={(text) => on.save(seq, text)}

@@ -11,15 +11,17 @@
  * - One `ChatSocket` (reconnect with backoff and jitter, resubscribe with
  *   `since`, re-send unacknowledged messages by clientId: see lib/client/).
  * - Each room is subscribed once, whichever island asks first.
- * - Read markers: the chat pane marks a room read; the room list hears of it at
- *   once (and of reads from my other tabs through the socket's `read` frames).
- *   A read made while offline is sent when the socket is back.
+ * - Read markers: the chat pane marks a room (or a thread) read; the room list
+ *   hears of it at once (and of reads from my other tabs through the socket's
+ *   `read` frames). A read made while offline is sent when the socket is back.
+ * - Room settings changed on this page reach the room list the same way (and
+ *   those changed in my other tabs, through `settings` frames).
  */
 
 import { signal } from "@preact/signals";
 import { ChatApi } from "../lib/client/http.ts";
 import { ChatSocket, type ConnectionState } from "../lib/client/socket.ts";
-import type { Member } from "../lib/protocol/types.ts";
+import type { Member, RoomSettings } from "../lib/protocol/types.ts";
 
 /** The socket's state, for the connection indicator. */
 export const connection = signal<ConnectionState>("connecting");
@@ -30,8 +32,12 @@ export const presence = signal<Readonly<Record<string, boolean>>>({});
 let socket: ChatSocket | undefined;
 let api: ChatApi | undefined;
 const subscribed = new Set<string>();
+/** "roomId" or "roomId root" → the newest seq read while offline. */
 const unsentReads = new Map<string, number>();
-const readListeners = new Set<(roomId: string, seq: number) => void>();
+type ReadListener = (roomId: string, seq: number, threadRoot?: number) => void;
+const readListeners = new Set<ReadListener>();
+type SettingsListener = (roomId: string, settings: RoomSettings) => void;
+const settingsListeners = new Set<SettingsListener>();
 
 /** The HTTP API of this site, authenticated by the session cookie. */
 export function chatApi(): ChatApi {
@@ -115,25 +121,49 @@ export function watchRoom(roomId: string, from: WatchFrom): void {
   }, 0);
 }
 
-/** Moves my read marker in a room (and tells the islands of this page). */
-export function markRead(roomId: string, seq: number): void {
-  for (const listener of readListeners) listener(roomId, seq);
+/** Moves my read marker in a room, or in one of its threads (and tells the islands of this page). */
+export function markRead(roomId: string, seq: number, threadRoot?: number): void {
+  for (const listener of readListeners) listener(roomId, seq, threadRoot);
   const sock = chatSocket();
-  if (sock.state === "open") sock.read(roomId, seq);
-  else unsentReads.set(roomId, Math.max(seq, unsentReads.get(roomId) ?? 0));
+  if (sock.state === "open") sock.read(roomId, seq, threadRoot);
+  else {
+    const key = threadRoot ? `${roomId} ${threadRoot}` : roomId;
+    unsentReads.set(key, Math.max(seq, unsentReads.get(key) ?? 0));
+  }
 }
 
 function flushReads(): void {
-  for (const [roomId, seq] of unsentReads) socket?.read(roomId, seq);
+  for (const [key, seq] of unsentReads) {
+    const [roomId, root] = key.split(" ");
+    socket?.read(roomId, seq, Number(root) || undefined);
+  }
   unsentReads.clear();
 }
 
 /** Calls `listener` for every read marker moved on this page or in my other tabs. */
-export function onRead(listener: (roomId: string, seq: number) => void): () => void {
+export function onRead(listener: ReadListener): () => void {
   readListeners.add(listener);
-  const off = chatSocket().on("read", (frame) => listener(frame.roomId, frame.seq));
+  const off = chatSocket().on(
+    "read",
+    (frame) => listener(frame.roomId, frame.seq, frame.threadRoot),
+  );
   return () => {
     readListeners.delete(listener);
+    off();
+  };
+}
+
+/** Tells the islands of this page that my settings of a room changed here. */
+export function noteSettings(roomId: string, settings: RoomSettings): void {
+  for (const listener of settingsListeners) listener(roomId, settings);
+}
+
+/** Calls `listener` for my settings of a room changed on this page or in my other tabs. */
+export function onSettings(listener: SettingsListener): () => void {
+  settingsListeners.add(listener);
+  const off = chatSocket().on("settings", (frame) => listener(frame.roomId, frame.settings));
+  return () => {
+    settingsListeners.delete(listener);
     off();
   };
 }

@@ -1,39 +1,28 @@
 /**
  * What one can do with a message, shown on hover, on focus and on a long press:
  * react (a small picker: recent emoji, a fixed common set, and any other emoji
- * typed in), reply, edit (my own) and delete (my own, or any as the room's owner)
- * after an inline confirmation. The picker and the confirmation are non-modal
- * dialogs (`_message_popovers.tsx`, loaded when a toolbar first shows).
+ * typed in), reply, reply in its thread, edit (my own) and delete (my own, or any
+ * as the room's owner) after an inline confirmation. The picker and the
+ * confirmation are non-modal dialogs (`_message_popovers.tsx`, loaded when a
+ * toolbar first shows).
+ *
+ * Loaded when the page is idle or a message is first hovered or focused (see
+ * `_conversation.tsx`), not with the page: no message shows its toolbar before.
+ * With it come the in-place editor and what the actions do (`_message_tools.ts`).
+ * So it imports nothing of the page's own code and writes JSX with `h` (see
+ * `_lazy.ts`).
  */
 
-import type { ComponentChildren } from "preact";
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { type ComponentChildren, Fragment, h } from "preact";
 import { signal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import { cx } from "../components/_cx.ts";
+import type { Kit } from "./_lazy.ts";
 
-const RECENT_KEY = "chat:recent-emoji";
-const RECENT_MAX = 8;
-
-/** My recently used emoji, newest first (browser only). */
-export function recentEmoji(): string[] {
-  try {
-    const stored = JSON.parse(localStorage.getItem(RECENT_KEY) ?? "[]");
-    return Array.isArray(stored)
-      ? stored.filter((e) => typeof e === "string" && e.length <= 32).slice(0, RECENT_MAX)
-      : [];
-  } catch {
-    return [];
-  }
-}
-
-/** Puts an emoji first among the recent ones; answers the new list. */
-export function rememberEmoji(emoji: string): string[] {
-  const next = [emoji, ...recentEmoji().filter((e) => e !== emoji)].slice(0, RECENT_MAX);
-  try {
-    localStorage.setItem(RECENT_KEY, JSON.stringify(next));
-  } catch { /* storage full or disabled: recent stays for this page only */ }
-  return next;
-}
+export { MessageEditor } from "./_message_editor.tsx";
+export { messageTools } from "./_message_tools.ts";
 
 export type MenuKind = "picker" | "confirm";
 
@@ -53,6 +42,8 @@ function loadMenus(): void {
 }
 
 export interface MessageActionsProps {
+  /** The page's code the popovers use (see `_lazy.ts`). */
+  kit: Kit;
   canEdit: boolean;
   canDelete: boolean;
   /** The popover open on this message, if any. */
@@ -65,6 +56,8 @@ export interface MessageActionsProps {
   onMenu(kind: MenuKind | null): void;
   onReact(emoji: string): void;
   onReply(): void;
+  /** Opens the message's thread (its own, or the one it replies in). */
+  onThread(): void;
   onEdit(): void;
   onDelete(): void;
 }
@@ -72,6 +65,8 @@ export interface MessageActionsProps {
 const PATHS = {
   React: "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM9 10h.01M15 10h.01M8.5 14.5a4.5 4.5 0 0 0 7 0",
   Reply: "M9 14 4 9l5-5M4 9h10a6 6 0 0 1 6 6v3",
+  "Reply in thread":
+    "M21 11.5a8.4 8.4 0 0 1-12.2 7.5L3 21l2-5.8A8.4 8.4 0 1 1 21 11.5zM8 10h8M8 14h5",
   "Edit message": "M4 20h4L19 9l-4-4L4 16v4zM14 6l4 4",
   "Delete message": "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
 };
@@ -147,10 +142,8 @@ function Popover(
         event.stopPropagation();
         onClose();
       }}
-      class={cx(
-        "absolute right-3 z-20 w-64 rounded-lg border border-gray-200 bg-white p-2 text-gray-900 shadow-lg dark:border-gray-600 dark:bg-gray-800 dark:text-gray-100",
-        above ? "bottom-full mb-4" : "top-5",
-      )}
+      class={"absolute right-3 z-20 w-64 rounded-lg border border-gray-200 bg-white p-2 text-gray-900 shadow-lg dark:border-gray-600 dark:bg-gray-800 dark:text-gray-100 " +
+        (above ? "bottom-full mb-4" : "top-5")}
     >
       {children}
     </div>
@@ -176,6 +169,7 @@ export function MessageActions(props: MessageActionsProps) {
           onClick={() => onMenu(menu === "picker" ? null : "picker")}
         />
         <ActionButton label="Reply" onClick={props.onReply} />
+        <ActionButton label="Reply in thread" onClick={props.onThread} />
         {props.canEdit && <ActionButton label="Edit message" onClick={props.onEdit} />}
         {props.canDelete && (
           <ActionButton

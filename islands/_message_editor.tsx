@@ -2,21 +2,32 @@
  * Editing a message in place: its text in a field that takes focus (cursor at the
  * end), Enter saves, Shift+Enter breaks the line, Escape cancels (not while an IME
  * is composing). A refusal is shown under the field, which stays open.
+ *
+ * Loaded with the actions toolbar (`_message_actions.tsx` re-exports it), so it
+ * imports nothing of the page's own code (`kit`: see `_lazy.ts`).
  */
 
+/** @jsxRuntime classic */
+/** @jsx h */
+import { h } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
-import { MESSAGE_MAX } from "../lib/protocol/limits.ts";
-import { Button } from "../components/button.tsx";
+import type { Kit } from "./_lazy.ts";
 
 export interface MessageEditorProps {
+  kit: Kit;
   text: string;
+  /** The field's limit (the pane's, in characters). */
+  maxLength: number;
   error?: string;
   saving?: boolean;
   onSave(text: string): void;
   onCancel(): void;
 }
 
-export function MessageEditor({ text, error, saving, onSave, onCancel }: MessageEditorProps) {
+export function MessageEditor(
+  { kit, text, maxLength, error, saving, onSave, onCancel }: MessageEditorProps,
+) {
+  const { Button } = kit;
   const field = useRef<HTMLTextAreaElement>(null);
   const fit = () => {
     const el = field.current!;
@@ -37,7 +48,7 @@ export function MessageEditor({ text, error, saving, onSave, onCancel }: Message
         aria-label="Edit message"
         aria-invalid={error ? "true" : undefined}
         aria-describedby="edit-hint"
-        maxLength={MESSAGE_MAX * 2}
+        maxLength={maxLength}
         rows={1}
         // Uncontrolled: a re-render of the conversation must not reset what is typed.
         defaultValue={text}

@@ -1,34 +1,30 @@
 /**
  * What one does to messages in the chat pane, and the state it needs: the open
  * popover (reaction picker or delete confirmation), the message being edited, the
- * message being answered, the one just jumped to, and my recent emoji. Every
- * change goes over the page's socket and its answer (the message as it is now)
- * through the pane's `apply`, like any frame.
+ * message being answered, the one just jumped to, and my recent emoji.
  *
- * Focus is moved synchronously, before state changes remove what had it: a
- * popover's nodes leave the document before its effects are cleaned up, and focus
- * that falls to the body would take the toolbar with it.
+ * The state is here, with the page; what changes it (reacting, replying, editing,
+ * deleting, jumping to a replied-to message) is in `_message_tools.ts`, loaded with
+ * the actions toolbar (`loadToolbar()`: when the page is idle, or a message is
+ * first hovered or focused). A handler called before that loads it first.
  */
 
 import { type Signal, useSignal } from "@preact/signals";
 import type { RefObject } from "preact";
 import type { Timeline } from "../lib/client/timeline.ts";
 import type { Message, User } from "../lib/protocol/types.ts";
-import { validateMessageText } from "../lib/protocol/validate.ts";
-import { chatSocket } from "./_live.ts";
-import type { ConversationHandlers, Editing, OpenMenu } from "./_conversation.tsx";
-import { recentEmoji, rememberEmoji } from "./_message_actions.tsx";
-
-/** A jump to a replied-to message loads at most this many pages of history. */
-const JUMP_PAGES = 50;
+import {
+  type ConversationHandlers,
+  type Editing,
+  loadToolbar,
+  type OpenMenu,
+  toolbar,
+} from "./_conversation.tsx";
+import type { Kit } from "./_lazy.ts";
 
 /** The refusal's reason, or a timeout or closed socket said plainly. */
 export function reasonOf(error: unknown): string {
   return (error as { code?: string }).code ? (error as Error).message : "No answer from the server";
-}
-
-function focusOn(id: string): void {
-  document.getElementById(id)?.focus();
 }
 
 export interface MessageOpsOptions {
@@ -42,15 +38,31 @@ export interface MessageOpsOptions {
   hasMore: Signal<boolean>;
   notice: Signal<{ tone: "info" | "error"; text: string } | null>;
   scroller: RefObject<HTMLDivElement | null>;
+  /** The page's code the tools use (they import none of it: see `_lazy.ts`). */
+  kit: Kit;
 }
 
+/** The message state of the chat pane. */
+export interface MessageState {
+  menu: Signal<OpenMenu | null>;
+  editing: Signal<Editing | null>;
+  replyTo: Signal<Message | null>;
+  highlight: Signal<number | null>;
+  recent: Signal<string[]>;
+}
+
+export type MessageHandlers = Omit<ConversationHandlers, "retry" | "openFile" | "thread">;
+
 export function useMessageOps(options: MessageOpsOptions) {
-  const { roomId, me, timeline: tl, apply, notice } = options;
-  const menu = useSignal<OpenMenu | null>(null);
-  const editing = useSignal<Editing | null>(null);
-  const replyTo = useSignal<Message | null>(null);
-  const highlight = useSignal<number | null>(null);
-  const recent = useSignal<string[]>([]);
+  const { timeline: tl } = options;
+  const state: MessageState = {
+    menu: useSignal<OpenMenu | null>(null),
+    editing: useSignal<Editing | null>(null),
+    replyTo: useSignal<Message | null>(null),
+    highlight: useSignal<number | null>(null),
+    recent: useSignal<string[]>([]),
+  };
+  const { editing, replyTo } = state;
 
   /** After messages changed: an edit of a deleted message ends, a reply follows its original. */
   const reconcile = () => {
@@ -62,151 +74,30 @@ export function useMessageOps(options: MessageOpsOptions) {
     }
   };
 
-  /**
-   * Closes the open popover. When focus is in it, focus goes back to the button that
-   * opened it (the pressed one in the toolbar) first.
-   */
-  const closeMenu = () => {
-    const open = menu.peek();
-    if (!open) return;
-    const row = document.getElementById(`m-${open.seq}`);
-    if (row?.querySelector("[data-popover]")?.contains(document.activeElement)) {
-      row.querySelector<HTMLElement>('[data-actions] [aria-expanded="true"]')?.focus();
-    }
-    menu.value = null;
-  };
-
-  const openMenu = (seq: number, kind: OpenMenu["kind"] | null) => {
-    if (!kind) return closeMenu();
-    // Low on screen: open upwards, so the popover is not cut off by the scroller.
-    const row = document.getElementById(`m-${seq}`)?.getBoundingClientRect();
-    const box = options.scroller.current?.getBoundingClientRect();
-    const above = !!row && !!box && row.top > box.top + box.height / 2;
-    menu.value = { seq, kind, above };
-  };
-
-  const menuError = (seq: number, error: unknown) => {
-    const open = menu.peek();
-    const text = reasonOf(error);
-    if (open?.seq === seq) menu.value = { ...open, error: text };
-    else notice.value = { tone: "error", text };
-  };
-
-  const react = async (seq: number, emoji: string, on: boolean) => {
-    try {
-      apply([await chatSocket().react(roomId, seq, emoji, on)]);
-      if (on) recent.value = rememberEmoji(emoji);
-      if (menu.peek()?.seq === seq) closeMenu();
-    } catch (error) {
-      menuError(seq, error);
-    }
-  };
-
-  const remove = async (seq: number) => {
-    try {
-      apply([await chatSocket().delete(roomId, seq)]);
-      closeMenu();
-      focusOn(`m-${seq}`);
-    } catch (error) {
-      menuError(seq, error);
-    }
-  };
-
-  const startEdit = (seq: number, fromComposer = false) => {
-    closeMenu();
-    editing.value = { seq, fromComposer };
-  };
-
-  const finishEdit = () => {
-    const edit = editing.peek();
-    editing.value = null;
-    if (edit) focusOn(edit.fromComposer ? "composer" : `m-${edit.seq}`);
-  };
-
-  const save = async (seq: number, text: string) => {
-    const edit = editing.peek();
-    if (!edit) return;
-    let checked: string;
-    try {
-      checked = validateMessageText(text);
-    } catch (error) {
-      editing.value = { ...edit, error: (error as Error).message };
-      return;
-    }
-    if (tl.get(seq)?.text === checked) return finishEdit();
-    editing.value = { ...edit, saving: true, error: undefined };
-    try {
-      apply([await chatSocket().edit(roomId, seq, checked)]);
-      finishEdit();
-    } catch (error) {
-      if (editing.peek()) editing.value = { ...edit, saving: false, error: reasonOf(error) };
-    }
-  };
-
-  /** ↑ in the empty composer: edit my newest message that is not deleted. */
-  const editLast = (): boolean => {
-    const list = tl.messages();
-    for (let i = list.length - 1; i >= 0; i--) {
-      const m = list[i];
-      if (m.userId !== me.id || m.deleted) continue;
-      startEdit(m.seq, true);
-      document.getElementById(`m-${m.seq}`)?.scrollIntoView({ block: "nearest" });
-      return true;
-    }
-    return false;
-  };
-
-  const reply = (message: Message) => {
-    closeMenu();
-    replyTo.value = message;
-    focusOn("composer");
-  };
-
-  /** Scrolls to a replied-to message, loading older history until it is there. */
-  const jump = async (seq: number) => {
-    if (!tl.get(seq) && options.hasMore.peek()) {
-      notice.value = { tone: "info", text: "Loading older messages to find the original…" };
-      for (let page = 0; page < JUMP_PAGES && !tl.get(seq) && options.hasMore.peek(); page++) {
-        if (!(await options.loadOlder(100))) break;
-      }
-      notice.value = null;
-      // Let the pane render what was loaded.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    const row = document.getElementById(`m-${seq}`);
-    if (!tl.get(seq) || !row) {
-      notice.value = { tone: "error", text: "The original message could not be loaded" };
-      return;
-    }
-    row.scrollIntoView({ block: "center" });
-    row.focus({ preventScroll: true });
-    highlight.value = seq;
-    setTimeout(() => {
-      if (highlight.peek() === seq) highlight.value = null;
-    }, 2_000);
-  };
-
-  const handlers: Omit<ConversationHandlers, "retry" | "openFile"> = {
-    react: (seq, emoji, on) => void react(seq, emoji, on),
-    jump: (seq) => void jump(seq),
-    menu: openMenu,
-    reply,
-    edit: (seq) => startEdit(seq),
-    save: (seq, text) => void save(seq, text),
-    cancelEdit: finishEdit,
-    remove: (seq) => void remove(seq),
+  const tools = toolbar.value?.messageTools(state, options);
+  /** Before the tools are here: load them, then do it. */
+  const later =
+    <K extends keyof MessageHandlers>(name: K) => (...args: Parameters<MessageHandlers[K]>) =>
+      void loadToolbar().then((module) =>
+        // deno-lint-ignore no-explicit-any
+        (module.messageTools(state, options).handlers[name] as any)(...args)
+      );
+  const handlers: MessageHandlers = tools?.handlers ?? {
+    react: later("react"),
+    jump: later("jump"),
+    menu: later("menu"),
+    reply: later("reply"),
+    edit: later("edit"),
+    save: later("save"),
+    cancelEdit: later("cancelEdit"),
+    remove: later("remove"),
   };
 
   return {
-    menu,
-    editing,
-    replyTo,
-    highlight,
-    recent,
+    ...state,
     handlers,
     reconcile,
-    editLast,
-    /** Browser only, once mounted: my recent emoji from storage. */
-    loadRecent: () => recent.value = recentEmoji(),
+    /** ↑ in the empty composer: edits my last message (once the tools are here). */
+    editLast: (): boolean => tools?.editLast() ?? false,
   };
 }

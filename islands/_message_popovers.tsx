@@ -5,10 +5,14 @@
  *
  * Loaded when a message's toolbar first shows (see `_message_actions.tsx`), not
  * with the page: nobody needs them before, and the room page's JavaScript budget
- * is tight.
+ * is tight. So it imports nothing of the page's own code (the design system's
+ * `Button` comes in `props.kit`: see `_lazy.ts`).
  */
 
-import { Button } from "../components/button.tsx";
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from "preact";
 import type { MessageActionsProps } from "./_message_actions.tsx";
 
 /** The picker's fixed set: the reactions people use most. */
@@ -51,6 +55,7 @@ function EmojiGroup(
 /** The content of the open popover (`props.menu`). */
 export function MessageMenu(props: MessageActionsProps & { onClose(): void }) {
   const { menu, onClose: close } = props;
+  const { Button } = props.kit;
   const errorLine = props.error && (
     <p role="alert" class="px-1 pt-1 text-xs text-red-700 dark:text-red-400">{props.error}</p>
   );

@@ -27,6 +27,11 @@
  * - Read marker: the "New messages" divider sits where my marker was; the
  *   marker moves (a `read` frame) when the newest message is on screen and the
  *   tab is visible.
+ * - Threads: replies show in their thread, not in the room (unless also sent to
+ *   it); a root shows a summary. The thread panel (`_thread_panel.tsx`, loaded
+ *   when one is first opened) opens from it, from "Reply in thread", or from a
+ *   `?thread=SEQ` link; the URL follows the open thread.
+ * - Mentions: `@` in the composer offers the members (`_mention_picker.tsx`).
  * - Files: attached with the composer's button, dropped anywhere on the page or
  *   pasted; uploaded at once into the composer's tray (`_attachments.ts`, and
  *   `_uploads.tsx`, loaded with the first file) and sent with the message's
@@ -34,7 +39,7 @@
  *   (`_lightbox.tsx`, loaded on the first click).
  */
 
-import { useSignal } from "@preact/signals";
+import { signal, useSignal } from "@preact/signals";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { replyRefOf, Timeline } from "../lib/client/timeline.ts";
 import {
@@ -48,10 +53,15 @@ import {
 import { useAttachments } from "./_attachments.ts";
 import { KIT } from "./_lazy.ts";
 import { type Clock, rememberClock } from "../components/clock.ts";
-import { inviteNotice } from "../lib/client/notices.ts";
 import { chatApi, chatSocket, connection, markRead, presence, watchRoom } from "./_live.ts";
 import { Composer } from "./_composer.tsx";
-import { conversationRows, type Pending, useRowFocus } from "./_conversation.tsx";
+import {
+  conversationRows,
+  inThreadOnly,
+  loadToolbar,
+  type Pending,
+  useRowFocus,
+} from "./_conversation.tsx";
 import { reasonOf, useMessageOps } from "./_message_ops.ts";
 import { MemberList } from "./_members.tsx";
 import { RoomHeader } from "./_room_header.tsx";
@@ -78,7 +88,11 @@ const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 400;
 const STRAYS_MAX = 1_000;
 
-function firstUnread(messages: Message[], readSeq: number, me: string): number | null {
+/** The thread panel, once a thread was opened on this page. */
+const threadPanel = signal<typeof import("./_thread_panel.tsx") | null>(null);
+
+function firstUnread(all: Message[], readSeq: number, me: string): number | null {
+  const messages = all.filter((m) => !inThreadOnly(m));
   const first = messages.find((m) => m.seq > readSeq);
   return first && messages.some((m) => m.seq > readSeq && m.userId !== me) ? first.seq : null;
 }
@@ -110,6 +124,8 @@ export default function ChatRoom(props: ChatRoomProps) {
   const atBottom = useSignal(true);
   const unseen = useSignal(0);
   const membersOpen = useSignal(false);
+  /** The root of the open thread. */
+  const thread = useSignal<number | null>(null);
   const notice = useSignal(props.notice ?? null);
   const mounted = useSignal(false);
   const attachments = useAttachments();
@@ -154,6 +170,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     if (message.userId === me.id) return;
     const { [message.userId]: _, ...others } = typing.peek();
     typing.value = others;
+    if (inThreadOnly(message)) return;
     const files = message.files?.map((f) => f.name).join(", ");
     announcement.value = `${message.username}: ${message.text.slice(0, 300)}${
       files ? ` (${files})` : ""
@@ -241,6 +258,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     hasMore,
     notice,
     scroller,
+    kit: KIT,
   });
   const { replyTo } = ops;
   const rowFocus = useRowFocus();
@@ -253,21 +271,29 @@ export default function ChatRoom(props: ChatRoomProps) {
     );
   };
 
-  const invite = async (username: string) => {
-    try {
-      const invited = await chatApi().invite(room.id, username);
-      notice.value = { tone: "info", text: inviteNotice(invited, `#${room.name}`) };
-    } catch (error) {
-      notice.value = { tone: "error", text: (error as Error).message };
-    }
+  const openThread = (root: number) => {
+    thread.value = root;
+    history.replaceState(null, "", `?thread=${root}`);
+    import("./_thread_panel.tsx").then((module) => threadPanel.value = module, () => {
+      notice.value = { tone: "error", text: "The thread could not be opened" };
+    });
+  };
+
+  const closeThread = () => {
+    const root = thread.peek();
+    thread.value = null;
+    history.replaceState(null, "", location.pathname);
+    (document.getElementById(`m-${root}`) ?? document.getElementById("composer"))?.focus();
   };
 
   useEffect(() => {
     mounted.value = true;
     rememberClock();
-    ops.loadRecent();
     // "?invite=invited&user=bob" is a one-time notice: a reload should not show it again.
+    // "?thread=SEQ" opens that thread (and stays while it is open).
+    const deepThread = Number(new URLSearchParams(location.search).get("thread"));
     if (location.search) history.replaceState(null, "", location.pathname);
+    if (Number.isSafeInteger(deepThread) && deepThread > 0) openThread(deepThread);
     const socket = chatSocket();
     // The newest revision rendered: replays every event after it (messages and
     // changes). Messages from before revisions have rev = seq.
@@ -376,7 +402,10 @@ export default function ChatRoom(props: ChatRoomProps) {
       if (marker.getBoundingClientRect().top < box.top) marker.scrollIntoView({ block: "start" });
     }
     markSeen();
+    // Nobody needs the actions toolbar before a message is hovered or focused.
+    const idle = setTimeout(loadToolbar, 300);
     return () => {
+      clearTimeout(idle);
       offs.forEach((off) => off());
       clearInterval(prune);
       document.removeEventListener("visibilitychange", onVisible);
@@ -394,21 +423,29 @@ export default function ChatRoom(props: ChatRoomProps) {
   }, [messages.value]);
 
   const list = messages.value;
+  const names = Object.fromEntries(members.value.map((m) => [m.id, m.username]));
+  const owner = members.value.some((m) => m.id === me.id && m.role !== "member");
+  const mentionable = {
+    members: members.value,
+    online: presence.value,
+    me: me.id,
+    everyone: owner,
+  };
   const rows = conversationRows({
     messages: list,
     pending: pending.value,
     divider: divider.value,
     me,
-    owner: members.value.some((m) => m.id === me.id && m.role !== "member"),
+    owner,
     clock,
-    names: Object.fromEntries(members.value.map((m) => [m.id, m.username])),
+    names,
     active: rowFocus.active,
     current: rowFocus.current,
     menu: ops.menu.value,
     editing: ops.editing.value,
     highlight: ops.highlight.value,
     recent: ops.recent.value,
-  }, { retry, openFile, ...ops.handlers });
+  }, { retry, openFile, thread: openThread, ...ops.handlers });
 
   const typers = Object.values(typing.value).map((t) => t.username);
   const peer = room.peer;
@@ -428,7 +465,8 @@ export default function ChatRoom(props: ChatRoomProps) {
           memberCount={members.value.length}
           membersOpen={membersOpen.value}
           onToggleMembers={() => membersOpen.value = !membersOpen.value}
-          onInvite={mounted.value ? invite : undefined}
+          onNotice={(said) => notice.value = said}
+          live={mounted.value}
         />
         {notice.value && (
           <p
@@ -509,10 +547,24 @@ export default function ChatRoom(props: ChatRoomProps) {
           onCancelReply={() => replyTo.value = null}
           onEditLast={ops.editLast}
           attachments={mounted.value ? attachments : undefined}
+          mentionable={mounted.value ? mentionable : undefined}
         />
         <div aria-live="polite" aria-atomic="true" class="sr-only">{announcement.value}</div>
       </section>
-      {room.kind !== "direct" && (
+      {thread.value && threadPanel.value && (
+        <threadPanel.value.ThreadPanel
+          key={thread.value}
+          kit={KIT}
+          room={room}
+          root={thread.value}
+          me={me}
+          clock={clock}
+          names={names}
+          mentionable={mentionable}
+          onClose={closeThread}
+        />
+      )}
+      {room.kind !== "direct" && !thread.value && (
         <MemberList
           me={me}
           members={members.value}

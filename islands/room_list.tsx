@@ -1,28 +1,57 @@
 /**
- * The sidebar: my rooms and direct conversations with live unread counts and
- * online dots, invitations as they arrive, and my account.
+ * The sidebar: my rooms and direct conversations with live unread and mention
+ * counts and online dots, my threads, invitations as they arrive, and my account.
  *
  * Server-rendered from props (links and forms work without JavaScript). In the
  * browser it subscribes to every room I am in (with `since` = the seq the page
- * was rendered with, so nothing between render and subscribe is missed) and
- * keeps `lastSeq` and my read marker per room: unread = lastSeq − readSeq. My
- * own messages count as read. It also stores my locale and time zone in a cookie
- * (components/clock.ts), so that pages render times as I read them. New direct conversations and invitations arrive
- * as `room` frames; rooms I join or leave in another tab as `member` frames.
+ * was rendered with, so nothing between render and subscribe is missed) and counts
+ * on from the server's `unread` and `mentions` (Element's design: a dot for
+ * unread, a red count for mentions):
+ *
+ * - a new message by someone else is unread, unless it is a thread reply only
+ *   in its thread: those count for the threads I follow, when their
+ *   `thread_activity` frame comes; it is a mention when it mentions me, or when
+ *   the room is a direct one; my own messages mean I read the room;
+ * - a muted room shows no unread dot (its mentions still count);
+ * - my read marker moving (this page, or `read` frames from my other tabs) clears
+ *   both; reading a thread clears its count under "Threads" (from `GET
+ *   /api/threads`, then `thread_activity` and `read` frames).
+ *
+ * The tab's title and icon say how many mentions wait: "(2) general · Deno Chat";
+ * so does the phone's back link in the chat pane, for the other rooms
+ * (`mentionsElsewhere`; the pane imports it, so this module shares its chunk).
+ * While the tab is hidden, each `notify` frame shows a desktop notification (one
+ * per room: its tag), if I allowed them from "Enable notifications" (never asked
+ * on its own); a click on it brings the tab to the room, at the message.
+ *
+ * It also stores my locale and time zone in a cookie (components/clock.ts), so that
+ * pages render times as I read them. New direct conversations and invitations
+ * arrive as `room` frames; rooms I join or leave in another tab as `member` frames;
+ * settings changed in another tab as `settings` frames.
  */
 
-import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
+import { signal, useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import type { ComponentChildren } from "preact";
-import { useEffect } from "preact/hooks";
-import type { Room, RoomKind, User } from "../lib/protocol/types.ts";
+import { useEffect, useRef } from "preact/hooks";
+import type { Message, MyRoom, Room, RoomKind, User } from "../lib/protocol/types.ts";
 import { Avatar } from "../components/avatar.tsx";
-import { Badge } from "../components/badge.tsx";
+import { Badge, badgeText } from "../components/badge.tsx";
+import { Icon } from "../components/icon.tsx";
+import { mentionsMe } from "../components/mentions.ts";
 import { Button } from "../components/button.tsx";
 import { OnlineDot } from "../components/online_dot.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import { cx } from "../components/_cx.ts";
 import { rememberClock } from "../components/clock.ts";
-import { chatApi, chatSocket, connection, onRead, presence, watchRoom } from "./_live.ts";
+import {
+  chatApi,
+  chatSocket,
+  connection,
+  onRead,
+  onSettings,
+  presence,
+  watchRoom,
+} from "./_live.ts";
 
 export interface SidebarRoom {
   id: string;
@@ -31,6 +60,11 @@ export interface SidebarRoom {
   lastSeq: number;
   readSeq: number;
   lastActivityAt: number;
+  /** Unread messages (none while muted). */
+  unread: number;
+  /** Unread messages that mention me (every unread one in a direct room). */
+  mentions: number;
+  muted?: boolean;
   peer?: User;
   /** A private room I was invited to and have not joined yet. */
   invited?: boolean;
@@ -45,22 +79,29 @@ export interface RoomListProps {
   activeRoomId?: string;
   /** Presence of my direct conversations' peers when the page was rendered. */
   online: Record<string, boolean>;
+  /** The page shown beside the list is my threads. */
+  threadsActive?: boolean;
 }
 
 /** The fields the sidebar keeps of a room from the API. */
 export function sidebarRoom(
-  room: Room & { readSeq?: number },
+  room: Room & Partial<Pick<MyRoom, "readSeq" | "unread" | "mentions" | "muted">>,
   invited = false,
   invitedBy?: string,
 ): SidebarRoom {
+  const readSeq = room.readSeq ?? (invited ? room.lastSeq : 0);
+  const unread = room.unread ?? Math.max(0, room.lastSeq - readSeq);
   const entry: SidebarRoom = {
     id: room.id,
     name: room.name,
     kind: room.kind,
     lastSeq: room.lastSeq,
-    readSeq: room.readSeq ?? (invited ? room.lastSeq : 0),
+    readSeq,
     lastActivityAt: room.lastActivityAt,
+    unread,
+    mentions: room.mentions ?? (room.kind === "direct" ? unread : 0),
   };
+  if (room.muted) entry.muted = true;
   if (room.peer) entry.peer = { id: room.peer.id, username: room.peer.username };
   if (invited) entry.invited = true;
   if (invited && invitedBy !== undefined) entry.invitedBy = invitedBy;
@@ -71,9 +112,34 @@ function byActivity(a: SidebarRoom, b: SidebarRoom): number {
   return b.lastActivityAt - a.lastActivityAt;
 }
 
-export default function RoomList({ me, rooms: initial, activeRoomId, online }: RoomListProps) {
+/** A thread reply that shows only in its thread (see `_conversation.tsx`). */
+function inThreadOnly(message: Message): boolean {
+  return !!message.threadRoot && !message.alsoInRoom;
+}
+
+const ICON = "/favicon.svg";
+const MENTION_ICON = "/favicon-mention.svg";
+
+/**
+ * Unread mentions of me in the rooms not shown beside the list (browser only: the
+ * list writes it once mounted; on the server it stays 0).
+ */
+export const mentionsElsewhere = signal(0);
+
+/** The notifications menu (`_notify_menu.tsx`), once opened. */
+const notifyMenu = signal<typeof import("./_notify_menu.tsx") | null>(null);
+
+export default function RoomList(props: RoomListProps) {
+  const { me, rooms: initial, activeRoomId, online } = props;
   const rooms = useSignal(initial);
   const mounted = useSignal(false);
+  /** "roomId root" → the thread's unread, and my read marker in it seen on this page. */
+  const threads = useSignal<Record<string, { unread: number; read: number }>>({});
+  /** Notification permission, once known (browser only); "" where there are none. */
+  const permission = useSignal<NotificationPermission | "">("");
+  const menuOpen = useSignal(false);
+  /** Per room: the newest seq the server had counted (thread activity up to it is in). */
+  const counted = useRef(new Map(initial.map((r) => [r.id, r.lastSeq]))).current;
 
   const update = (id: string, change: (room: SidebarRoom) => SidebarRoom) => {
     rooms.value = rooms.value.map((room) => room.id === id ? change(room) : room);
@@ -85,24 +151,81 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
     rememberClock();
     const socket = chatSocket();
     for (const room of rooms.peek()) if (!room.invited) watchRoom(room.id, { since: room.lastSeq });
+    if (typeof Notification === "function") permission.value = Notification.permission;
     const refresh = async () => {
       const mine = await chatApi().rooms();
       const invited = rooms.peek().filter((r) => r.invited && !mine.some((m) => m.id === r.id));
       rooms.value = [...mine.map((room) => sidebarRoom(room)), ...invited].sort(byActivity);
-      for (const room of mine) watchRoom(room.id, { since: room.lastSeq });
+      for (const room of mine) {
+        counted.set(room.id, room.lastSeq);
+        watchRoom(room.id, { since: room.lastSeq });
+      }
     };
+    chatApi().threads().then((list) => {
+      const next = { ...threads.peek() };
+      for (const t of list) {
+        const key = `${t.room.id} ${t.root.seq}`;
+        next[key] = { read: next[key]?.read ?? 0, unread: t.unread };
+      }
+      threads.value = next;
+    }, () => {});
     const offs = [
       socket.on("message", ({ roomId, message }) => {
-        update(roomId, (room) => ({
-          ...room,
-          lastSeq: Math.max(room.lastSeq, message.seq),
-          readSeq: message.userId === me.id ? Math.max(room.readSeq, message.seq) : room.readSeq,
-          lastActivityAt: Math.max(room.lastActivityAt, message.createdAt),
-        }));
+        update(roomId, (room) => {
+          // Replayed (the server counted it), or seen already.
+          if (message.seq <= room.lastSeq) return room;
+          const next = {
+            ...room,
+            lastSeq: message.seq,
+            lastActivityAt: Math.max(room.lastActivityAt, message.createdAt),
+          };
+          if (message.userId === me.id) {
+            return { ...next, readSeq: message.seq, unread: 0, mentions: 0 };
+          }
+          if (message.seq <= room.readSeq) return next;
+          const counts = !inThreadOnly(message);
+          if (counts && !room.muted) next.unread++;
+          if (room.kind === "direct" ? counts : mentionsMe(message, me.id, true)) next.mentions++;
+          return next;
+        });
         rooms.value = [...rooms.value].sort(byActivity);
       }),
       socket.on("subscribed", ({ roomId, lastSeq }) => {
-        update(roomId, (room) => ({ ...room, lastSeq: Math.max(room.lastSeq, lastSeq) }));
+        // More was missed than a subscription replays: the server counts again.
+        const known = rooms.peek().find((r) => r.id === roomId);
+        if (known && lastSeq > known.lastSeq) refresh().catch(() => {});
+      }),
+      socket.on("thread_activity", ({ roomId, root, seq, userId }) => {
+        if (userId === me.id) return;
+        const key = `${roomId} ${root}`;
+        const known = threads.peek()[key] ?? { unread: 0, read: 0 };
+        if (seq > known.read) {
+          threads.value = { ...threads.peek(), [key]: { ...known, unread: known.unread + 1 } };
+        }
+        update(roomId, (room) => {
+          if (seq <= room.readSeq || seq <= (counted.get(roomId) ?? 0)) return room;
+          const direct = room.kind === "direct";
+          return {
+            ...room,
+            unread: room.unread + (room.muted ? 0 : 1),
+            mentions: room.mentions + (direct ? 1 : 0),
+          };
+        });
+      }),
+      socket.on("notify", ({ roomId, message }) => {
+        if (document.visibilityState !== "hidden" || Notification.permission !== "granted") return;
+        const room = rooms.peek().find((r) => r.id === roomId);
+        import("./_notify_menu.tsx").then((module) => module.notify(message, room), () => {});
+      }),
+      onSettings((roomId, settings) => {
+        const known = rooms.peek().find((r) => r.id === roomId);
+        update(roomId, (room) => ({
+          ...room,
+          muted: settings.muted || undefined,
+          unread: settings.muted ? 0 : room.unread,
+        }));
+        // Unmuted: how much is unread is the server's to say.
+        if (known?.muted && !settings.muted) refresh().catch(() => {});
       }),
       socket.on("room", ({ room, invitation }) => {
         const known = rooms.peek().find((r) => r.id === room.id);
@@ -113,6 +236,7 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
         // A new direct conversation is mine already; a private room is an invitation.
         const invited = room.kind !== "direct";
         const entry = sidebarRoom(room, invited, invitation?.invitedBy.username);
+        counted.set(room.id, room.lastSeq);
         rooms.value = [entry, ...rooms.peek()].sort(byActivity);
         if (!invited) watchRoom(room.id, { since: 0 });
         if (room.peer) {
@@ -132,8 +256,17 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
           refresh().catch(() => {});
         }
       }),
-      onRead((roomId, seq) => {
-        update(roomId, (room) => ({ ...room, readSeq: Math.max(room.readSeq, seq) }));
+      onRead((roomId, seq, threadRoot) => {
+        if (threadRoot) {
+          const key = `${roomId} ${threadRoot}`;
+          const read = Math.max(seq, threads.peek()[key]?.read ?? 0);
+          threads.value = { ...threads.peek(), [key]: { unread: 0, read } };
+          return;
+        }
+        update(roomId, (room) => {
+          const next = { ...room, readSeq: Math.max(room.readSeq, seq) };
+          return seq >= room.lastSeq ? { ...next, unread: 0, mentions: 0 } : next;
+        });
       }),
     ];
     return () => offs.forEach((off) => off());
@@ -143,17 +276,42 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
     if (presence.peek()[id] === undefined) presence.value = { ...presence.peek(), [id]: isOnline };
   };
 
-  const unreadTotal = useComputed(() =>
-    rooms.value.reduce((sum, r) => sum + (r.invited ? 0 : Math.max(0, r.lastSeq - r.readSeq)), 0)
+  const mentionTotal = useComputed(() =>
+    rooms.value.reduce((sum, r) => sum + (r.invited ? 0 : r.mentions), 0)
   );
-  // The tab title says how much is waiting: "(3) general · Deno Chat".
+  const threadsUnread = Object.values(threads.value).reduce((sum, t) => sum + t.unread, 0);
+  // The tab's title and icon say how many mentions wait: "(3) general · Deno Chat".
   useSignalEffect(() => {
     if (!mounted.value) return;
-    const total = unreadTotal.value;
+    const total = mentionTotal.value;
     const base = document.title.replace(/^\(\d+\+?\) /, "");
-    document.title = total > 0 ? `(${total > 99 ? "99+" : total}) ${base}` : base;
+    document.title = total > 0 ? `(${badgeText(total)}) ${base}` : base;
+    const icon = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+    if (icon) icon.href = total > 0 ? MENTION_ICON : ICON;
+    mentionsElsewhere.value = total -
+      (rooms.value.find((r) => r.id === activeRoomId)?.mentions ?? 0);
   });
 
+  // Not allowed yet: "Enable notifications" over the footer; else a bell in it.
+  const ask = permission.value === "default";
+  const bell = permission.value && (
+    <Button
+      variant="ghost"
+      size="sm"
+      aria-expanded={menuOpen.value}
+      aria-controls="notify-menu"
+      aria-label={ask ? undefined : "Notification settings"}
+      title={ask ? undefined : "Notification settings"}
+      class={ask ? "mx-2 mb-1 w-[calc(100%-1rem)] justify-start" : undefined}
+      onClick={() => {
+        menuOpen.value = !menuOpen.peek();
+        import("./_notify_menu.tsx").then((module) => notifyMenu.value = module, () => {});
+      }}
+    >
+      <Icon name="bell" class="h-4 w-4" />
+      {ask && "Enable notifications"}
+    </Button>
+  );
   const list = rooms.value;
   const invites = list.filter((r) => r.invited);
   const groups = list.filter((r) => !r.invited && r.kind !== "direct");
@@ -232,6 +390,21 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
             ))}
           </Section>
         )}
+        <ul>
+          <li>
+            <a
+              href="/threads"
+              aria-current={props.threadsActive ? "page" : undefined}
+              class={cx(LINK, props.threadsActive ? ACTIVE : IDLE)}
+            >
+              <Icon name="thread" class="h-4 w-4 text-gray-500 dark:text-gray-400" />
+              <span class={cx("min-w-0 flex-1 truncate", threadsUnread > 0 && "font-semibold")}>
+                Threads
+              </span>
+              <Badge count={threadsUnread} label="unread in threads" />
+            </a>
+          </li>
+        </ul>
         <Section title="Rooms" id="rooms-heading">
           {groups.length === 0 && (
             <li class="px-2 py-1 text-sm text-gray-500 dark:text-gray-400">
@@ -265,15 +438,25 @@ export default function RoomList({ me, rooms: initial, activeRoomId, online }: R
           ))}
         </Section>
       </div>
-      <footer class="flex items-center gap-2 border-t border-gray-200 px-3 py-3 dark:border-gray-700">
-        <Avatar username={me.username} size="sm" />
-        <bdi class="min-w-0 flex-1 truncate text-sm font-medium" data-testid="me">
-          {me.username}
-        </bdi>
-        <form method="post" action="/logout">
-          <Button type="submit" variant="ghost" size="sm">Log out</Button>
-        </form>
-      </footer>
+      <div class="relative">
+        {ask && bell}
+        <footer class="flex items-center gap-2 border-t border-gray-200 px-3 py-3 dark:border-gray-700">
+          <Avatar username={me.username} size="sm" />
+          <bdi class="min-w-0 flex-1 truncate text-sm font-medium" data-testid="me">
+            {me.username}
+          </bdi>
+          {!ask && bell}
+          <form method="post" action="/logout">
+            <Button type="submit" variant="ghost" size="sm">Log out</Button>
+          </form>
+        </footer>
+        {menuOpen.value && notifyMenu.value && (
+          <notifyMenu.value.NotifyMenu
+            permission={permission}
+            onClose={() => menuOpen.value = false}
+          />
+        )}
+      </div>
     </nav>
   );
 }
@@ -294,6 +477,11 @@ function Section(
   );
 }
 
+const LINK = "flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm focus:outline-none " +
+  "focus-visible:ring-2 focus-visible:ring-indigo-500";
+const ACTIVE = "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-100";
+const IDLE = "text-gray-700 hover:bg-gray-200 dark:text-gray-300 dark:hover:bg-gray-800";
+
 function RoomLink(
   { room, active, children }: {
     room: SidebarRoom;
@@ -301,30 +489,42 @@ function RoomLink(
     children: ComponentChildren;
   },
 ) {
-  const unread = active ? 0 : Math.max(0, room.lastSeq - room.readSeq);
+  const unread = active ? 0 : room.unread;
+  const mentions = active ? 0 : room.mentions;
   return (
     <li>
       <a
         href={`/rooms/${room.id}`}
         aria-current={active ? "page" : undefined}
         data-room={room.id}
-        class={cx(
-          "flex items-center gap-2 rounded-lg px-2 py-1.5 text-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500",
-          active
-            ? "bg-indigo-100 text-indigo-900 dark:bg-indigo-900 dark:text-indigo-100"
-            : "text-gray-700 hover:bg-gray-200 dark:text-gray-300 dark:hover:bg-gray-800",
-        )}
+        data-muted={room.muted ? "" : undefined}
+        title={room.muted ? "Muted" : undefined}
+        class={cx(LINK, active ? ACTIVE : IDLE, room.muted && !active && "opacity-60")}
       >
         {children}
         <bdi
           class={cx(
             "min-w-0 flex-1 truncate",
-            unread > 0 && "font-semibold text-gray-900 dark:text-white",
+            (unread > 0 || mentions > 0) && "font-semibold text-gray-900 dark:text-white",
           )}
         >
           {room.name}
         </bdi>
-        <Badge count={unread} />
+        {mentions > 0
+          ? (
+            <Badge
+              count={mentions}
+              tone="mention"
+              label={mentions === 1 ? "unread mention" : "unread mentions"}
+            />
+          )
+          : unread > 0 && (
+            <span
+              role="img"
+              aria-label="Unread messages"
+              class="mr-1.5 h-2 w-2 rounded-full bg-indigo-600 dark:bg-indigo-400"
+            />
+          )}
       </a>
     </li>
   );

@@ -37,6 +37,8 @@ export interface ShellOptions {
   phone?: "list" | "content";
   /** My rooms, when the route already read them. */
   mine?: MyRoom[];
+  /** The content is my threads (the list marks its entry). */
+  threadsActive?: boolean;
 }
 
 /** The app frame for a signed-in user: the live room list, then `children`. */
@@ -76,6 +78,7 @@ export async function appShell(
           rooms={list}
           activeRoomId={options.activeRoomId}
           online={online}
+          threadsActive={options.threadsActive}
         />
       }
     >

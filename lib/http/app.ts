@@ -24,6 +24,7 @@ import { swRoutes } from "../../routes/sw.ts";
 import { authPages } from "../../routes/auth.tsx";
 import { directoryPages } from "../../routes/directory.tsx";
 import { roomPages } from "../../routes/room.tsx";
+import { threadPages } from "../../routes/threads.tsx";
 import { errorPage } from "../../routes/_error.tsx";
 
 function isApi(path: string): boolean {
@@ -58,6 +59,7 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   app.route("/", authPages);
   app.route("/", directoryPages);
   app.route("/", roomPages);
+  app.route("/", threadPages);
   app.onError((err, c) =>
     isApi(c.req.path)
       ? errorResponse(err, { method: c.req.method, path: c.req.path })

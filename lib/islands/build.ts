@@ -53,6 +53,8 @@ export async function buildIslands(options: BuildOptions = {}): Promise<Build> {
     entryNames: "[name]-[hash]",
     chunkNames: "chunk-[hash]",
     legalComments: "none",
+    // Server-only markup is left out of the bundle: see server_html.ts.
+    define: { "globalThis.__ISLAND_BUNDLE__": "true" },
     metafile: true,
     write: false,
     logLevel: "silent",

@@ -18,6 +18,10 @@
  * punctuation and precedes a non-space; a closer is the mirror image. So
  * `snake_case_name`, `2*3*4` and `a * b` stay literal. `_` and `~~` runs must be
  * exactly one and two long; `*` runs one to three (`***` is strong and em).
+ *
+ * Mentions are atoms too, and only of the names given (the server decided who a
+ * message mentions): `@` not after a username character or another `@`, the
+ * username's characters, a trailing `.` or `-` tried without it.
  */
 
 import type { Inline, Span } from "./ast.ts";
@@ -46,6 +50,9 @@ interface Delim {
 type Token = Inline | Delim;
 
 const SPACE = /\s/u;
+const NAME_CHAR = /[A-Za-z0-9_.-]/;
+/** Longer than any username: a run this long is not a mention. */
+const NAME_SCAN_MAX = 41;
 const PUNCT = /[\p{P}\p{S}]/u;
 
 function boundary(ch: string | undefined): boolean {
@@ -71,7 +78,22 @@ function backtickRuns(line: string): Map<number, number[]> {
   return runs;
 }
 
-function tokenize(line: string): Token[] {
+/** The length of the mention of one of `names` starting at `line[i]` (an `@`), or 0. */
+function mentionAt(line: string, i: number, names: ReadonlySet<string>): number {
+  const before = line[i - 1];
+  if (before && (before === "@" || NAME_CHAR.test(before))) return 0;
+  let end = i + 1;
+  while (end < line.length && end - i <= NAME_SCAN_MAX && NAME_CHAR.test(line[end])) end++;
+  if (line[end] === "@") return 0;
+  for (let name = line.slice(i + 1, end); name;) {
+    if (names.has(name.toLowerCase())) return name.length + 1;
+    if (!/[.-]$/.test(name)) break;
+    name = name.slice(0, -1);
+  }
+  return 0;
+}
+
+function tokenize(line: string, names?: ReadonlySet<string>): Token[] {
   const tokens: Token[] = [];
   const runs = backtickRuns(line);
   const cursors = new Map<number, number>();
@@ -130,8 +152,13 @@ function tokenize(line: string): Token[] {
       } else text += line.slice(i, i + skip);
       i += skip;
     } else {
-      text += ch;
-      i++;
+      const length = ch === "@" && names ? mentionAt(line, i, names) : 0;
+      if (length) {
+        flush();
+        const mention = line.slice(i, i + length);
+        tokens.push({ type: "mention", name: mention.slice(1).toLowerCase(), text: mention });
+      } else text += ch;
+      i += length || 1;
     }
   }
   flush();
@@ -214,9 +241,9 @@ function build(tokens: Token[]): Inline[] {
   return root.children;
 }
 
-/** The inline formatting of one line (no line breaks in it). */
-export function parseLine(line: string): Inline[] {
-  const tokens = tokenize(line);
+/** The inline formatting of one line (no line breaks in it); `mentions` as in `parse()`. */
+export function parseLine(line: string, mentions?: ReadonlySet<string>): Inline[] {
+  const tokens = tokenize(line, mentions);
   pair(tokens);
   return build(tokens);
 }

@@ -18,6 +18,11 @@ export type Inline =
   | { type: "code"; text: string }
   /** Always an http:, https: or mailto: URL; `text` is what the author wrote. */
   | { type: "link"; href: string; text: string }
+  /**
+   * `@name` naming someone the message mentions (only with `parse()`'s `mentions`
+   * option): `name` is lowercase (a username, or `room`/`here`), `text` as written.
+   */
+  | { type: "mention"; name: string; text: string }
   /** A line break. Only ever a direct child of a paragraph or quote. */
   | { type: "break" };
 

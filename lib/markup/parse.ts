@@ -12,6 +12,11 @@
  *   "```x = 1```" on one line is a one-line block.
  * - quotes: consecutive lines starting with `> ` (or a lone `>`).
  * - everything else is paragraphs of lines with inline formatting (see `_inline.ts`).
+ *
+ * Mentions are the server's to decide (`message.mentions`): given the names a
+ * message mentions, `@name` tokens naming one of them become `mention` nodes, found
+ * by the server's rule (not after a username character or `@`; a trailing `.` or
+ * `-` is tried without it; never inside code or links).
  */
 
 import type { Block, Inline } from "./ast.ts";
@@ -24,12 +29,17 @@ const LANG = /^[\w+#.-]{1,32}$/;
 const QUOTE = /^[ \t]*>(?:[ \t](.*))?$/;
 const BLANK = /^\s*$/;
 
+export interface ParseOptions {
+  /** Lowercase names (usernames, `room`, `here`) whose `@name` is a mention. */
+  mentions?: ReadonlySet<string>;
+}
+
 /** The inline formatting of lines, with a break between each two. */
-export function parseLines(lines: string[]): Inline[] {
+export function parseLines(lines: string[], options: ParseOptions = {}): Inline[] {
   const children: Inline[] = [];
   lines.forEach((line, i) => {
     if (i > 0) children.push({ type: "break" });
-    for (const node of parseLine(line)) children.push(node);
+    for (const node of parseLine(line, options.mentions)) children.push(node);
   });
   return children;
 }
@@ -72,13 +82,13 @@ function codeBlock(lines: string[], start: number, rest: string): [Block, number
 }
 
 /** Parses message text into blocks. Never throws; any string is valid. */
-export function parse(text: string): Block[] {
+export function parse(text: string, options: ParseOptions = {}): Block[] {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   const blocks: Block[] = [];
   let paragraph: string[] = [];
   const flush = () => {
     const kept = trimBlank(paragraph);
-    if (kept.length > 0) blocks.push({ type: "paragraph", children: parseLines(kept) });
+    if (kept.length > 0) blocks.push({ type: "paragraph", children: parseLines(kept, options) });
     paragraph = [];
   };
   for (let i = 0; i < lines.length;) {
@@ -98,7 +108,7 @@ export function parse(text: string): Block[] {
     const kept = trimBlank(quoted);
     if (kept.length > 0) {
       flush();
-      blocks.push({ type: "quote", children: parseLines(kept) });
+      blocks.push({ type: "quote", children: parseLines(kept, options) });
       i = end;
     } else if (end > i) {
       // Only ">" lines: nothing to quote, so they are text.

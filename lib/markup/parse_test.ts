@@ -196,3 +196,50 @@ Deno.test("parse() is linear on hostile input and loses no text", () => {
   assert.equal(texts(parse("*a ".repeat(1333))), "*a ".repeat(1333));
   assert.equal(texts(parse("*a* ".repeat(1000))), "a ".repeat(1000));
 });
+
+Deno.test("parse() makes mention nodes only of the names given, by the server's rule", () => {
+  const mention = (name: string, text = `@${name}`): Inline => ({ type: "mention", name, text });
+  const names = new Set(["alice", "bob.smith", "room"]);
+  const with_ = (text: string) => parseLines([text], { mentions: names });
+  assert.deepEqual(with_("hi @Alice and @carol"), [
+    t("hi "),
+    mention("alice", "@Alice"),
+    t(" and @carol"),
+  ]);
+  // A trailing "." or "-" is tried without it; a name with a dot inside stays whole.
+  assert.deepEqual(with_("thanks @alice. @bob.smith-"), [
+    t("thanks "),
+    mention("alice"),
+    t(". "),
+    mention("bob.smith"),
+    t("-"),
+  ]);
+  assert.deepEqual(with_("**@room** look"), [strong(mention("room")), t(" look")]);
+  // E-mail addresses, "@a@b", code and links mention nobody.
+  for (const text of ["a@alice.org", "@alice@example.org", "`@alice`", "x_@alice", "@@alice"]) {
+    assert.ok(with_(text).every((node) => node.type !== "mention"), text);
+  }
+  assert.deepEqual(with_("https://example.com/@alice"), [link("https://example.com/@alice")]);
+  // Without the option (or with no names) there are no mention nodes at all.
+  assert.deepEqual(line("hi @alice"), [t("hi @alice")]);
+  assert.deepEqual(parse("> @alice\n@alice", { mentions: names }), [
+    { type: "quote", children: [mention("alice")] },
+    p(mention("alice")),
+  ]);
+});
+
+Deno.test("parse() stays linear with mentions in hostile text", () => {
+  const names = new Set(["alice"]);
+  const hostile = [
+    "@".repeat(4000),
+    "@a".repeat(2000),
+    `@${"a".repeat(3999)}`,
+    "@alice".repeat(660),
+  ];
+  for (const text of hostile) {
+    const start = performance.now();
+    parse(text, { mentions: names });
+    assert.ok(performance.now() - start < 200, `${text.slice(0, 10)}… took too long`);
+  }
+  assert.equal(parse("@alice".repeat(3), { mentions: names }).length, 1);
+});
