@@ -179,8 +179,8 @@ export class NotifyService {
       const rest: Notable[] = [];
       for (const note of notes) {
         const recipients = this.#plainRecipients(info, note);
-        if (recipients) this.#send(roomId, note, recipients);
-        else rest.push(note);
+        if (!recipients) rest.push(note);
+        else if (recipients.length) this.#send(roomId, note, recipients);
       }
       if (!rest.length) return;
       notes = rest;

@@ -104,6 +104,7 @@ interface RowsSince {
 }
 
 const NO_EXISTING = new Map<string, Message>();
+const NO_ROOTS = new Map<number, Deno.KvEntry<Message>>();
 
 export class MessageStore {
   #kv: Deno.Kv;
@@ -143,10 +144,10 @@ export class MessageStore {
     // head moved or a clientId was seen before (a retry): then read, as below.
     const cached = this.#heads.get(roomId);
     if (cached && batch.length < MAX_KV_CHECKS) {
-      const [rows, roots] = await Promise.all([
-        this.#cachedRows(roomId, batch),
-        this.#readRoots(roomId, batch),
-      ]);
+      // (Thread roots are read only for a batch with replies: most have none.)
+      const [rows, roots] = batch.some((item) => item.threadRoot)
+        ? await Promise.all([this.#cachedRows(roomId, batch), this.#readRoots(roomId, batch)])
+        : [await this.#cachedRows(roomId, batch), NO_ROOTS];
       if (rows && this.#heads.get(roomId) === cached) {
         const results = await this.#commit(
           roomId,
@@ -191,9 +192,9 @@ export class MessageStore {
     roomId: string,
     batch: NewMessage[],
   ): Promise<Map<number, Deno.KvEntry<Message>>> {
-    const roots = new Map<number, Deno.KvEntry<Message>>();
     const seqs = [...new Set(batch.flatMap((item) => item.threadRoot ? [item.threadRoot] : []))];
-    if (!seqs.length) return roots;
+    if (!seqs.length) return NO_ROOTS;
+    const roots = new Map<number, Deno.KvEntry<Message>>();
     const entries = await getMany<Message>(this.#kv, seqs.map((seq) => messageKey(roomId, seq)));
     for (const entry of entries) {
       if (entry.value) roots.set(entry.value.seq, entry as Deno.KvEntry<Message>);
