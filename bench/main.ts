@@ -5,8 +5,8 @@
  *   deno task bench                 full run (about 9–17 minutes on 2 cores)
  *   deno task bench --quick         reduced run, under two minutes; a smoke test
  *   --only=fanout,idle              some scenarios (fanout, many-rooms, idle,
- *                                   reconnect, logins, history, changes, files,
- *                                   cold-start)
+ *                                   reconnect, logins, history, changes, notify,
+ *                                   files, search, cold-start)
  *   --servers=ours,ceiling          some servers (ours, ours-parallel, socketio, ceiling)
  *   --out=DIR                       where to write results (default bench/results)
  *   --rates=1,2,4                   fan-out: these messages/s per member instead
@@ -46,6 +46,7 @@ import {
 } from "./servers.ts";
 import { changesUnderLoad } from "./scenarios/changes.ts";
 import { notifyUnderLoad } from "./scenarios/notify.ts";
+import { searchBench } from "./scenarios/search.ts";
 import { coldStart } from "./scenarios/cold_start.ts";
 import { files } from "./scenarios/files.ts";
 import { fanoutAll } from "./scenarios/fanout.ts";
@@ -85,6 +86,8 @@ const SCENARIOS: Scenario[] = [
   { name: "notify", key: "notify", servers: OUR_KINDS, run: notifyUnderLoad },
   // Uploads need accounts and KV: ours only.
   { name: "files", key: "files", servers: OUR_KINDS, run: files },
+  // Search over 100,000 seeded messages: ours only (the peers have no search).
+  { name: "search", key: "search", servers: ["ours"], run: searchBench },
   { name: "cold-start", key: "coldStart", servers: ALL_SERVER_KINDS, run: coldStart },
 ];
 
@@ -194,6 +197,7 @@ async function main(args: string[]): Promise<number> {
     changes: [],
     notify: [],
     files: [],
+    search: [],
     coldStart: [],
     errors: [],
     targets: [],

@@ -74,6 +74,20 @@ export interface Params {
     warmupMs: number;
     measureMs: number;
   };
+  /**
+   * Search (scenarios/search.ts): `messages` over `rooms` of `roomSize`, the user in
+   * `userRooms` of them; each query kind `runs` times; then `liveMessages` sent at
+   * `livePerSec`.
+   */
+  search: {
+    messages: number;
+    rooms: number;
+    roomSize: number;
+    userRooms: number;
+    runs: number;
+    liveMessages: number;
+    livePerSec: number;
+  };
   coldStart: { runs: number };
   /** Stop draining after this long without a single new delivery. */
   drainIdleMs: number;
@@ -132,6 +146,15 @@ export const FULL: Params = {
     warmupMs: 2000,
     measureMs: 10000,
   },
+  search: {
+    messages: 100_000,
+    rooms: 200,
+    roomSize: 5,
+    userRooms: 50,
+    runs: 200,
+    liveMessages: 2000,
+    livePerSec: 200,
+  },
   coldStart: { runs: 5 },
   drainIdleMs: 5000,
 };
@@ -189,6 +212,15 @@ export const QUICK: Params = {
     rate: 1,
     warmupMs: 300,
     measureMs: 1500,
+  },
+  search: {
+    messages: 10_000,
+    rooms: 50,
+    roomSize: 5,
+    userRooms: 20,
+    runs: 30,
+    liveMessages: 300,
+    livePerSec: 100,
   },
   coldStart: { runs: 1 },
   drainIdleMs: 3000,

@@ -16,6 +16,7 @@ import type { IdleResult } from "./scenarios/idle.ts";
 import type { LoginsResult } from "./scenarios/logins.ts";
 import type { ManyRoomsResult } from "./scenarios/many_rooms.ts";
 import type { ReconnectResult } from "./scenarios/reconnect.ts";
+import { SEARCH_GOALS, type SearchBenchResult } from "./scenarios/search.ts";
 import { fanoutChart, type Series } from "./chart.ts";
 
 export interface Machine {
@@ -44,6 +45,7 @@ export interface BenchResults {
   changes: ChangesResult[];
   notify?: NotifyResult[];
   files: FilesResult[];
+  search?: SearchBenchResult[];
   coldStart: ColdStartResult[];
   errors: Array<{ scenario: string; server: ServerKind; error: string }>;
   targets: Target[];
@@ -146,6 +148,7 @@ export function checkTargets(r: BenchResults): Target[] {
     met: cold ? cold.median <= 300 : null,
   });
   targets.push(...filesTargets(r));
+  targets.push(...searchTargets(r));
   const { lost, duplicates, disorder } = correctness(r);
   targets.push({
     name: "Lost / duplicated deliveries, every scenario and server",
@@ -161,6 +164,33 @@ export function checkTargets(r: BenchResults): Target[] {
     met: changes.length ? disorder === 0 : null,
   });
   return targets;
+}
+
+/** The search scenario's targets, for ours: each query kind, and the reindex rate. */
+function searchTargets(r: BenchResults): Target[] {
+  const s = by(r.search ?? [], "ours");
+  const g = SEARCH_GOALS;
+  const kinds = s?.queries.map((q) => q.name) ??
+    ["common word", "rare word", "two words", "prefix", "phrase", "from: + word", "CJK bigram"];
+  return [
+    ...kinds.map((name): Target => {
+      const q = s?.queries.find((x) => x.name === name);
+      const common = name === "common word";
+      const p50 = common ? g.commonP50Ms : g.p50Ms;
+      return {
+        name: `Search: ${name}, p50 / p99 (ours)`,
+        goal: common ? `≤ ${p50} ms p50` : `≤ ${p50} / ${g.p99Ms} ms`,
+        value: q ? `${fmt(q.latency.p50)} / ${fmt(q.latency.p99)} ms` : "–",
+        met: q ? q.latency.p50 <= p50 && (common || q.latency.p99 <= g.p99Ms) : null,
+      };
+    }),
+    {
+      name: "Search: reindex throughput (ours)",
+      goal: `≥ ${fmt(g.reindexPerSec)} msgs/s`,
+      value: fmt(s?.reindex.perSec, " msgs/s"),
+      met: s ? s.reindex.perSec >= g.reindexPerSec : null,
+    },
+  ];
 }
 
 /** The files scenario's targets, for ours. */
@@ -320,6 +350,13 @@ export function summaryTable(r: BenchResults, servers: ServerKind[]): string {
   row("Files: fan-out p99 without → with 5 uploading, ms", (k) => {
     const f = by(files, k)?.fanout;
     return f ? `${fmt(f.baseline.latency.p99)} → ${fmt(f.withUploads.latency.p99)}` : "–";
+  });
+  row("Search: common / rare / prefix p50, ms; reindex msgs/s", (k) => {
+    const s = by(r.search ?? [], k);
+    const p50 = (name: string) => fmt(s?.queries.find((q) => q.name === name)?.latency.p50);
+    return s
+      ? `${p50("common word")} / ${p50("rare word")} / ${p50("prefix")}; ${fmt(s.reindex.perSec)}`
+      : "–";
   });
   row("Cold start to first response, ms", (k) => fmt(by(r.coldStart, k)?.median));
   row("Lost / duplicated deliveries", (k) => {
@@ -610,6 +647,38 @@ export function markdown(r: BenchResults, servers: ServerKind[], chartFile: stri
         `msgs/s) without and with ${f.fanout.uploads.uploaders} users uploading in a loop.`,
       "",
       filesTables(r.files),
+      "",
+    );
+  }
+  if (r.search?.length) {
+    const s = r.search[0];
+    parts.push(
+      "## Search",
+      "",
+      `${fmt(s.messages)} generated messages (several languages) in ${s.rooms} rooms, written ` +
+        `to KV directly; the searching user is in ${s.userRooms} of them. Reindex: ` +
+        "`reindex()` over the whole store in the bench process (what `deno task reindex` " +
+        "runs). Queries: `GET /api/search` over HTTP, one at a time, first page (20).",
+      "",
+      table(
+        ["query", "example", "p50 ms", "p99 ms", "results"],
+        s.queries.map((q) => [
+          q.name,
+          `\`${q.q}\``,
+          fmt(q.latency.p50),
+          fmt(q.latency.p99),
+          fmt(q.results),
+        ]),
+      ),
+      "",
+      `- Reindex: ${fmt(s.reindex.perSec)} msgs/s (${fmt(s.reindex.seconds)} s), ` +
+        `${fmt(s.reindex.cpuMsPerMessage)} ms CPU per message, ${fmt(s.reindex.termsPerMessage)} ` +
+        `postings per message; index ${fmt(s.reindex.bytesPerMessage)} bytes per message as ` +
+        `keys and values, ${fmt(s.reindex.fileBytesPerMessage)} bytes of KV file.`,
+      `- Live: ${fmt(s.live.sent)} messages at ${fmt(s.live.perSec)} msgs/s over HTTP: send ` +
+        `p50 ${fmt(s.live.send.p50)} / p99 ${fmt(s.live.send.p99)} ms; acknowledged → indexed ` +
+        `p50 ${fmt(s.live.indexLag.p50)} / p99 ${fmt(s.live.indexLag.p99)} ms; server CPU ` +
+        `${fmt(s.live.serverCpu)}%.`,
       "",
     );
   }

@@ -32,6 +32,8 @@ export interface Flags {
   alsoInRoom: boolean;
   /** `tail --mentions`: the messages that mention me, across my rooms. */
   mentions: boolean;
+  /** `search --all`: every page of results (up to a bound). */
+  all: boolean;
 }
 
 export type FlagName = Exclude<keyof Flags, "help" | "version">;
@@ -75,6 +77,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "--thread": { name: "thread", value: "seq" },
   "--also-in-room": { name: "alsoInRoom" },
   "--mentions": { name: "mentions" },
+  "--all": { name: "all" },
 };
 
 /** The most messages `history` and `tail` fetch (paging 100 at a time). */
@@ -114,6 +117,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     force: false,
     alsoInRoom: false,
     mentions: false,
+    all: false,
   };
   const given = new Set<keyof Flags>();
   const positionals: string[] = [];
@@ -131,7 +135,15 @@ export function parseArgs(argv: string[]): ParsedArgs {
     const eq = arg.indexOf("=");
     const key = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
     const spec = FLAGS[key];
-    if (!spec) throw new UsageError(`Unknown option: "${key}"`);
+    if (!spec) {
+      // `chat search budget -draft`: an exclusion, not an option.
+      const hint = positionals[0] === "search"
+        ? `: to exclude a word, quote the whole query ('${
+          [...positionals.slice(1), key].join(" ")
+        }') or put -- before it`
+        : "";
+      throw new UsageError(`Unknown option: "${key}"${hint}`);
+    }
     given.add(spec.name);
     if (!spec.value) {
       if (key !== arg) throw new UsageError(`Option ${key} takes no value`);

@@ -10,6 +10,7 @@ import * as files from "./commands/files.ts";
 import * as mentions from "./commands/mentions.ts";
 import * as messages from "./commands/messages.ts";
 import * as rooms from "./commands/rooms.ts";
+import * as search from "./commands/search.ts";
 import * as threads from "./commands/threads.ts";
 import type { Context } from "./context.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -210,6 +211,14 @@ export const COMMANDS: Record<string, Command> = {
     max: 0,
     run: mentions.mentions,
   },
+  search: {
+    usage: "search QUERY [--limit N] [--all]",
+    summary: "messages of my rooms that match, newest first",
+    flags: ["limit", "all"],
+    min: 1,
+    max: Infinity,
+    run: search.search,
+  },
   threads: {
     usage: "threads",
     summary: "the threads I follow, with their unread replies",
@@ -246,6 +255,7 @@ const FLAG_SPELLING: Record<FlagName, string> = {
   thread: "--thread",
   alsoInRoom: "--also-in-room",
   mentions: "--mentions",
+  all: "--all",
 };
 
 /** The command of parsed arguments, its options and arity checked. */
@@ -283,6 +293,10 @@ A message mentions USER when it has @USER; @room (and @here: those online)
 from the room's owner mentions everyone. Thread replies show in history as
 (in thread #SEQ), their root as [thread: 3 replies, last 14:02].
 FILE_ID is a file's id, as history shows it ([file: NAME SIZE id:FILE_ID]).
+QUERY is words (each matches words starting with it, any case or accents)
+and "quoted phrases", all of which must match, and operators: from:USER,
+in:ROOM, before:YYYY-MM-DD, after:YYYY-MM-DD, has:file, has:link,
+is:mention, -WORD (not it; quote the query or put -- before it).
 Sizes are 1024-based: 1 KB is 1024 bytes.
 
 Options:
@@ -290,7 +304,9 @@ Options:
                        else http://localhost:8000)
       --json           newline-delimited JSON instead of text
       --password-stdin read the password from stdin (login, register)
-  -n, --limit N        how many messages (history, tail, mentions, thread)
+  -n, --limit N        how many messages (history, tail, mentions, thread,
+                       search: default 20, at most 1000)
+      --all            every result, up to 1000 (search)
   -f, --follow         keep printing new messages and changes (tail)
       --mentions       only messages that mention me, in all my rooms (tail;
                        with --follow, only new ones unless --limit is given)
@@ -318,5 +334,6 @@ Exit codes:
   ${EXIT.AUTH}    not logged in, session ended, or wrong username/password
   ${EXIT.NOT_FOUND}    no such room, user or file, or not allowed
   ${EXIT.NETWORK}    the server cannot be reached
+  ${EXIT.NO_RESULTS}    no results (search)
   ${EXIT.INTERRUPTED}  interrupted (Ctrl-C)`;
 }

@@ -79,3 +79,27 @@ Deno.test("commandFor() knows mentions, threads, thread, tail --mentions and sen
   assert.throws(() => commandFor(parseArgs(["history", "r", "--mentions"])), /--mentions/);
   assert.throws(() => commandFor(parseArgs(["react", "r", "1", "x", "--thread", "2"])), /--thread/);
 });
+
+Deno.test("commandFor() knows search: the words are the query, --limit and --all apply", () => {
+  const parsed = parseArgs(["search", "from:alice", "dune", "--all", "--json"]);
+  assert.equal(commandFor(parsed), COMMANDS.search);
+  assert.deepEqual(parsed.positionals, ["from:alice", "dune"]);
+  assert.equal(parsed.flags.all, true);
+  assert.equal(commandFor(parseArgs(["search", "x", "-n", "5"])), COMMANDS.search);
+  assert.throws(() => commandFor(parseArgs(["search"])), /usage: chat search QUERY/);
+  assert.throws(() => commandFor(parseArgs(["history", "r", "--all"])), /--all does not apply/);
+  // An exclusion looks like an option: the error says how to give it.
+  assert.throws(
+    () => parseArgs(["search", "budget", "-draft"]),
+    /Unknown option: "-draft": to exclude a word, quote the whole query \('budget -draft'\) or put -- before it/,
+  );
+  assert.deepEqual(parseArgs(["search", "--", "budget", "-draft"]).positionals, [
+    "budget",
+    "-draft",
+  ]);
+});
+
+Deno.test("helpText() lists the exit code of a search that finds nothing", () => {
+  assert.match(helpText(), /\n {2}6 +no results \(search\)/);
+  assert.match(helpText(), /--all +every result, up to 1000 \(search\)/);
+});

@@ -20,6 +20,8 @@ export const EXIT = {
   NOT_FOUND: 4,
   /** The server cannot be reached. */
   NETWORK: 5,
+  /** A search found nothing (grep's "no match"; 1 is taken by server errors here). */
+  NO_RESULTS: 6,
   /** Interrupted (Ctrl-C). */
   INTERRUPTED: 130,
 } as const;
@@ -97,6 +99,14 @@ export class IntegrityError extends Error {
   }
 }
 
+/** A search that found nothing: not a failure, but a script wants to know (exit 6). */
+export class NoResultsError extends Error {
+  constructor(query: string) {
+    super(`No messages match: "${query}"`);
+    this.name = "NoResultsError";
+  }
+}
+
 /** The user gave up (Ctrl-C at a password prompt). */
 export class InterruptedError extends Error {
   constructor() {
@@ -111,6 +121,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof NotLoggedInError) return EXIT.AUTH;
   if (err instanceof UnknownRoomError || err instanceof UnknownFileError) return EXIT.NOT_FOUND;
   if (err instanceof InterruptedError) return EXIT.INTERRUPTED;
+  if (err instanceof NoResultsError) return EXIT.NO_RESULTS;
   if (err instanceof NetworkError) return EXIT.NETWORK;
   if (err instanceof ApiError && err.status === 0) return EXIT.NETWORK;
   if (err instanceof ChatError) {

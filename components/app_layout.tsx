@@ -1,23 +1,32 @@
 /**
- * The signed-in app's frame: the room list beside the page's content, the whole
- * height of the window. On a phone (below `md`) only one of the two is shown:
- * the list on the home page, the content everywhere else (with a way back).
+ * The signed-in app's frame: the search box across the top, the room list beside
+ * the page's content, the whole height of the window. On a phone (below `md`) only
+ * one of the two is shown: the list on the home page, the content everywhere else
+ * (with a way back); the search box shows there on the home page and the search
+ * page only, so that a conversation keeps the whole screen.
  */
 
 import type { ComponentChildren } from "preact";
 import { cx } from "./_cx.ts";
 import { Icon } from "./icon.tsx";
+import { SearchBox } from "./search_box.tsx";
 
 export interface AppLayoutProps {
   sidebar: ComponentChildren;
   children: ComponentChildren;
   /** What a phone shows: the room list (home) or the content (default). */
   phone?: "list" | "content";
+  /** The search box's text (on the search page). */
+  query?: string;
+  /** A phone shows the search box with the content too (the search page). */
+  phoneSearch?: boolean;
 }
 
-export function AppLayout({ sidebar, children, phone = "content" }: AppLayoutProps) {
+export function AppLayout(
+  { sidebar, children, phone = "content", query, phoneSearch }: AppLayoutProps,
+) {
   return (
-    <div class="flex h-[100dvh] overflow-hidden">
+    <div class="flex h-[100dvh] flex-col overflow-hidden">
       <a
         href="#main"
         class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded-lg focus:bg-white focus:px-3 focus:py-2 focus:shadow-lg dark:focus:bg-gray-800"
@@ -26,21 +35,31 @@ export function AppLayout({ sidebar, children, phone = "content" }: AppLayoutPro
       </a>
       <div
         class={cx(
-          "min-h-0 w-full shrink-0 flex-col border-gray-200 md:flex md:w-72 md:border-r dark:border-gray-700",
-          phone === "list" ? "flex" : "hidden",
+          "h-12 shrink-0 items-center justify-center border-b border-gray-200 bg-gray-50 px-3 md:flex dark:border-gray-700 dark:bg-[#0d1320]",
+          phone === "list" || phoneSearch ? "flex" : "hidden",
         )}
       >
-        {sidebar}
+        <SearchBox query={query} />
       </div>
-      <main
-        id="main"
-        class={cx(
-          "min-h-0 min-w-0 flex-1 flex-col bg-white dark:bg-gray-900",
-          phone === "content" ? "flex" : "hidden md:flex",
-        )}
-      >
-        {children}
-      </main>
+      <div class="flex min-h-0 flex-1">
+        <div
+          class={cx(
+            "min-h-0 w-full shrink-0 flex-col border-gray-200 md:flex md:w-72 md:border-r dark:border-gray-700",
+            phone === "list" ? "flex" : "hidden",
+          )}
+        >
+          {sidebar}
+        </div>
+        <main
+          id="main"
+          class={cx(
+            "min-h-0 min-w-0 flex-1 flex-col bg-white dark:bg-gray-900",
+            phone === "content" ? "flex" : "hidden md:flex",
+          )}
+        >
+          {children}
+        </main>
+      </div>
     </div>
   );
 }

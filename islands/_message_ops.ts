@@ -40,6 +40,8 @@ export interface MessageOpsOptions {
   scroller: RefObject<HTMLDivElement | null>;
   /** The page's code the tools use (they import none of it: see `_lazy.ts`). */
   kit: Kit;
+  /** The message the page opens at: highlighted from the first render. */
+  at?: number;
 }
 
 /** The message state of the chat pane. */
@@ -59,7 +61,7 @@ export function useMessageOps(options: MessageOpsOptions) {
     menu: useSignal<OpenMenu | null>(null),
     editing: useSignal<Editing | null>(null),
     replyTo: useSignal<Message | null>(null),
-    highlight: useSignal<number | null>(null),
+    highlight: useSignal<number | null>(options.at ?? null),
     recent: useSignal<string[]>([]),
   };
   const { editing, replyTo } = state;

@@ -167,10 +167,13 @@ export function messageTools(state: MessageState, options: MessageOpsOptions) {
     focusOn("composer");
   };
 
-  /** Scrolls to a replied-to message, loading older history until it is there. */
+  /**
+   * Scrolls to a message (a reply's original, a search result), loading older
+   * history until it is there; focuses it and highlights it for a moment.
+   */
   const jump = async (seq: number) => {
     if (!tl.get(seq) && options.hasMore.peek()) {
-      notice.value = { tone: "info", text: "Loading older messages to find the original…" };
+      notice.value = { tone: "info", text: "Loading older messages to find the message…" };
       for (let page = 0; page < JUMP_PAGES && !tl.get(seq) && options.hasMore.peek(); page++) {
         if (!(await options.loadOlder(100))) break;
       }
@@ -180,7 +183,7 @@ export function messageTools(state: MessageState, options: MessageOpsOptions) {
     }
     const row = document.getElementById(`m-${seq}`);
     if (!tl.get(seq) || !row) {
-      notice.value = { tone: "error", text: "The original message could not be loaded" };
+      notice.value = { tone: "error", text: "The message could not be loaded" };
       return;
     }
     row.scrollIntoView({ block: "center" });

@@ -31,6 +31,9 @@
  *   it); a root shows a summary. The thread panel (`_thread_panel.tsx`, loaded
  *   when one is first opened) opens from it, from "Reply in thread", or from a
  *   `?thread=SEQ` link; the URL follows the open thread.
+ * - `?at=SEQ` (a search result) opens at that message, highlighted for a moment:
+ *   the server renders the history back to it when it is near; else the pane
+ *   loads it, as it does for a reply's original (`jump`).
  * - Mentions: `@` in the composer offers the members (`_mention_picker.tsx`).
  * - Files: attached with the composer's button, dropped anywhere on the page or
  *   pasted; uploaded at once into the composer's tray (`_attachments.ts`, and
@@ -81,6 +84,8 @@ export interface ChatRoomProps {
   clock: Clock;
   /** A line to show above the conversation ("Invitation sent to bob"). */
   notice?: { tone: "info" | "error"; text: string };
+  /** `?at=SEQ` (a search result): open at this message, briefly highlighted. */
+  at?: number;
 }
 
 const TYPING_SHOWN_MS = 5_000;
@@ -259,6 +264,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     notice,
     scroller,
     kit: KIT,
+    at: props.at,
   });
   const { replyTo } = ops;
   const rowFocus = useRowFocus();
@@ -294,6 +300,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     const deepThread = Number(new URLSearchParams(location.search).get("thread"));
     if (location.search) history.replaceState(null, "", location.pathname);
     if (Number.isSafeInteger(deepThread) && deepThread > 0) openThread(deepThread);
+    if (props.at) ops.handlers.jump(props.at);
     const socket = chatSocket();
     // The newest revision rendered: replays every event after it (messages and
     // changes). Messages from before revisions have rev = seq.

@@ -24,6 +24,10 @@
  * per room: its tag), if I allowed them from "Enable notifications" (never asked
  * on its own); a click on it brings the tab to the room, at the message.
  *
+ * It also listens for the search box's and the quick switcher's keys (`/`, Ctrl+F,
+ * Ctrl+K, a key in the box) and loads their code on first use (`_search_ui.ts`),
+ * handing it my rooms (see `_finder.ts`).
+ *
  * It also stores my locale and time zone in a cookie (components/clock.ts), so that
  * pages render times as I read them. New direct conversations and invitations
  * arrive as `room` frames; rooms I join or leave in another tab as `member` frames;
@@ -42,7 +46,9 @@ import { Button } from "../components/button.tsx";
 import { OnlineDot } from "../components/online_dot.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import { cx } from "../components/_cx.ts";
+import { SERVER_HTML } from "../lib/islands/server_html.ts";
 import { rememberClock } from "../components/clock.ts";
+import { SEARCH_INPUT_ID } from "../components/search_box.tsx";
 import {
   chatApi,
   chatSocket,
@@ -269,6 +275,29 @@ export default function RoomList(props: RoomListProps) {
         });
       }),
     ];
+    // The layout's search box and the quick switcher: their code (`_search_ui.ts`)
+    // loads on first use; this only listens. Ctrl+K or ⌘K opens the switcher, a key
+    // in the box loads the suggestions; `/` and Ctrl+F focus the box unless a text
+    // field has the focus (there Ctrl+F is the browser's find).
+    const finder = { me, rooms, api: chatApi };
+    const box = document.getElementById(SEARCH_INPUT_ID) as HTMLInputElement | null;
+    const onKey = (event: KeyboardEvent) => {
+      const { key, target } = event;
+      const mod = event.ctrlKey || event.metaKey;
+      const switcher = mod && key === "k";
+      if (switcher || target === box) {
+        if (switcher) event.preventDefault();
+        void import("./_search_ui.ts").then((m) => m.start(finder, box, switcher));
+      } else if (
+        (key === "/" ? !mod : mod && key === "f") && box?.offsetParent &&
+        !("selectionStart" in (target as object))
+      ) {
+        event.preventDefault();
+        box.focus();
+      }
+    };
+    addEventListener("keydown", onKey);
+    offs.push(() => removeEventListener("keydown", onKey));
     return () => offs.forEach((off) => off());
   }, []);
 
@@ -326,12 +355,11 @@ export default function RoomList(props: RoomListProps) {
       class="flex min-h-0 flex-1 flex-col bg-gray-50 dark:bg-[#0d1320]"
     >
       <header class="flex h-14 shrink-0 items-center justify-between gap-2 px-4">
-        <a
-          href="/"
-          class="rounded text-lg font-bold tracking-tight text-gray-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-white"
-        >
-          Deno Chat
-        </a>
+        {globalThis.__ISLAND_BUNDLE__ ? <div {...SERVER_HTML} /> : (
+          <div>
+            <Brand />
+          </div>
+        )}
         {mounted.value && state !== "open" && (
           <span
             role="status"
@@ -345,20 +373,16 @@ export default function RoomList(props: RoomListProps) {
           </span>
         )}
       </header>
-      <div class="flex gap-2 px-3 pb-3">
-        <a
-          href="/directory"
-          class="flex-1 rounded-lg border border-gray-300 bg-white px-3 py-1.5 text-center text-sm font-medium text-gray-800 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-gray-600 dark:bg-gray-800 dark:text-gray-100 dark:hover:bg-gray-700"
-        >
-          Browse rooms
-        </a>
-        <a
-          href="/directory#create"
-          class="flex-1 rounded-lg bg-indigo-600 px-3 py-1.5 text-center text-sm font-medium text-white hover:bg-indigo-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 dark:bg-indigo-500 dark:hover:bg-indigo-400 dark:focus-visible:ring-offset-gray-900"
-        >
-          New room
-        </a>
-      </div>
+      {
+        /* Links that never change: the server's markup, kept as it is (see SERVER_HTML). */
+      }
+      {globalThis.__ISLAND_BUNDLE__
+        ? <div {...SERVER_HTML} class={ACTIONS} />
+        : (
+          <div class={ACTIONS}>
+            <RoomActions />
+          </div>
+        )}
       <div class="min-h-0 flex-1 space-y-5 overflow-y-auto px-2 pb-4">
         {invites.length > 0 && (
           <Section title="Invitations" id="invites-heading">
@@ -441,14 +465,21 @@ export default function RoomList(props: RoomListProps) {
       <div class="relative">
         {ask && bell}
         <footer class="flex items-center gap-2 border-t border-gray-200 px-3 py-3 dark:border-gray-700">
-          <Avatar username={me.username} size="sm" />
-          <bdi class="min-w-0 flex-1 truncate text-sm font-medium" data-testid="me">
-            {me.username}
-          </bdi>
+          {globalThis.__ISLAND_BUNDLE__
+            ? <div {...SERVER_HTML} class="contents" />
+            : (
+              <div class="contents">
+                <Me username={me.username} />
+              </div>
+            )}
           {!ask && bell}
-          <form method="post" action="/logout">
-            <Button type="submit" variant="ghost" size="sm">Log out</Button>
-          </form>
+          {globalThis.__ISLAND_BUNDLE__
+            ? <div {...SERVER_HTML} class="contents" />
+            : (
+              <div class="contents">
+                <LogOut />
+              </div>
+            )}
         </footer>
         {menuOpen.value && notifyMenu.value && (
           <notifyMenu.value.NotifyMenu
@@ -458,6 +489,61 @@ export default function RoomList(props: RoomListProps) {
         )}
       </div>
     </nav>
+  );
+}
+
+const ACTIONS = "flex gap-2 px-3 pb-3";
+
+// Server only, the parts of the list that never change (the browser keeps the
+// server's markup, see SERVER_HTML): the minifier leaves them out of the bundle.
+
+function Brand() {
+  return (
+    <a
+      href="/"
+      class="rounded text-lg font-bold tracking-tight text-gray-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-white"
+    >
+      Deno Chat
+    </a>
+  );
+}
+
+function Me({ username }: { username: string }) {
+  return (
+    <>
+      <Avatar username={username} size="sm" />
+      <bdi class="min-w-0 flex-1 truncate text-sm font-medium" data-testid="me">
+        {username}
+      </bdi>
+    </>
+  );
+}
+
+function LogOut() {
+  return (
+    <form method="post" action="/logout">
+      <Button type="submit" variant="ghost" size="sm">Log out</Button>
+    </form>
+  );
+}
+
+/** "Browse rooms" and "New room". */
+function RoomActions() {
+  return (
+    <>
+      <a
+        href="/directory"
+        class="flex-1 rounded-lg border border-gray-300 bg-white px-3 py-1.5 text-center text-sm font-medium text-gray-800 hover:bg-gray-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-gray-600 dark:bg-gray-800 dark:text-gray-100 dark:hover:bg-gray-700"
+      >
+        Browse rooms
+      </a>
+      <a
+        href="/directory#create"
+        class="flex-1 rounded-lg bg-indigo-600 px-3 py-1.5 text-center text-sm font-medium text-white hover:bg-indigo-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 dark:bg-indigo-500 dark:hover:bg-indigo-400 dark:focus-visible:ring-offset-gray-900"
+      >
+        New room
+      </a>
+    </>
   );
 }
 

@@ -55,6 +55,12 @@ export interface Config {
   pushAllowPrivate: boolean;
   /** The VAPID subject push services may contact (PUSH_SUBJECT, a mailto: or https: URL). */
   pushSubject: string;
+  /**
+   * Who may register (REGISTRATION): "open" (anyone, the default), "invite" (with an
+   * invite code from the server's admin) or "closed". The first account, the
+   * server's admin, may always register.
+   */
+  registration: "open" | "invite" | "closed";
 }
 
 /** The permissions the server runs with (`deno task start`); supervisors pass them on. */
@@ -153,7 +159,18 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     filesOrigin: originOf(env, "FILES_ORIGIN"),
     pushAllowPrivate: bool(env, "PUSH_ALLOW_PRIVATE", false),
     pushSubject: pushSubjectOf(env.PUSH_SUBJECT, allowedOrigins),
+    registration: registrationOf(env.REGISTRATION),
   };
+}
+
+function registrationOf(raw: string | undefined): Config["registration"] {
+  const value = (raw ?? "").trim().toLowerCase() || "open";
+  if (value !== "open" && value !== "invite" && value !== "closed") {
+    throw new Error(
+      `Invalid configuration: REGISTRATION must be open, invite or closed, got "${raw}"`,
+    );
+  }
+  return value;
 }
 
 /** PUSH_SUBJECT, or the server's first allowed origin, or a placeholder contact. */

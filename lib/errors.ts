@@ -46,8 +46,8 @@ export class UnauthorizedError extends ChatError {
 }
 
 export class InvalidCredentialsError extends ChatError {
-  constructor() {
-    super("invalid_credentials", "Invalid username or password");
+  constructor(message = "Invalid username or password") {
+    super("invalid_credentials", message);
     this.name = "InvalidCredentialsError";
   }
 }

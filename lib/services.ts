@@ -28,6 +28,18 @@ import { ThreadStore } from "./store/threads.ts";
 import { ThreadService } from "./chat/threads.ts";
 import { NotifyService } from "./chat/notify.ts";
 import { PushService } from "./push/service.ts";
+import { IndexStore } from "./search/index_store.ts";
+import { IndexWriter } from "./search/index_writer.ts";
+import { type IndexerOptions, SearchIndexer } from "./search/indexer.ts";
+import { SearchService } from "./search/service.ts";
+import { RoomAdminStore } from "./store/room_admin.ts";
+import { RoomDeletion } from "./store/room_deletion.ts";
+import { RoomAdminService } from "./chat/room_admin.ts";
+import { ServerInviteStore } from "./store/server_invites.ts";
+import { AccountService } from "./auth/account.ts";
+import { ServerAdminService } from "./chat/server_admin.ts";
+import { ProfileService } from "./chat/profiles.ts";
+import type { Budget } from "./search/engine.ts";
 
 export interface Services {
   config: Config;
@@ -40,6 +52,9 @@ export interface Services {
   threads: ThreadService;
   notify: NotifyService;
   push: PushService;
+  search: SearchService;
+  /** Keeps the search index up to every room's revision, in the background. */
+  indexer: SearchIndexer;
   files: FileService;
   users: UserService;
   presence: PresenceService;
@@ -48,6 +63,14 @@ export interface Services {
   feeds: Feeds;
   hub: Hub;
   hasher: PasswordHasher;
+  /** Room administration: rename, roles, remove, ban, delete (lib/chat/room_admin.ts). */
+  roomAdmin: RoomAdminService;
+  /** My password, sessions and deactivation (lib/auth/account.ts). */
+  accounts: AccountService;
+  /** The server's admin: invites, users, rooms (lib/chat/server_admin.ts). */
+  serverAdmin: ServerAdminService;
+  /** Display names (lib/chat/profiles.ts). */
+  profiles: ProfileService;
 }
 
 export interface ServiceOptions {
@@ -57,6 +80,8 @@ export interface ServiceOptions {
   fileSweepMs?: number;
   /** Presence timings (tests shorten them). */
   presence?: { graceMs?: number; heartbeatMs?: number; isolateTtlMs?: number };
+  /** Search indexing and query budget (tests and the bench change them). */
+  search?: IndexerOptions & { budget?: Budget };
 }
 
 /**
@@ -66,8 +91,10 @@ export interface ServiceOptions {
  */
 export async function stopServices(services: Services): Promise<void> {
   await services.messages.flush();
+  await services.indexer.stop();
   await services.notify.flush();
   await services.push.close();
+  services.roomAdmin.stop();
   await services.files.stop();
   try {
     await services.presence.stop();
@@ -89,7 +116,12 @@ export async function createServices(
   const isolateId = newId();
   const userStore = new UserStore(kv);
   const roomStore = new RoomStore(kv);
+  // A store from before server admins existed: its oldest account becomes the admin.
+  const adopted = await userStore.adoptServerAdmin();
+  if (adopted) log.info("server_admin_adopted", { user: adopted });
   await roomStore.indexInvites();
+  // Public room names became unique ignoring case: older duplicates get a suffix, once.
+  for (const renamed of await roomStore.indexNames()) log.info("room_renamed", renamed);
   const bus = new KvBus(kv, isolateId, {
     fastPath: config.busFastPath,
     onRegistrant: (id) => presence.noteIsolate(id),
@@ -107,6 +139,8 @@ export async function createServices(
     maxMs: config.sessionMaxMs,
     onSessionEnded: (sessionId, userId) =>
       bus.publish({ kind: "session_ended", sessionId, userId }),
+    registration: config.registration,
+    invites: new ServerInviteStore(kv),
   });
   const threadStore = new ThreadStore(kv);
   const rooms = new RoomService({ rooms: roomStore, users: userStore, threads: threadStore }, {
@@ -144,13 +178,28 @@ export async function createServices(
     roomName: async (roomId, userId) => (await rooms.view(await rooms.record(roomId), userId)).name,
     isMember: (roomId, userId) => rooms.members.isMember(roomId, userId),
   });
+  // Search: indexed after each commit, off the delivery path (lib/search/indexer.ts).
+  const indexer = new SearchIndexer(kv, new IndexWriter(kv, revisions), options.search);
+  const search = new SearchService({
+    kv,
+    index: new IndexStore(kv),
+    rooms,
+    records: (ids) => roomStore.getMany(ids),
+    heads: (ids) => roomStore.heads(ids),
+    userId: async (name) => (await userStore.byName(name))?.id ?? null,
+    bySeq: (roomId, seqs) => messageStore.bySeq(roomId, seqs),
+    budget: options.search?.budget,
+  });
   const messages = new MessageService(messageStore, rooms, {
     kv,
     files,
     clock,
     revisions,
     limiter: new RateLimiter({ burst: config.sendRateBurst, perSec: config.sendRatePerSec, clock }),
-    onCommitted: (roomId, events) => bus.hint({ kind: "events", roomId, events }),
+    onCommitted: (roomId, events) => {
+      bus.hint({ kind: "events", roomId, events });
+      indexer.touch(roomId, events);
+    },
     memberDirectory: (roomId) => rooms.mentionDirectory(roomId),
     onNotable: (roomId, notes) => notify.notable(roomId, notes),
   });
@@ -176,6 +225,8 @@ export async function createServices(
     stallMs: config.idleTimeoutS * 1000,
     message: async (roomId, seq) => (await messageStore.bySeq(roomId, [seq])).get(seq),
     recent: (roomId, seq) => notify.recent(roomId, seq),
+    onRoomDeleted: (roomId) => rooms.members.forgetRoom(roomId),
+    onUserChanged: (userId) => rooms.forgetUser(userId),
     onRoomChanged: (roomId) => {
       notify.forget(roomId);
       rooms.forgetMembers(roomId);
@@ -187,6 +238,36 @@ export async function createServices(
   // Room heads are watched only while another isolate shares the KV (see Feeds).
   presence.onPeers((others) => feeds.setWatching(others > 0));
   files.start();
+  const roomAdmin = new RoomAdminService({
+    store: new RoomAdminStore(kv),
+    deletion: new RoomDeletion(kv, { isolateId, now: () => clock.now() }),
+    users: userStore,
+    rooms,
+    events: bus,
+    clock,
+    onFilesUnpublished: () => void files.sweepSoon(),
+  });
+  roomAdmin.start();
+  const accounts = new AccountService(
+    { auth, users: userStore, events: bus, clock },
+    (sessionId, userId) => bus.publish({ kind: "session_ended", sessionId, userId }),
+  );
+  const profiles = new ProfileService({
+    users: userStore,
+    events: bus,
+    // A profile change reaches every room of mine: a handful a minute at most.
+    limiter: new RateLimiter({ burst: 10, perSec: 0.2, clock }),
+  }, (userId) => roomStore.roomIdsOf(userId));
+  const serverAdmin = new ServerAdminService({
+    invites: new ServerInviteStore(kv),
+    users: userStore,
+    rooms: roomStore,
+    roomService: rooms,
+    presence,
+    accounts,
+    clock,
+  });
+  indexer.start();
   return {
     config,
     kv,
@@ -198,6 +279,8 @@ export async function createServices(
     threads,
     notify,
     push,
+    search,
+    indexer,
     files,
     users,
     presence,
@@ -206,5 +289,9 @@ export async function createServices(
     feeds,
     hub,
     hasher,
+    roomAdmin,
+    accounts,
+    serverAdmin,
+    profiles,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * @module Helpers every page route uses: rendering a page with this response's
  * nonce and the island assets, and the full-window frame of the signed-in app
- * (room list beside the content).
+ * (the search box on top, the room list beside the content).
  */
 
 import type { Context } from "hono";
@@ -39,6 +39,8 @@ export interface ShellOptions {
   mine?: MyRoom[];
   /** The content is my threads (the list marks its entry). */
   threadsActive?: boolean;
+  /** The search box's text, and it shows on a phone too (the search page). */
+  query?: string;
 }
 
 /** The app frame for a signed-in user: the live room list, then `children`. */
@@ -72,6 +74,8 @@ export async function appShell(
   return (
     <AppLayout
       phone={options.phone}
+      query={options.query}
+      phoneSearch={options.query !== undefined}
       sidebar={
         <RoomList
           me={auth.user}

@@ -21,7 +21,9 @@ export async function sessionOf(c: Context<AppEnv>): Promise<Authenticated | nul
   const credential = credentialOf(c.req.raw);
   if (!credential || credential.via !== "cookie") return null;
   try {
-    return await c.get("services").auth.authenticate(credential.token);
+    return await c.get("services").auth.authenticate(credential.token, {
+      userAgent: c.req.header("user-agent"),
+    });
   } catch (error) {
     if (error instanceof UnauthorizedError) return null;
     throw error;

@@ -168,7 +168,10 @@ authPages.post("/register", sameOrigin, async (c) => {
     return formPage(c, "register", { username, next, errors }, 400);
   }
   try {
-    const result = await c.get("services").auth.register(username, password);
+    const result = await c.get("services").auth.register(username, password, {
+      invite: form.get("invite") || undefined,
+      userAgent: c.req.header("user-agent"),
+    });
     setSessionCookie(c, result.token);
     return c.redirect(next, 303);
   } catch (error) {

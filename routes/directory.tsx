@@ -2,7 +2,9 @@
  * @module The home page, the room directory, and the forms that make rooms:
  * create a room (public or private), join a public room, start a direct
  * conversation. Plain forms: each post answers 303 to the room, or re-renders
- * the page with the error beside the field and the values entered.
+ * the page with the error beside the field and the values entered. The directory
+ * is filtered here, by name or topic ignoring case and diacritics (`?q=`), and
+ * shown a page at a time (`?page=N`, DIRECTORY_PAGE_SIZE rooms), with plain links.
  */
 
 import { Hono } from "hono";
@@ -16,6 +18,7 @@ import type { DirectoryRoom } from "../lib/protocol/types.ts";
 import { BackLink } from "../components/app_layout.tsx";
 import { Button } from "../components/button.tsx";
 import { Card } from "../components/card.tsx";
+import { containsFolded } from "../components/fuzzy.ts";
 import { Input } from "../components/input.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import { appShell, page } from "./_page.tsx";
@@ -27,6 +30,25 @@ const guard = [sameOriginForm(), signedInPage()] as const;
 
 const LINK = "font-medium text-indigo-700 underline focus:outline-none focus-visible:ring-2 " +
   "focus-visible:ring-indigo-500 dark:text-indigo-300";
+
+/** Rooms per page of the directory. */
+export const DIRECTORY_PAGE_SIZE = 50;
+/** A filter longer than this is cut (no room name or topic is longer). */
+const FILTER_MAX = 200;
+
+/** The rooms whose name or topic contains `query` (case and diacritics ignored). */
+export function filterRooms<T extends { name: string; topic?: string }>(
+  rooms: T[],
+  query: string,
+): T[] {
+  if (!query.trim()) return rooms;
+  return rooms.filter((r) => containsFolded(r.name, query) || containsFolded(r.topic ?? "", query));
+}
+
+/** `?page=`: a page number from 1, anything else is the first page. */
+function pageParam(value: string | undefined): number {
+  return value && /^[1-9]\d{0,4}$/.test(value) ? Number(value) : 1;
+}
 
 interface Forms {
   create?: { name: string; topic: string; kind: string; error?: string; field?: "name" | "topic" };
@@ -119,7 +141,15 @@ function StartConversationForm({ state }: { state: Forms["dm"] }) {
   );
 }
 
-function DirectoryList({ rooms }: { rooms: DirectoryRoom[] }) {
+function DirectoryList({ rooms, query }: { rooms: DirectoryRoom[]; query: string }) {
+  if (rooms.length === 0 && query.trim()) {
+    return (
+      <p class="text-gray-600 dark:text-gray-400">
+        No public room matches <bdi class="font-medium">{query}</bdi>.{" "}
+        <a href="/directory" class={LINK}>Show all rooms</a>
+      </p>
+    );
+  }
   if (rooms.length === 0) {
     return (
       <p class="text-gray-600 dark:text-gray-400">
@@ -168,8 +198,75 @@ function DirectoryList({ rooms }: { rooms: DirectoryRoom[] }) {
   );
 }
 
+function FilterForm({ query }: { query: string }) {
+  return (
+    <form
+      role="search"
+      aria-label="Public rooms"
+      method="get"
+      action="/directory"
+      class="mb-3 flex gap-2"
+    >
+      <label for="directory-q" class="sr-only">Filter rooms by name or topic</label>
+      <input
+        type="search"
+        id="directory-q"
+        name="q"
+        value={query}
+        maxLength={FILTER_MAX}
+        autocomplete="off"
+        spellcheck={false}
+        placeholder="Filter by name or topic"
+        class="block h-9 min-w-0 flex-1 rounded-lg border border-gray-300 bg-white px-3 text-sm text-gray-900 placeholder-gray-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-gray-600 dark:bg-gray-800 dark:text-gray-100 dark:placeholder-gray-400"
+      />
+      <Button type="submit" variant="secondary" size="sm" class="h-9">Filter</Button>
+    </form>
+  );
+}
+
+function Pager(
+  { query, page, pages, from, to, total }: {
+    query: string;
+    page: number;
+    pages: number;
+    from: number;
+    to: number;
+    total: number;
+  },
+) {
+  const href = (n: number) => {
+    const params = new URLSearchParams();
+    if (query.trim()) params.set("q", query);
+    if (n > 1) params.set("page", String(n));
+    return params.size ? `/directory?${params}` : "/directory";
+  };
+  return (
+    <nav aria-label="Pages of rooms" class="mt-3 flex flex-wrap items-center gap-4 text-sm">
+      <p class="text-gray-600 dark:text-gray-400" data-testid="directory-range">
+        {total === 0 ? "No rooms" : `${from}–${to} of ${total}`}
+      </p>
+      {page > 1 && (
+        <a href={href(page - 1)} rel="prev" class={LINK}>
+          Previous
+        </a>
+      )}
+      {page < pages && (
+        <a href={href(page + 1)} rel="next" class={LINK}>
+          Next
+        </a>
+      )}
+    </nav>
+  );
+}
+
 async function directoryPage(c: Context<AppEnv>, forms: Forms = {}, status = 200) {
-  const rooms = await c.get("services").rooms.directory(c.get("auth").user.id);
+  const all = await c.get("services").rooms.directory(c.get("auth").user.id);
+  const query = (c.req.query("q") ?? "").slice(0, FILTER_MAX);
+  const matching = filterRooms(all, query);
+  const pages = Math.max(1, Math.ceil(matching.length / DIRECTORY_PAGE_SIZE));
+  const pageNo = Math.min(pageParam(c.req.query("page")), pages);
+  const first = (pageNo - 1) * DIRECTORY_PAGE_SIZE;
+  const rooms = matching.slice(first, first + DIRECTORY_PAGE_SIZE);
   const body = (
     <>
       <header class="flex h-14 shrink-0 items-center gap-2 border-b border-gray-200 px-3 md:px-6 dark:border-gray-700">
@@ -180,7 +277,18 @@ async function directoryPage(c: Context<AppEnv>, forms: Forms = {}, status = 200
         <div class="mx-auto flex max-w-3xl flex-col gap-8 px-4 py-6 md:px-8">
           <section aria-labelledby="public-rooms">
             <h2 id="public-rooms" class="mb-3 text-base font-semibold">Public rooms</h2>
-            <DirectoryList rooms={rooms} />
+            {(all.length > 0 || query) && <FilterForm query={query} />}
+            <DirectoryList rooms={rooms} query={query} />
+            {(matching.length > DIRECTORY_PAGE_SIZE || (query.trim() && all.length > 0)) && (
+              <Pager
+                query={query}
+                page={pageNo}
+                pages={pages}
+                from={rooms.length ? first + 1 : 0}
+                to={first + rooms.length}
+                total={matching.length}
+              />
+            )}
           </section>
           <div class="grid gap-6 md:grid-cols-2">
             <div id="create" class="scroll-mt-4">
@@ -209,6 +317,15 @@ function HomeContent({ username }: { username: string }) {
         </h1>
         <p class="mt-3 text-gray-600 dark:text-gray-400">
           Pick a conversation on the left, or find something new.
+        </p>
+        <p class="mt-2 text-sm text-gray-500 dark:text-gray-400">
+          <kbd class="rounded border border-gray-300 px-1 font-sans dark:border-gray-600">/</kbd>
+          {" "}
+          searches messages;{" "}
+          <kbd class="rounded border border-gray-300 px-1 font-sans dark:border-gray-600">
+            Ctrl K
+          </kbd>{" "}
+          jumps to a room or person.
         </p>
         <div class="mt-6 flex flex-wrap justify-center gap-3">
           <a

@@ -3,10 +3,14 @@
  * server-rendered with the newest messages. Anyone else signed in sees a public
  * room read-only with a Join button, and a private room's name with a Join
  * button (which works if they were invited). `?before=SEQ` shows an older page
- * of history without JavaScript. Sending, inviting and leaving are plain forms
- * (the island takes over sending and inviting in the browser). Times are
- * rendered in the reader's locale and zone, from the `chat_clock` cookie the
- * islands set (components/clock.ts), and the island is given the same clock.
+ * of history without JavaScript. `?at=SEQ` (where a search result links, with
+ * `#m-SEQ`) opens the live pane at that message, highlighted: rendered here with
+ * every message from just before it to the newest when it is at most AT_SPAN
+ * back, else the pane loads the history back to it (the reply jump's code).
+ * Sending, inviting and leaving are plain forms (the island takes over sending
+ * and inviting in the browser). Times are rendered in the reader's locale and
+ * zone, from the `chat_clock` cookie the islands set (components/clock.ts), and
+ * the island is given the same clock.
  */
 
 import { Hono } from "hono";
@@ -130,14 +134,42 @@ function PrivateDoor({ roomId }: { roomId: string }) {
   );
 }
 
+/** `?at=` this far back (or less) is rendered here; farther, the pane loads back to it. */
+const AT_SPAN = 200;
+/** Messages rendered before the one opened at. */
+const AT_CONTEXT = 10;
+
+/** The newest page of history, reaching back to `at` (and a few before it) when it is near. */
+async function historyFor(
+  c: Context<AppEnv>,
+  roomId: string,
+  query: { before?: number; at?: number },
+): Promise<{ messages: Message[]; hasMore: boolean }> {
+  const { messages } = c.get("services");
+  const me = c.get("auth").user;
+  const { before, at } = query;
+  const newest = await messages.history(me.id, roomId, { before, limit: 50 });
+  const last = newest.messages.at(-1)?.seq ?? 0;
+  if (at === undefined || before !== undefined || last - at > AT_SPAN) return newest;
+  let { messages: list, hasMore } = newest;
+  // At most AT_SPAN / 100 + 1 more reads.
+  while (hasMore && list.length && list[0].seq > at - AT_CONTEXT) {
+    const page = await messages.history(me.id, roomId, { before: list[0].seq, limit: 100 });
+    list = [...page.messages, ...list];
+    hasMore = page.hasMore;
+  }
+  return { messages: list, hasMore };
+}
+
 async function roomPage(
   c: Context<AppEnv>,
   options: { notice?: Notice; status?: number } = {},
 ): Promise<Response> {
-  const { rooms, messages } = c.get("services");
+  const { rooms } = c.get("services");
   const me = c.get("auth").user;
   const roomId = c.req.param("id");
   const before = parseSeqParam(c.req.query("before"), "before");
+  const at = parseSeqParam(c.req.query("at"), "at");
   let details;
   try {
     details = await rooms.details(me.id, roomId);
@@ -147,7 +179,7 @@ async function roomPage(
     return page(c, shell, { title: "Private room", status: 403 });
   }
   const { room, members } = details;
-  const history = await messages.history(me.id, room.id, { before, limit: 50 });
+  const history = await historyFor(c, room.id, { before, at });
   const lastShown = history.messages.at(-1)?.seq ?? 0;
   // Read after the history, so the list's seqs are at least as new as the pane's.
   const mine = await rooms.mine(me.id);
@@ -184,6 +216,7 @@ async function roomPage(
       draftClientId={crypto.randomUUID()}
       clock={clock}
       notice={notice}
+      at={at && at <= lastShown ? at : undefined}
     />
   );
   const shell = await appShell(c, body, {

@@ -38,6 +38,13 @@ export interface FuzzTargets {
   password: string;
   /** Tokens of throwaway sessions the HTTP fuzzer may log out. */
   spareTokens: { userId: string; token: string }[];
+  /**
+   * Rooms the fuzzing users own and the fuzzer may delete (room administration: the
+   * other rooms keep their owners' rights, so deleting them would end the run early).
+   */
+  doomedRooms?: string[];
+  /** Users (not fuzzing) the fuzzer may ban, remove and deactivate. */
+  victims?: { id: string; username: string }[];
 }
 
 export interface FuzzReport {
@@ -530,7 +537,14 @@ export interface FuzzRequest {
 
 /** encodeURIComponent that survives lone surrogates (sent as U+FFFD). */
 function encodePath(value: unknown): string {
-  return encodeURIComponent(String(value).toWellFormed());
+  // A weird value may be an object with no string form at all (a null prototype).
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = "[object]";
+  }
+  return encodeURIComponent(text.toWellFormed());
 }
 
 export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
@@ -653,10 +667,14 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
   const registration = fc.oneof(
     {
       weight: 30,
-      arbitrary: mutateObject(fc.record({ username: name, password: weirdValue }), [
-        "username",
-        "password",
-      ]),
+      arbitrary: mutateObject(
+        fc.record({
+          username: name,
+          password: weirdValue,
+          invite: fc.oneof(fc.stringMatching(/^[a-z2-7]{26}$/), weirdValue),
+        }),
+        ["username", "password", "invite"],
+      ),
     },
     {
       weight: 1,
@@ -850,11 +868,12 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
     {
       weight: 5,
       arbitrary: fc.record({
-        method: fc.constantFrom("GET", "DELETE", "PUT", "PATCH", "OPTIONS"),
+        method: fc.constantFrom("GET", "PUT", "PATCH", "OPTIONS"),
         path: pathId.map((id) => `/api/rooms/${id}`),
         as,
       }),
     },
+    ...adminRequestArbs(t, { as, pathId, name, body, contentType }),
     {
       weight: 4,
       arbitrary: fc.record({
@@ -996,4 +1015,216 @@ export async function fuzzHttp(
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+/**
+ * People, rooms and the server (v2): room administration, the server's admin and
+ * my account. What would end the run early or change what the run checks stays out
+ * of reach: deleting only `doomedRooms`; banning, removing and deactivating only
+ * `victims` (and ids that name nobody); passwords only wrong ones; ending all my
+ * other sessions only with a bogus token.
+ */
+function adminRequestArbs(
+  t: FuzzTargets,
+  arbs: {
+    as: fc.Arbitrary<number>;
+    pathId: fc.Arbitrary<string>;
+    name: fc.Arbitrary<unknown>;
+    body: (base: fc.Arbitrary<Record<string, unknown>>, fields: string[]) => fc.Arbitrary<
+      string | Uint8Array
+    >;
+    contentType: fc.Arbitrary<string | undefined>;
+  },
+): Array<{ weight: number; arbitrary: fc.Arbitrary<FuzzRequest> }> {
+  const { as, pathId, body, contentType } = arbs;
+  const victims = t.victims?.length ? t.victims : t.users;
+  const userIds = [...t.users.map((u) => u.id), ...victims.map((v) => v.id)];
+  const anyUser = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...userIds) },
+    { weight: 1, arbitrary: fc.stringMatching(/^[0-9a-v]{20}$/) },
+    { weight: 1, arbitrary: fc.constantFrom(...WEIRD_STRINGS).map(encodePath) },
+  );
+  const victimId = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...victims.map((v) => v.id)) },
+    { weight: 1, arbitrary: fc.stringMatching(/^[0-9a-v]{20}$/) },
+    { weight: 1, arbitrary: fc.constantFrom(...WEIRD_STRINGS).map(encodePath) },
+  );
+  const victimName = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...victims.map((v) => v.username)) },
+    { weight: 1, arbitrary: weirdValue },
+  );
+  const doomed = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...(t.doomedRooms ?? []), ...t.foreignRooms) },
+    { weight: 1, arbitrary: fc.constantFrom(...WEIRD_STRINGS).map(encodePath) },
+  );
+  const wrongPassword = fc.oneof(
+    fc.string({ maxLength: 40 }).filter((p) => p !== t.password),
+    weirdValue,
+  );
+  const query = fc.constantFrom(
+    "",
+    "?limit=1",
+    "?limit=0",
+    "?limit=x",
+    "?cursor=%00",
+    "?cursor=AAAA",
+  );
+  return [
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        method: fc.constant("PATCH"),
+        path: pathId.map((id) => `/api/rooms/${id}`),
+        as,
+        body: body(
+          fc.record({
+            name: fc.oneof(fc.string({ minLength: 1, maxLength: 70 }), weirdValue),
+            topic: fc.option(fc.oneof(fc.string({ maxLength: 300 }), weirdValue), {
+              nil: undefined,
+            }),
+          }),
+          ["name", "topic"],
+        ),
+        contentType,
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        method: fc.constant("PUT"),
+        path: fc.tuple(pathId, anyUser).map(([id, user]) => `/api/rooms/${id}/members/${user}`),
+        as,
+        body: body(
+          fc.record({
+            role: fc.oneof(fc.constantFrom("admin", "member", "owner", "ADMIN"), weirdValue),
+          }),
+          ["role"],
+        ),
+        contentType,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constantFrom("DELETE", "GET", "POST"),
+        path: fc.tuple(pathId, victimId).map(([id, user]) => `/api/rooms/${id}/members/${user}`),
+        as,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: pathId.map((id) => `/api/rooms/${id}/bans`),
+        as,
+        body: body(fc.record({ username: victimName }), ["username"]),
+        contentType,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constantFrom("DELETE", "GET"),
+        path: fc.tuple(pathId, fc.oneof(victimId, fc.constant(""))).map(([id, user]) =>
+          user ? `/api/rooms/${id}/bans/${user}` : `/api/rooms/${id}/bans`
+        ),
+        as,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        method: fc.constant("DELETE"),
+        path: doomed.map((id) => `/api/rooms/${id}`),
+        as,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.constant("/api/admin/invites"),
+        as,
+        body: body(
+          fc.record({
+            uses: fc.oneof(fc.integer({ min: -2, max: 1002 }), weirdValue),
+            expiresInDays: fc.oneof(fc.integer({ min: -2, max: 400 }), weirdValue),
+          }),
+          ["uses", "expiresInDays"],
+        ),
+        contentType,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constantFrom("GET", "POST", "DELETE"),
+        path: fc.tuple(fc.constantFrom("invites", "users", "rooms"), query).map(([what, q]) =>
+          `/api/admin/${what}${q}`
+        ),
+        as,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        method: fc.constantFrom("DELETE", "POST"),
+        path: fc.oneof(
+          fc.stringMatching(/^[0-9a-f]{20}$/),
+          fc.constantFrom(...WEIRD_STRINGS).map(encodePath),
+        )
+          .map((id) => `/api/admin/invites/${id}`),
+        as,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        method: fc.constantFrom("POST", "GET"),
+        path: victimId.map((id) => `/api/admin/users/${id}/deactivate`),
+        as,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        method: fc.constant("PATCH"),
+        path: fc.constant("/api/me"),
+        as,
+        body: body(
+          fc.record({ displayName: fc.oneof(fc.string({ maxLength: 70 }), weirdValue) }),
+          ["displayName"],
+        ),
+        contentType,
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        method: fc.constant("POST"),
+        path: fc.constantFrom("/api/me/password", "/api/me/deactivate"),
+        as,
+        body: body(
+          fc.record({ current: wrongPassword, password: wrongPassword }),
+          ["current", "password"],
+        ),
+        contentType,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        method: fc.constantFrom("GET", "DELETE", "PUT"),
+        path: fc.oneof(
+          fc.constant("/api/me/sessions"),
+          fc.stringMatching(/^[0-9a-v]{20}$/).map((id) => `/api/me/sessions/${id}`),
+          fc.constantFrom(...WEIRD_STRINGS).map((id) => `/api/me/sessions/${encodePath(id)}`),
+        ),
+        // Ending all my other sessions would change what the run counts: only unsigned.
+        as: as.map((n) => n),
+      }).map((req) =>
+        req.method === "DELETE" && req.path === "/api/me/sessions" ? { ...req, as: -2 } : req
+      ),
+    },
+  ];
 }

@@ -95,7 +95,10 @@ Deno.test({
           body: { username: first.name, password: "correct horse" },
         });
         assert.equal(res.status, 200);
-        assert.deepEqual(res.body.user, { id: first.userId, username: first.name });
+        // (v2: `displayName`, the username until chosen; the first account is `serverAdmin`.)
+        const { serverAdmin: _admin, displayName, ...user } = res.body.user;
+        assert.equal(displayName, user.username);
+        assert.deepEqual(user, { id: first.userId, username: first.name });
         assert.notEqual(res.body.token, first.token);
         assert.match(res.headers.get("set-cookie") ?? "", /HttpOnly/i);
         // Both sessions work side by side.
@@ -176,7 +179,11 @@ Deno.test({
         const api = await newUser("me");
         const res = await raw("GET", "/api/me", { token: api.token });
         assert.equal(res.status, 200);
-        assert.deepEqual(res.body, { user: { id: api.userId, username: api.name } });
+        // (v2: `displayName`, the username until chosen; the first account is `serverAdmin`.)
+        const { serverAdmin: _admin, displayName, ...user } = res.body.user;
+        assert.equal(displayName, user.username);
+        assert.deepEqual(user, { id: api.userId, username: api.name });
+        assert.deepEqual(Object.keys(res.body), ["user"]);
         const anonymous = await raw("GET", "/api/me");
         assert.equal(anonymous.status, 401);
         assert.equal(anonymous.body.error.code, "unauthorized");

@@ -44,7 +44,9 @@ Deno.test({
         const { user } = await api.register(`${name}${seed % 100000}`, PASSWORD);
         return Object.assign(api, { user });
       };
-      const apis = await Promise.all([0, 1, 2, 3].map((i) => register(`fuzz${i}_`)));
+      // fuzz0 first: it is the server's admin (the fuzzer reaches the admin endpoints).
+      const admin = await register("fuzz0_");
+      const apis = [admin, ...await Promise.all([1, 2, 3].map((i) => register(`fuzz${i}_`)))];
       const stranger = await register("stranger_");
       const [u0, u1, u2, u3] = apis;
       const open = await u0.createRoom("fuzz public", { topic: "everyone" });
@@ -64,6 +66,10 @@ Deno.test({
         await api.login(u3.user.username, PASSWORD);
         spareTokens.push({ userId: u3.user.id, token: api.token! });
       }
+      // Rooms the fuzzer may delete, and users it may ban, remove and deactivate.
+      const doomed = await Promise.all([1, 2, 3].map((i) => u0.createRoom(`fuzz doomed ${i}`)));
+      const victims = await Promise.all([1, 2].map((i) => register(`victim${i}_`)));
+      for (const victim of victims) await victim.join(open.id);
       const targets: FuzzTargets = {
         url: server.url,
         port: server.port,
@@ -72,6 +78,8 @@ Deno.test({
         foreignRooms: [secret.id, strangerDm.id],
         password: PASSWORD,
         spareTokens,
+        doomedRooms: doomed.map((r) => r.id),
+        victims: victims.map((v) => v.user),
       };
 
       const report = newReport();

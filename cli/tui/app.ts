@@ -159,7 +159,10 @@ export class App {
       case "text":
       case "paste":
         line.insert(key.text);
-        if (!this.#question && !line.text.startsWith("/")) this.session.typing();
+        // A line typed over search results is a query, not a message.
+        if (!this.#question && !this.model.search && !line.text.startsWith("/")) {
+          this.session.typing();
+        }
         return;
       case "alt":
         if (key.key === "\r") line.insert("\n");
@@ -168,6 +171,7 @@ export class App {
       case "ctrl":
         return this.#onCtrl(key.key);
     }
+    if (this.model.search && !this.#question && this.#onSearchKey(key.name, page)) return;
     switch (key.name) {
       case "enter":
         return this.#submit();
@@ -204,6 +208,30 @@ export class App {
         if (this.#question) this.#answer(undefined);
         return;
     }
+  }
+
+  /**
+   * Keys of the search results: ↑/↓ and PgUp/PgDn select, Enter on an empty line
+   * goes to the message, Esc returns. Answers whether the key was one of them.
+   */
+  #onSearchKey(name: string, page: number): boolean {
+    const search = this.model.search!;
+    const step = { up: -1, down: 1, pageup: -page, pagedown: page }[name];
+    if (step !== undefined) {
+      search.move(step);
+      this.#guard(this.session.search.more());
+      return true;
+    }
+    if (name === "enter" && !this.line.text.trim()) {
+      this.line.clear();
+      this.#guard(this.session.search.jump());
+      return true;
+    }
+    if (name === "escape") {
+      this.session.search.close();
+      return true;
+    }
+    return false;
   }
 
   #onCtrl(key: string): void {
@@ -296,9 +324,13 @@ export class App {
       .filter((r) => r.kind !== "direct")
       .map((r) => r.name)
       .concat(model.directory);
+    const mine = [...model.rooms.values()].map(({ room }) =>
+      room.kind === "direct" ? `@${room.peer?.username ?? room.name}` : room.name
+    );
     const result = complete(this.line.text, {
       commands: SLASH_NAMES,
       rooms,
+      myRooms: mine,
       users: [...users],
       paths: (typed) => pathCompletions(typed),
     });
@@ -329,6 +361,11 @@ export class App {
       };
       this.model.scroll = 0;
       this.#guard(runSlash(text, ctx));
+      return;
+    }
+    if (this.model.search) {
+      // Over search results, a plain line is the next query.
+      this.#guard(this.session.search.start(text.startsWith("//") ? text.slice(1) : text));
       return;
     }
     try {

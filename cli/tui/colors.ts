@@ -21,6 +21,8 @@ export interface Styler {
   cyan: string;
   /** A message that mentions me: bold yellow, reverse video without colours. */
   mention: string;
+  /** A matched word of a search result: bold yellow, bold underlined without colours. */
+  hit: string;
   reset: string;
 }
 
@@ -61,6 +63,7 @@ export function createStyler(
     green: color ? sgr("32") : "",
     cyan: color ? sgr("36") : "",
     mention: color ? sgr("1;33") : sgr("7"),
+    hit: color ? sgr("1;33") : sgr("1;4"),
     reset: sgr("0"),
   };
 }

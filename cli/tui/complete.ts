@@ -1,6 +1,6 @@
 /**
  * @module Tab completion of the input line: command names after `/`, room names
- * after `/join`, emoji shortcodes (`:tada:`) after `/react` and `/unreact`,
+ * after `/join`, my rooms' whole names (and `@user`) after `/goto`, emoji shortcodes (`:tada:`) after `/react` and `/unreact`,
  * usernames elsewhere (with `: ` when addressing someone at the start of a line),
  * local paths after `/upload`. Pure: the app gives it the line and the candidates
  * (the paths through a function, as they depend on what is typed).
@@ -11,6 +11,8 @@ import { SHORTCODE_NAMES } from "../emoji.ts";
 export interface Candidates {
   commands: string[];
   rooms: string[];
+  /** The rooms I am in: their names, `@user` for direct conversations (`/goto`). */
+  myRooms?: string[];
   users: string[];
   /**
    * Paths that complete a typed one (`~/Doc` → `~/Documents/`, spaces escaped,
@@ -58,11 +60,31 @@ function completePath(before: string, typed: string, found: string[]): Completio
   return { text: before + (prefix.length > typed.length ? prefix : typed), matches: names.sort() };
 }
 
+/** What follows `/goto`: a room's whole name, spaces and all, or `@user`. */
+const GOTO_RE = /^(\s*\/(?:goto|g)[ \t]+)(.*)$/i;
+
+/** `/goto Book c` → `/goto Book club`: the name typed so far against my rooms. */
+function completeRoomName(before: string, typed: string, names: string[]): Completion | undefined {
+  const wanted = typed.replace(/^#/, "").toLowerCase();
+  const matches = [...new Set(names)].filter((n) => n.toLowerCase().startsWith(wanted));
+  if (!matches.length) return undefined;
+  if (matches.length === 1) return { text: before + matches[0], matches: [] };
+  const prefix = commonPrefix(matches);
+  return {
+    text: before + (prefix.length > wanted.length ? prefix : typed),
+    matches: matches.sort(),
+  };
+}
+
 /** Completes the last word of `text` (the cursor is at its end). */
 export function complete(text: string, candidates: Candidates): Completion | undefined {
   const upload = UPLOAD_PATH_RE.exec(text);
   if (upload && candidates.paths) {
     return completePath(upload[1], upload[2], candidates.paths(upload[2]));
+  }
+  const goto = GOTO_RE.exec(text);
+  if (goto && candidates.myRooms) {
+    return completeRoomName(goto[1], goto[2], candidates.myRooms);
   }
   const start = text.search(/\S*$/);
   const word = text.slice(start);

@@ -60,3 +60,18 @@ Deno.test("complete() completes local paths after /upload, escaped, case-sensiti
     matches: [],
   });
 });
+
+Deno.test("complete() finishes the whole name of one of my rooms after /goto", () => {
+  const mine = { ...C, myRooms: ["Book club", "Books", "general", "@bob"] };
+  assert.deepEqual(complete("/goto gen", mine), { text: "/goto general", matches: [] });
+  assert.deepEqual(complete("/goto #GEN", mine), { text: "/goto general", matches: [] });
+  assert.deepEqual(complete("/goto book c", mine), { text: "/goto Book club", matches: [] });
+  assert.deepEqual(complete("/goto bo", mine), {
+    text: "/goto Book",
+    matches: ["Book club", "Books"],
+  });
+  assert.deepEqual(complete("/goto @b", mine), { text: "/goto @bob", matches: [] });
+  assert.equal(complete("/goto zz", mine), undefined);
+  // Rooms I am not in (the directory) are for /join.
+  assert.equal(complete("/goto random", mine), undefined);
+});

@@ -33,6 +33,7 @@ import {
   type User,
 } from "../../lib/protocol/types.ts";
 import { inThreadOnly } from "../mentions.ts";
+import type { SearchView } from "./search_view.ts";
 import { insertMessage, keepReplies, ThreadView } from "./thread_view.ts";
 import { countNew, countThreadReply, readUpTo } from "./unread.ts";
 
@@ -135,6 +136,14 @@ export class Model {
   current = STATUS;
   /** The thread on screen instead of the current room's timeline (`/thread`). */
   thread?: ThreadView;
+  /** Search results on screen instead of any room (`/search`). */
+  search?: SearchView;
+  /** The latest search, shown again by `/search` alone. */
+  lastSearch?: SearchView;
+  /** The message a search jumped to: marked while its room stays on screen. */
+  mark?: { roomId: string; seq: number };
+  /** A message to scroll to at the next draw (then forgotten). */
+  reveal?: { roomId: string; seq: number };
   status: Entry[] = [];
   outbox: Outgoing[] = [];
   /** Uploads and downloads under way, oldest first. */
@@ -216,6 +225,10 @@ export class Model {
     this.invites.clear();
     this.current = STATUS;
     this.thread = undefined;
+    this.search = undefined;
+    this.lastSearch = undefined;
+    this.mark = undefined;
+    this.reveal = undefined;
     this.outbox = [];
     this.scroll = 0;
   }
@@ -321,6 +334,7 @@ export class Model {
     thread.add([...messages, ...(view?.replies.messages() ?? [])]);
     view?.threadUnread.delete(root);
     this.thread = thread;
+    this.search = undefined;
     this.scroll = 0;
     return thread;
   }
@@ -412,9 +426,12 @@ export class Model {
     if (this.status.length > TRANSCRIPT_MAX) this.status.splice(0, 100);
   }
 
+  /** Shows a room (or the status buffer): instead of its thread, of search results. */
   switchTo(roomId: string): void {
     if (roomId !== STATUS && !this.rooms.has(roomId)) return;
     if (roomId !== this.current) this.thread = undefined;
+    if (this.mark?.roomId !== roomId) this.mark = undefined;
+    this.search = undefined;
     this.current = roomId;
     this.scroll = 0;
     const view = this.rooms.get(roomId);
@@ -422,6 +439,18 @@ export class Model {
       view.unread = 0;
       view.mentions = 0;
     }
+  }
+
+  /**
+   * A notice in a room's transcript right after message `seq` (or at the end when
+   * it is not listed): what stands in a gap of the history.
+   */
+  noticeAfter(roomId: string, seq: number, text: string): void {
+    const view = this.rooms.get(roomId);
+    if (!view) return;
+    const entry: Entry = { kind: "notice", text, at: Date.now(), level: "info" };
+    const at = view.entries.findIndex((e) => e.kind === "message" && e.seq === seq);
+    view.entries.splice(at < 0 ? view.entries.length : at + 1, 0, entry);
   }
 
   /** Next (+1) or previous (-1) room, the status buffer included in the cycle. */

@@ -228,3 +228,33 @@ Deno.test("a reply quoting a message older than the transcript follows its chang
   assert.equal(model.rooms.get("r1")!.quoted.size, 0);
   assert.equal(model.quoteOf(model.rooms.get("r1")!.timeline.get(5)!)!.deleted, true);
 });
+
+Deno.test("noticeAfter() puts a notice right after a message: a gap in the history", () => {
+  const model = new Model("http://x");
+  model.upsertRoom({
+    id: "r",
+    name: "r",
+    topic: "",
+    kind: "public",
+    createdAt: 0,
+    lastSeq: 90,
+    lastActivityAt: 0,
+  });
+  const m = (seq: number) => ({
+    id: `m${seq}`,
+    roomId: "r",
+    seq,
+    userId: "u",
+    username: "u",
+    text: `t${seq}`,
+    createdAt: seq,
+  });
+  model.addMessages("r", [m(80), m(90)]);
+  model.addMessages("r", [m(10), m(11)]);
+  model.noticeAfter("r", 11, "gap");
+  const entries = model.rooms.get("r")!.entries;
+  assert.deepEqual(
+    entries.map((e) => e.kind === "notice" ? e.text : e.seq),
+    [10, 11, "gap", 80, 90],
+  );
+});

@@ -21,6 +21,7 @@ import { defaultDownloadDir, FileActions } from "./file_actions.ts";
 import { MessageActions } from "./message_actions.ts";
 import { type Model, STATUS } from "./model.ts";
 import { Outbox } from "./outbox.ts";
+import { SearchActions } from "./search_actions.ts";
 import { ThreadActions } from "./thread_actions.ts";
 import { sanitizeLine } from "../sanitize.ts";
 import { roomLabel } from "../format.ts";
@@ -51,6 +52,8 @@ export class ChatSession {
   readonly files: FileActions;
   /** Open and leave threads (`/thread`, `/back`). */
   readonly threads: ThreadActions;
+  /** Search, and jump to a result (`/search`). */
+  readonly search: SearchActions;
   #hooks: SessionHooks;
   #credentialsPath: string;
   #credentials?: Credentials;
@@ -94,6 +97,13 @@ export class ChatSession {
       socket: () => this.#socket,
       changed: () => this.#hooks.changed(),
       roomShown: (roomId) => this.#markRead(roomId),
+    });
+    this.search = new SearchActions(model, {
+      api: this.api,
+      open: (roomId) => this.open(roomId),
+      enter: (room) => this.enter(room),
+      threads: this.threads,
+      changed: () => this.#hooks.changed(),
     });
     this.files = new FileActions(model, {
       api: () => {

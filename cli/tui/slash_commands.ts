@@ -290,6 +290,50 @@ async function thread(args: string[], ctx: SlashContext): Promise<void> {
   await ctx.session.threads.open(seq);
 }
 
+/** `/search [QUERY]`: the results in place of the room; alone, the last ones again. */
+async function search(_args: string[], ctx: SlashContext, raw: string): Promise<void> {
+  needLogin(ctx);
+  if (!raw.trim()) return ctx.session.search.reopen();
+  await ctx.session.search.start(raw);
+}
+
+/** `/back`: from search results, or from a thread, to the room. */
+function back(_args: string[], ctx: SlashContext): void {
+  if (ctx.session.model.search) return ctx.session.search.close();
+  ctx.session.threads.close();
+}
+
+/**
+ * One of my rooms by id, name (case-insensitive, `#` optional) or `@user` for a
+ * direct conversation; undefined when none is.
+ */
+export function findMyRoom(rooms: Room[], arg: string): Room | undefined {
+  const name = arg.trim();
+  if (name.startsWith("@")) {
+    const user = name.slice(1).toLowerCase();
+    return rooms.find((r) => r.kind === "direct" && r.peer?.username.toLowerCase() === user);
+  }
+  const found = matchRooms(rooms, name);
+  if (found.length > 1) {
+    throw new ChatError("bad_request", `Room name is ambiguous: "${name}": give its id`);
+  }
+  return found[0];
+}
+
+/** `/goto ROOM`: switches to one of my rooms (joins nothing: that is /join). */
+async function goto(_args: string[], ctx: SlashContext, raw: string): Promise<void> {
+  needLogin(ctx);
+  const model = ctx.session.model;
+  const room = findMyRoom([...model.rooms.values()].map((v) => v.room), raw);
+  if (!room) {
+    throw new ChatError(
+      "not_found",
+      `Not one of your rooms: "${sanitizeLine(raw.trim())}": /join ROOM to join it`,
+    );
+  }
+  await ctx.session.open(room.id);
+}
+
 /** `/also TEXT`: in a thread, a reply that shows in the room too. */
 function also(_args: string[], ctx: SlashContext, raw: string): void {
   needLogin(ctx);
@@ -379,6 +423,9 @@ function help(_args: string[], ctx: SlashContext): void {
   notice(ctx, "  The bell rings for them, direct messages and notifications (/set bell off).");
   notice(ctx, "Threads: a root shows └ N replies (/thread SEQ); in a thread, what you type is a");
   notice(ctx, "  reply (/also TEXT: in the room too), /back returns to the room.");
+  notice(ctx, 'Search: words, "a phrase", from:USER in:ROOM before:/after:YYYY-MM-DD has:file');
+  notice(ctx, "  has:link is:mention -WORD; in the results ↑/↓ PgUp/PgDn select, Enter goes to");
+  notice(ctx, "  the message, Esc or /back returns, typing a line searches again.");
   notice(ctx, "Keys: Ctrl-N/Ctrl-P or Alt-1…9 switch rooms, PgUp/PgDn scroll, ↑/↓ recall,");
   notice(ctx, "  Alt-Enter new line, Tab completes, Ctrl-C clears the line, Ctrl-D quits.");
 }
@@ -453,8 +500,19 @@ const COMMANDS: Record<string, SlashCommand> = {
   },
   back: {
     usage: "/back",
-    summary: "from the thread back to the room",
-    run: (_, ctx) => ctx.session.threads.close(),
+    summary: "from search results or a thread back to the room",
+    run: back,
+  },
+  search: {
+    usage: "/search [QUERY]",
+    summary: "search my rooms (alone: the last results); Enter goes to one",
+    run: search,
+  },
+  goto: {
+    usage: "/goto ROOM",
+    summary: "switch to one of my rooms or @user (Tab completes)",
+    min: 1,
+    run: goto,
   },
   also: { usage: "/also TEXT", summary: "in a thread: reply, in the room too", min: 1, run: also },
   mentions: { usage: "/mentions", summary: "the latest messages that mention me", run: mentions },
@@ -493,6 +551,8 @@ const ALIASES: Record<string, string> = {
   up: "upload",
   dl: "download",
   t: "thread",
+  s: "search",
+  g: "goto",
 };
 
 /** The command names, for completion. */

@@ -195,3 +195,19 @@ Deno.test("settingsText() says what my settings of a room mean", () => {
     "#dev is muted: no unread count, nothing notifies you (notify none)",
   );
 });
+
+Deno.test("findMyRoom() finds my rooms by id, name or @user, and nothing else", async () => {
+  const { findMyRoom } = await import("./slash_commands.ts");
+  const base = { topic: "", createdAt: 0, lastSeq: 0, lastActivityAt: 0 };
+  const rooms = [
+    { ...base, id: "r1", name: "Book club", kind: "public" as const },
+    { ...base, id: "d1", name: "dm", kind: "direct" as const, peer: { id: "u", username: "Bob" } },
+  ];
+  assert.equal(findMyRoom(rooms, "#book CLUB")?.id, "r1");
+  assert.equal(findMyRoom(rooms, "r1")?.id, "r1");
+  assert.equal(findMyRoom(rooms, "@bob")?.id, "d1");
+  assert.equal(findMyRoom(rooms, "dm"), undefined, "a direct room goes by its user");
+  assert.equal(findMyRoom(rooms, "nope"), undefined);
+  assert.ok(SLASH_NAMES.includes("search") && SLASH_NAMES.includes("goto"));
+  await assert.rejects(runSlash("/goto", fakeContext([])), /Usage: \/goto ROOM/);
+});

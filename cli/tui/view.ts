@@ -28,6 +28,7 @@ import { displayWidth, padEnd, truncate, wrap } from "../width.ts";
 import { stripStyles, type Styler } from "./colors.ts";
 import type { InputLine } from "./input_line.ts";
 import type { Connection, Entry, Model, Outgoing, RoomView } from "./model.ts";
+import { searchRows, searchTitle } from "./search_view.ts";
 
 export interface Size {
   columns: number;
@@ -170,10 +171,19 @@ function messageRows(
   const name = nameFor(m.username, columns);
   const mine = m.userId === model.user?.id;
   const clock = formatClock(m.createdAt);
-  const plain = `${marker ? "~ " : ""}${clock} ${name}: `;
-  const styled = `${marker ? `${s.yellow}~${s.reset} ` : ""}${s.dim}${clock}${s.reset} ${
-    mine ? s.bold : ""
-  }${s.user(m.username)}${name}${s.reset}: `;
+  // The message a search jumped to: `>` and its head in reverse video.
+  const marked = !marker && model.mark?.roomId === m.roomId && model.mark.seq === m.seq;
+  const lead = marker
+    ? { plain: "~ ", styled: `${s.yellow}~${s.reset} ` }
+    : marked
+    ? { plain: "> ", styled: `${s.reverse}>${s.reset} ` }
+    : { plain: "", styled: "" };
+  const plain = `${lead.plain}${clock} ${name}: `;
+  const styled = marked
+    ? `${lead.styled}${s.reverse}${clock} ${name}${s.reset}: `
+    : `${lead.styled}${s.dim}${clock}${s.reset} ${mine ? s.bold : ""}${
+      s.user(m.username)
+    }${name}${s.reset}: `;
   const indent = displayWidth(plain);
   const summary = marker ? undefined : summaryRow(m, model, indent, columns, s);
   if (m.deleted) {
@@ -287,11 +297,17 @@ function transcriptRows(model: Model, height: number, columns: number, s: Styler
   }
   const entries = model.entries;
   const want = height + model.scroll;
+  // A message to scroll to: laid out however far back it is (it is held).
+  const reveal = model.reveal?.roomId === roomId ? model.reveal.seq : undefined;
+  model.reveal = undefined;
+  let revealAt: { end: number; size: number } | undefined;
   /** Newest first. */
   const blocks: Array<{ rows: string[]; seq?: number }> = [];
   let count = bottom.length;
   let i = entries.length;
-  while (i > 0 && count < want) {
+  // Past it too: a screen of rows above it, for it to be in the middle.
+  const laidOut = () => reveal === undefined || (revealAt && count >= revealAt.end + height);
+  while (i > 0 && (count < want || !laidOut())) {
     const entry = entries[--i];
     const block = entryRows(entry, model, columns, s);
     const message = entry.kind === "message" ? model.messageOf(entry) : undefined;
@@ -306,6 +322,10 @@ function transcriptRows(model: Model, height: number, columns: number, s: Styler
       }
     }
     blocks.push({ rows: block, seq: entry.kind === "notice" ? undefined : entry.seq });
+    if (entry.kind === "message" && entry.seq === reveal) {
+      // Rows below it so far (from the bottom), and its own.
+      revealAt = { end: count, size: block.length };
+    }
     count += block.length;
   }
   const top: string[] = [];
@@ -315,6 +335,11 @@ function transcriptRows(model: Model, height: number, columns: number, s: Styler
     );
   }
   const rows = [...top, ...blocks.toReversed().flatMap((b) => b.rows), ...bottom];
+  if (revealAt) {
+    // The message in the middle of the screen (its top on screen when it is tall).
+    const below = Math.floor(Math.max(0, height - revealAt.size) / 2);
+    model.scroll = Math.max(0, revealAt.end - below);
+  }
   model.scroll = Math.max(0, Math.min(model.scroll, rows.length - height));
   model.atTop = i === 0 && rows.length - model.scroll <= height;
   const end = rows.length - model.scroll;
@@ -350,6 +375,7 @@ function prefsText(view: RoomView): string {
 }
 
 function titleText(model: Model): string {
+  if (model.search) return searchTitle(model.search);
   const view = model.view;
   if (!view) return ` deno-chat – ${model.server}`;
   const thread = model.threadOf(view.room.id);
@@ -387,7 +413,11 @@ export function activityText(view: RoomView): string {
 function statusText(model: Model, now: number): string {
   const view = model.view;
   const thread = view && model.threadOf(view.room.id);
-  const here = view ? `${roomLabel(view.room)}${thread ? ` › #${thread.root}` : ""}` : "(status)";
+  const here = model.search
+    ? "(search)"
+    : view
+    ? `${roomLabel(view.room)}${thread ? ` › #${thread.root}` : ""}`
+    : "(status)";
   const parts = [here, CONNECTION_TEXT[model.connection]];
   for (const t of model.transfers.slice(0, 2)) {
     parts.push(compactProgress({ ...t, elapsedMs: now - t.startedAt }));
@@ -397,7 +427,7 @@ function statusText(model: Model, now: number): string {
   if (active.length) parts.push(`act: ${active.join(" ")}`);
   const typing = typingText(model.typers(model.current, now));
   if (typing) parts.push(typing);
-  if (model.scroll > 0) parts.push("more below: PgDn");
+  if (model.scroll > 0 && !model.search) parts.push("more below: PgDn");
   const host = model.server.replace(/^https?:\/\//, "");
   parts.push(model.user ? `${sanitizeLine(model.user.username)}@${host}` : host);
   return ` ${parts.join(" │ ")}`;
@@ -420,7 +450,11 @@ export function renderFrame(
   }
   const out: string[] = [];
   out.push(bar(titleText(model), columns, s));
-  out.push(...transcriptRows(model, rows - 3, columns, s));
+  out.push(
+    ...model.search
+      ? searchRows(model.search, rows - 3, columns, s)
+      : transcriptRows(model, rows - 3, columns, s),
+  );
   out.push(bar(statusText(model, now), columns, s));
   const prompt = truncate(input.prompt, Math.floor(columns / 2));
   const promptWidth = displayWidth(prompt);
@@ -434,6 +468,7 @@ export function renderFrame(
 
 /** The prompt before the input line. */
 export function promptFor(model: Model): string {
+  if (model.search) return "[search] ";
   const view = model.view;
   if (!view) return "[status] ";
   const thread = model.threadOf(view.room.id);

@@ -263,3 +263,45 @@ Deno.test("renderFrame() shows a pending file message and transfers in the statu
   assert.equal(rows[12 - 3], "--:-- me: [file: report.pdf 1.2 KB] (sending…)");
   assert.match(rows[12 - 2], /^ #general │ online │ ↑ big\.iso 25% │ ↓ c\.bin 100% │ me@/);
 });
+
+Deno.test("renderFrame() scrolls to the message a search jumped to and marks it", () => {
+  const model = setup();
+  model.addMessages("r1", Array.from({ length: 40 }, (_, i) => msg(i + 1, `message ${i + 1}`)));
+  model.mark = { roomId: "r1", seq: 10 };
+  model.reveal = { roomId: "r1", seq: 10 };
+  let { rows } = plain(model);
+  const at = rows.findIndex((row) => row.startsWith("> 09:10 bob: message 10"));
+  assert.ok(at >= 4 && at <= 6, rows.join("\n"));
+  assert.equal(model.reveal, undefined, "scrolled once");
+  assert.ok(model.scroll > 0);
+  assert.match(rows[SIZE.rows - 2], /more below: PgDn/);
+  // The mark stays while the room is on screen, then goes.
+  model.scroll = 0;
+  ({ rows } = plain(model));
+  assert.ok(!rows.some((row) => row.startsWith("> ")), "scrolled back down");
+  model.switchTo("r2");
+  assert.equal(model.mark, undefined);
+});
+
+Deno.test("renderFrame() shows search results instead of the room, with their own prompt", async () => {
+  const { SearchView } = await import("./search_view.ts");
+  const model = setup();
+  model.addMessages("r1", [msg(1, "hi there")]);
+  const search = new SearchView("there");
+  search.add({
+    results: [{
+      room: room("r1", "general"),
+      message: msg(1, "hi there"),
+      highlights: [[3, 8]],
+    }],
+  });
+  model.search = search;
+  const { rows } = plain(model);
+  assert.match(rows[0], /^ Search "there": 1 result – ↑\/↓ select, Enter: go to it/);
+  assert.match(rows[1], /^> 2024-05-01 09:01 #general #1 bob: hi there/);
+  assert.match(rows[SIZE.rows - 2], /^ \(search\) │ online/);
+  assert.equal(rows[SIZE.rows - 1], "[search] ");
+  assert.ok(!rows.some((row) => row.startsWith("09:01 bob:")), "the room is not drawn");
+  model.switchTo("r1");
+  assert.equal(model.search, undefined, "a room on screen closes the results");
+});

@@ -270,10 +270,11 @@ export class MessageService {
     return { ...found, named, listed };
   }
 
-  /** Deletes a message: its author, or the room's owner. Deleting twice is fine. */
+  /** Deletes a message: its author, or the room's owner or an admin. Deleting twice is fine. */
   async delete(user: User, roomId: unknown, seqInput: unknown): Promise<Changed> {
     const { room, seq } = await this.#target(user, roomId, seqInput);
-    const owner = (await this.#rooms.roleOf(room, user.id)) === "owner";
+    const role = await this.#rooms.roleOf(room, user.id);
+    const owner = role === "owner" || role === "admin";
     return await this.#change(room, { kind: "delete", seq, userId: user.id, owner });
   }
 
@@ -304,13 +305,16 @@ export class MessageService {
     return await reactors(this.#kv, room.id, seq, emoji);
   }
 
-  /** The texts an edited message had before, oldest first: its author or the room's owner. */
+  /** The texts an edited message had before, oldest first: its author, the room's owner or an admin. */
   async edits(user: User, roomId: unknown, seqInput: unknown): Promise<MessageEdit[]> {
     const room = await this.#rooms.requireReadable(user.id, roomId);
     const seq = parseSeqValue(seqInput);
     const message = await this.#existing(room.id, seq);
-    if (message.userId !== user.id && (await this.#rooms.roleOf(room.id, user.id)) !== "owner") {
-      throw new ForbiddenError("Only its author or the room's owner can read a message's edits");
+    const role = message.userId === user.id ? null : await this.#rooms.roleOf(room.id, user.id);
+    if (message.userId !== user.id && role !== "owner" && role !== "admin") {
+      throw new ForbiddenError(
+        "Only its author, the room's owner or an admin can read a message's edits",
+      );
     }
     return await editsOf(this.#kv, room.id, seq);
   }

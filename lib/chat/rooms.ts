@@ -35,6 +35,7 @@ import { MembershipCache } from "./_membership_cache.ts";
 import type { ThreadStore } from "../store/threads.ts";
 import type { MemberDirectory } from "./messages.ts";
 import { defaultLevel, settingsOf } from "./notify.ts";
+import { errorFields, log } from "../log.ts";
 
 /** How long a room's members are kept for resolving mentions. */
 const DIRECTORY_MS = 2_000;
@@ -55,6 +56,9 @@ export class RoomService {
   readonly members: MembershipCache;
   #memberLists = new Map<string, Promise<Member[]>>();
   #usernames = new Map<string, string>();
+  /** Of the users in #usernames, those deactivated, and the display names they chose. */
+  #deactivated = new Set<string>();
+  #displayNames = new Map<string, string>();
 
   #threads: ThreadStore;
   #directories = new Map<string, { at: number; directory: Promise<MemberDirectory> }>();
@@ -93,9 +97,28 @@ export class RoomService {
     return this.#rooms.head(roomId);
   }
 
-  /** The user's role in the room, or null when they are not a member. */
-  async roleOf(roomId: string, userId: string): Promise<Member["role"] | null> {
-    return (await this.#rooms.membership(roomId, userId))?.role ?? null;
+  /** The user's role in the room, or null when they are not a member (cached briefly). */
+  roleOf(roomId: string, userId: string): Promise<Member["role"] | null> {
+    return this.members.roleOf(roomId, userId);
+  }
+
+  /**
+   * Throws unless the room exists and the user is a member of it now, read from KV
+   * (subscribing: the membership cache may lag a removal on another isolate).
+   */
+  async requireMemberNow(userId: string, roomId: unknown): Promise<RoomRecord> {
+    const room = await this.record(roomId);
+    const membership = await this.#rooms.membership(room.id, userId);
+    if (!membership) {
+      this.members.forget(room.id, userId);
+      throw new ForbiddenError(
+        room.kind === "public"
+          ? "You are not a member of this room: join it first"
+          : "You are not a member of this room",
+      );
+    }
+    this.members.remember(room.id, userId, membership.role);
+    return room;
   }
 
   /** Throws unless the user is a member (sending, subscribing, reading markers). */
@@ -126,7 +149,11 @@ export class RoomService {
       const peerId = peerOf(room.pair, readerId);
       const username = (await this.#usernamesOf([peerId])).get(peerId);
       if (username) {
-        view.peer = { id: peerId, username };
+        view.peer = {
+          id: peerId,
+          username,
+          displayName: this.#displayNames.get(peerId) ?? username,
+        };
         view.name = username;
       }
     }
@@ -150,7 +177,7 @@ export class RoomService {
       createdBy: user.id,
     };
     await this.#rooms.create(room);
-    this.members.remember(room.id, user.id);
+    this.members.remember(room.id, user.id, "owner");
     // My open sockets (any isolate) start routing this room's events.
     await this.#announce(room.id, user, "joined");
     return await this.view(room, user.id, { seq: 0, at: room.createdAt });
@@ -264,7 +291,15 @@ export class RoomService {
       const username = names.get(m.userId);
       if (username === undefined) return [];
       const state = presence.get(m.userId) ?? { online: false, lastSeenAt: null };
-      return [{ id: m.userId, username, role: m.role, ...state }];
+      const member: Member = {
+        id: m.userId,
+        username,
+        displayName: this.#displayNames.get(m.userId) ?? username,
+        role: m.role,
+        ...state,
+      };
+      if (this.#deactivated.has(m.userId)) member.deactivated = true;
+      return [member];
     });
   }
 
@@ -281,8 +316,8 @@ export class RoomService {
       const roles = new Map(members.map((m) => [m.id, m.role]));
       return {
         byName,
-        // Room owners (and, once they exist, admins) may reach everyone.
-        mayMentionAll: (userId) => roles.get(userId) === "owner",
+        // Room owners and admins may reach everyone.
+        mayMentionAll: (userId) => roles.get(userId) === "owner" || roles.get(userId) === "admin",
         online: async () => {
           const states = await this.#presence.states(members.map((m) => m.id));
           return members.filter((m) => states.get(m.id)?.online).map((m) => m.id);
@@ -300,7 +335,28 @@ export class RoomService {
     this.#directories.delete(roomId);
   }
 
-  /** Usernames never change: each is read once (a whole user record), then kept. */
+  /**
+   * Forgets what is cached of a user (deactivated, profile changed), anywhere; and
+   * the member lists that show them (mention directories are rebuilt on next use).
+   */
+  forgetUser(userId: string): void {
+    this.#usernames.delete(userId);
+    this.#displayNames.delete(userId);
+    this.#deactivated.delete(userId);
+  }
+
+  /** A user's display name as cached (their username until they chose one), or undefined. */
+  async displayNameOf(userId: string): Promise<string | undefined> {
+    const username = (await this.#usernamesOf([userId])).get(userId);
+    return username === undefined ? undefined : this.#displayNames.get(userId) ?? username;
+  }
+
+  /**
+   * Usernames never change: each is read once (a whole user record), then kept, with
+   * the display name and whether the account is deactivated, which do change: a
+   * change anywhere reaches every isolate through the bus (`user_changed`, then
+   * `forgetUser`), so no delivered message costs a read for them.
+   */
   async #usernamesOf(ids: string[]): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     const missing: string[] = [];
@@ -311,9 +367,15 @@ export class RoomService {
     }
     if (missing.length) {
       const users = await this.#users.byIds(missing);
-      if (this.#usernames.size + users.size > USERNAMES_KEPT) this.#usernames.clear();
+      if (this.#usernames.size + users.size > USERNAMES_KEPT) {
+        this.#usernames.clear();
+        this.#displayNames.clear();
+        this.#deactivated.clear();
+      }
       for (const user of users.values()) {
         this.#usernames.set(user.id, user.username);
+        if (user.displayName) this.#displayNames.set(user.id, user.displayName);
+        if (user.deactivatedAt) this.#deactivated.add(user.id);
         names.set(user.id, user.username);
       }
     }
@@ -330,20 +392,52 @@ export class RoomService {
         throw new ForbiddenError("This room is private: you need an invitation");
       }
       await this.#requireRoomSlot(user.id);
-      if (await this.#rooms.addMember(room.id, user.id, "member", this.#clock.now())) {
-        this.members.remember(room.id, user.id);
+      // Banned: refused, with an old invitation too (a ban drops it, and the join's
+      // commit checks the ban).
+      const role = await this.#rooms.join(room.id, user.id, this.#clock.now());
+      if (role === "banned") throw new ForbiddenError("You are banned from this room");
+      if (role) {
+        this.members.remember(room.id, user.id, role);
         await this.#announce(room.id, user, "joined");
+        if (role === "owner") await this.#announceRole(room.id, user.id, "owner");
       }
     }
     return await this.view(room, user.id);
   }
 
+  /**
+   * Leaves a room. The owner leaving hands ownership to the longest-standing admin,
+   * else member (an active account), in the same commit.
+   */
   async leave(user: User, roomId: unknown): Promise<void> {
     const room = await this.record(roomId);
-    if (await this.#rooms.removeMember(room.id, user.id)) {
-      this.members.forget(room.id, user.id);
-      await this.#announce(room.id, user, "left");
-    }
+    const left = await this.#rooms.removeMember(room.id, user.id, async (candidates) => {
+      for (let i = 0; i < candidates.length; i += 100) {
+        const slice = candidates.slice(i, i + 100);
+        const users = await this.#users.byIds(slice);
+        const active = slice.find((id) => users.get(id) && !users.get(id)!.deactivatedAt);
+        if (active) return active;
+      }
+      return candidates[0];
+    });
+    if (!left) return;
+    this.members.forget(room.id, user.id);
+    await this.#announce(room.id, user, "left");
+    if (left.successor) await this.#announceRole(room.id, left.successor, "owner");
+    this.dropThreadReads(user.id, room.id);
+  }
+
+  /** Deletes a former member's thread read markers of a room, in the background. */
+  dropThreadReads(userId: string, roomId: string): void {
+    this.#rooms.dropThreadReads(userId, roomId).catch((err) =>
+      log.warn("thread_reads_cleanup_failed", { room: roomId, ...errorFields(err) })
+    );
+  }
+
+  /** Tells every isolate (caches) and the room's sockets (a `role` frame) of a new role. */
+  async #announceRole(roomId: string, userId: string, role: Member["role"]): Promise<void> {
+    const username = (await this.#usernamesOf([userId])).get(userId) ?? "unknown";
+    await this.#events.publish({ kind: "role", roomId, userId, username, role });
   }
 
   #announce(roomId: string, user: User, event: "joined" | "left"): Promise<void> {
@@ -377,6 +471,9 @@ export class RoomService {
     });
     if (invitee.id === user.id) return answer("self");
     if (await this.#rooms.membership(room.id, invitee.id)) return answer("already_member");
+    if (await this.#rooms.isBanned(room.id, invitee.id)) {
+      throw new ForbiddenError(`User is banned from this room: "${invitee.username}"`);
+    }
     const invitedAt = this.#clock.now();
     await this.#rooms.setInvite(room.id, invitee.id, user.id, invitedAt);
     await this.#events.publish({
@@ -430,6 +527,9 @@ export class RoomService {
   async direct(user: User, username: unknown): Promise<{ room: Room; created: boolean }> {
     const other = await this.#users.byName(validateUsername(username));
     if (!other) throw new NotFoundError(`User not found: "${String(username)}"`);
+    if (other.deactivatedAt) {
+      throw new ForbiddenError(`This account is deactivated: "${other.username}"`);
+    }
     const now = this.#clock.now();
     const { room, created } = await this.#rooms.directRoom(user.id, other.id, () => ({
       id: newId(),

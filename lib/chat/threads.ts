@@ -97,7 +97,9 @@ export class ThreadService {
     const infos: ThreadInfo[] = [];
     for (const [i, t] of live.entries()) {
       if (!views.has(t.roomId)) {
-        views.set(t.roomId, await this.#rooms.view(await this.#rooms.record(t.roomId), userId));
+        const view = await this.#viewOf(t.roomId, userId);
+        if (!view) continue; // deleted (its keys not swept yet)
+        views.set(t.roomId, view);
       }
       const unread = t.message.thread!.lastSeq > markers[i]
         ? await this.#threads.unreadIn(userId, t.roomId, t.root, markers[i])
@@ -151,11 +153,23 @@ export class ThreadService {
       const message = (await this.#messages.bySeq(roomId, [seq])).get(seq);
       if (!message || message.deleted) continue;
       if (!views.has(roomId)) {
-        views.set(roomId, await this.#rooms.view(await this.#rooms.record(roomId), userId));
+        const view = await this.#viewOf(roomId, userId);
+        if (!view) continue; // deleted (its keys not swept yet)
+        views.set(roomId, view);
       }
       out.push({ room: views.get(roomId)!, message });
     }
     return out;
+  }
+
+  /** A room as I see it, or null once it was deleted. */
+  async #viewOf(roomId: string, userId: string) {
+    try {
+      return await this.#rooms.view(await this.#rooms.record(roomId), userId);
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
   }
 
   /** A thread root: a top-level message of the room (deleted ones too: their replies stay). */

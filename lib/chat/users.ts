@@ -21,7 +21,14 @@ export class UserService {
     const user = await this.#users.byName(username);
     if (!user) return null;
     const state = (await this.#presence.states([user.id])).get(user.id)!;
-    return { id: user.id, username: user.username, ...state };
+    const profile: UserProfile = {
+      id: user.id,
+      username: user.username,
+      displayName: user.displayName ?? user.username,
+      ...state,
+    };
+    if (user.deactivatedAt) profile.deactivated = true;
+    return profile;
   }
 
   async usernameOf(userId: string): Promise<string> {

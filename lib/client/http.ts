@@ -18,6 +18,7 @@ import type {
   NotifyLevel,
   Room,
   RoomSettings,
+  SearchPage,
   ServerConfig,
   ThreadInfo,
   User,
@@ -330,6 +331,14 @@ export class ChatApi {
   async mentions(query: { limit?: number } = {}): Promise<MentionInfo[]> {
     const qs = query.limit !== undefined ? `?limit=${query.limit}` : "";
     return (await this.request<{ mentions: MentionInfo[] }>("GET", `/api/mentions${qs}`)).mentions;
+  }
+
+  /** Messages of my rooms that match `q`, newest first; `cursor` is a page's `nextCursor`. */
+  search(q: string, query: { limit?: number; cursor?: string } = {}): Promise<SearchPage> {
+    const params = new URLSearchParams({ q });
+    if (query.limit !== undefined) params.set("limit", String(query.limit));
+    if (query.cursor !== undefined) params.set("cursor", query.cursor);
+    return this.request("GET", `/api/search?${params}`);
   }
 
   /** My notification settings of a room. */

@@ -317,6 +317,10 @@ export class ChatSocket {
         }
         break;
       }
+      case "removed":
+        // No longer in the room (removed, banned, deleted): not resubscribed on reconnect.
+        this.#rooms.delete(frame.roomId);
+        break;
       case "subscribed": {
         const room = this.#rooms.get(frame.roomId);
         if (room) {

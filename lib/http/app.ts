@@ -15,16 +15,21 @@ import type { AppEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
 import { authRoutes } from "../../routes/api/auth.ts";
 import { roomRoutes } from "../../routes/api/rooms.ts";
+import { roomAdminRoutes } from "../../routes/api/room_admin.ts";
+import { accountRoutes } from "../../routes/api/account.ts";
+import { adminRoutes } from "../../routes/api/admin.ts";
 import { messageRoutes } from "../../routes/api/messages.ts";
 import { userRoutes } from "../../routes/api/users.ts";
 import { fileRoutes } from "../../routes/api/files.ts";
 import { threadRoutes } from "../../routes/api/threads.ts";
 import { pushRoutes } from "../../routes/api/push.ts";
+import { searchRoutes } from "../../routes/api/search.ts";
 import { swRoutes } from "../../routes/sw.ts";
 import { authPages } from "../../routes/auth.tsx";
 import { directoryPages } from "../../routes/directory.tsx";
 import { roomPages } from "../../routes/room.tsx";
 import { threadPages } from "../../routes/threads.tsx";
+import { searchPages } from "../../routes/search.tsx";
 import { errorPage } from "../../routes/_error.tsx";
 
 function isApi(path: string): boolean {
@@ -47,10 +52,14 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   app.route("/api", authRoutes);
   app.route("/api", userRoutes);
   app.route("/api", roomRoutes);
+  app.route("/api", roomAdminRoutes);
+  app.route("/api", accountRoutes);
+  app.route("/api", adminRoutes);
   app.route("/api", messageRoutes);
   app.route("/api", fileRoutes);
   app.route("/api", threadRoutes);
   app.route("/api", pushRoutes);
+  app.route("/api", searchRoutes);
   app.all("/api/*", (c) => {
     throw new NotFoundError(`No such endpoint: ${c.req.method} ${c.req.path.slice(0, 100)}`);
   });
@@ -60,6 +69,7 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   app.route("/", directoryPages);
   app.route("/", roomPages);
   app.route("/", threadPages);
+  app.route("/", searchPages);
   app.onError((err, c) =>
     isApi(c.req.path)
       ? errorResponse(err, { method: c.req.method, path: c.req.path })

@@ -41,7 +41,12 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     ) {
       throw new ForbiddenError("Request refused: it does not come from this site's pages");
     }
-    c.set("auth", await services.auth.authenticate(credential.token));
+    c.set(
+      "auth",
+      await services.auth.authenticate(credential.token, {
+        userAgent: c.req.header("user-agent"),
+      }),
+    );
     c.set("via", credential.via);
     await next();
   };

@@ -11,6 +11,8 @@ import type {
   Member,
   Message,
   NotifyReason,
+  RemovedReason,
+  Role,
   Room,
   RoomSettings,
   User,
@@ -76,6 +78,15 @@ export type ServerFrame =
   | { type: "settings"; roomId: string; settings: RoomSettings }
   | { type: "room"; room: Room; invitation?: InvitationInfo }
   | { type: "invitation_declined"; roomId: string }
+  /**
+   * v2: I am no longer in the room (removed, banned, or the room was deleted): its
+   * subscriptions on every socket of mine have ended. `reason` is an extension.
+   */
+  | { type: "removed"; roomId: string; reason?: RemovedReason }
+  /** Extension: a member's role in a room changed (to the room's members). */
+  | { type: "role"; roomId: string; userId: string; username: string; role: Role }
+  /** v2: the profile of someone who shares a room with me changed. */
+  | { type: "user"; user: User }
   | { type: "error"; ref?: string; code: ErrorCode; message: string; retryAfterMs?: number }
   | { type: "pong"; ref?: string }
   /** v2: several frames in one, in their order (only to sockets opened with `?batch=1`). */

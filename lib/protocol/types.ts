@@ -7,17 +7,28 @@
 import { EXCERPT_MAX } from "./limits.ts";
 
 export type RoomKind = "public" | "private" | "direct";
-export type Role = "owner" | "member";
+export type Role = "owner" | "admin" | "member";
 
 /** `user` as the contract shows it. */
 export interface User {
   id: string;
   username: string;
+  /**
+   * v2: the name to show (1–64 characters; the username until one is chosen). Set
+   * in `/api/me`, auth answers, `ready` and `user` frames, members, profiles and a
+   * direct room's `peer`; a `user` nested elsewhere (who invited, who banned) may
+   * leave it out.
+   */
+  displayName?: string;
+  /** v2: the server's admin (the first account registered); absent for everyone else. */
+  serverAdmin?: true;
 }
 
 export interface UserProfile extends User {
   online: boolean;
   lastSeenAt: number | null;
+  /** Extension: the account was deactivated (its messages stay, the name stays taken). */
+  deactivated?: true;
 }
 
 export interface Room {
@@ -111,6 +122,26 @@ export interface MentionInfo {
   message: Message;
 }
 
+/** v2 `GET /api/search`: a message I can read that matches the query. */
+export interface SearchResult {
+  room: Room;
+  /** As it is now (edits applied). */
+  message: Message;
+  /**
+   * Extension: where the query's words and phrases are in `message.text`, as
+   * [start, end) UTF-16 offsets, ascending, not overlapping (empty when only a file
+   * name or an operator matched).
+   */
+  highlights: Array<[number, number]>;
+}
+
+/** v2 `GET /api/search`: a page of results, newest first. */
+export interface SearchPage {
+  results: SearchResult[];
+  /** Present when there may be more: pass it as `cursor` with the same `q`. */
+  nextCursor?: string;
+}
+
 export interface DirectoryRoom extends Room {
   memberCount: number;
   joined: boolean;
@@ -119,9 +150,13 @@ export interface DirectoryRoom extends Room {
 export interface Member {
   id: string;
   username: string;
+  /** v2: the name to show (the username until one is chosen); always set by the server. */
+  displayName?: string;
   role: Role;
   online: boolean;
   lastSeenAt: number | null;
+  /** Extension: the account was deactivated (its messages stay). */
+  deactivated?: true;
 }
 
 export interface Message {
@@ -274,4 +309,62 @@ export type ErrorCode =
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
+}
+
+/** v2 "People, rooms and the server": why a `removed` frame came (extension). */
+export type RemovedReason = "removed" | "banned" | "deleted";
+
+/** Extension: a ban of a room (`GET /api/rooms/:id/bans`). */
+export interface RoomBan {
+  user: User;
+  /** Who banned them. */
+  by: User;
+  at: number;
+}
+
+/** v2: how people may register on this server (the `REGISTRATION` setting). */
+export type RegistrationMode = "open" | "invite" | "closed";
+
+/** v2 `POST /api/admin/invites`: a new invite code, shown this once. */
+export interface NewServerInvite {
+  code: string;
+  expiresAt: number;
+  /** Extension: how it is listed in `GET /api/admin/invites`. */
+  invite: ServerInvite;
+}
+
+/** Extension: an invite code as the admin page lists it (never the code itself). */
+export interface ServerInvite {
+  id: string;
+  createdAt: number;
+  createdBy: User;
+  expiresAt: number;
+  /** How many registrations it allows, and how many it was used for. */
+  uses: number;
+  used: number;
+  /** Expired or used up. */
+  spent: boolean;
+}
+
+/** Extension: a user as the server's admin page lists them. */
+export interface AdminUser extends User {
+  createdAt: number;
+  online: boolean;
+  lastSeenAt: number | null;
+  deactivatedAt?: number;
+}
+
+/** Extension: a room as the server's admin page lists it. */
+export interface AdminRoom extends Room {
+  memberCount: number;
+}
+
+/** v2 `GET /api/me/sessions`: one of my sessions. */
+export interface SessionInfo {
+  id: string;
+  createdAt: number;
+  lastUsedAt: number;
+  userAgent?: string;
+  /** The session of this request. */
+  current: boolean;
 }

@@ -109,6 +109,13 @@ export function validateRoomName(value: unknown): string {
   return name;
 }
 
+/** v2: a display name: 1–64 characters after trimming, validated like a room name. */
+export function validateDisplayName(value: unknown): string {
+  const name = validateLabel(value, "displayName", "Display name", ROOM_NAME_MAX);
+  if (name.length === 0) throw new BadRequestError("Display name must not be empty");
+  return name;
+}
+
 export function validateTopic(value: unknown): string {
   if (value === undefined || value === null) return "";
   return validateLabel(value, "topic", "Topic", TOPIC_MAX);

@@ -6,7 +6,14 @@
  * `events` hint only lets an isolate deliver without waiting for the watch.
  */
 
-import type { InvitationInfo, NotifyReason, Room, RoomSettings } from "../protocol/types.ts";
+import type {
+  InvitationInfo,
+  NotifyReason,
+  Role,
+  Room,
+  RoomSettings,
+  User,
+} from "../protocol/types.ts";
 import type { RoomEvent } from "../store/revisions.ts";
 
 export type BusEvent =
@@ -53,7 +60,26 @@ export type BusEvent =
   | { kind: "settings"; userId: string; roomId: string; settings: RoomSettings }
   | { kind: "room"; userId: string; room: Room; invitation?: InvitationInfo }
   | { kind: "invitation_declined"; userId: string; roomId: string }
-  | { kind: "session_ended"; sessionId: string; userId: string };
+  | { kind: "session_ended"; sessionId: string; userId: string }
+  /** A member was removed (or banned) by a room admin: like `member` left, and told so. */
+  | {
+    kind: "removed";
+    roomId: string;
+    userId: string;
+    username: string;
+    reason: "removed" | "banned";
+  }
+  /** A room was deleted: every socket in it is told and leaves it. */
+  | { kind: "room_deleted"; roomId: string }
+  /** A room's name or topic changed: its members' sockets get a `room` frame. */
+  | { kind: "room_changed"; room: Room }
+  /** A member's role changed. */
+  | { kind: "role"; roomId: string; userId: string; username: string; role: Role }
+  /**
+   * A user's record changed (deactivated, profile): caches of it are dropped; with
+   * `user`, whoever shares one of `roomIds` with them (and they) get a `user` frame.
+   */
+  | { kind: "user_changed"; userId: string; user?: User; roomIds?: string[] };
 
 /** A hint that a room has new events (fast path only; never the truth). */
 export interface EventsHint {

@@ -29,8 +29,15 @@ export class Hub {
   /** roomId → sockets of users who belong to the room. */
   #byRoom = new Map<string, Set<Connection>>();
   #feeds: Feeds;
-  /** Told when a user left a room anywhere (membership caches forget it). */
+  /**
+   * Told when a user left a room anywhere, was removed from it or changed role in it
+   * (membership caches forget it).
+   */
   #onLeft: (roomId: string, userId: string) => void;
+  /** Told when a room was deleted anywhere (caches forget all of it). */
+  #onRoomDeleted: (roomId: string) => void;
+  /** Told when a user's record changed anywhere (cached names and states go). */
+  #onUserChanged: (userId: string) => void;
   /** Told when a room's members or someone's settings of it changed, anywhere. */
   #onSettings: (roomId: string) => void;
   #message: (roomId: string, seq: number) => Promise<Message | undefined>;
@@ -49,8 +56,12 @@ export class Hub {
       message?: (roomId: string, seq: number) => Promise<Message | undefined>;
       /** A message this isolate holds in memory, if it does. */
       recent?: (roomId: string, seq: number) => Message | undefined;
+      onRoomDeleted?: (roomId: string) => void;
+      onUserChanged?: (userId: string) => void;
     } = {},
   ) {
+    this.#onRoomDeleted = options.onRoomDeleted ?? (() => {});
+    this.#onUserChanged = options.onUserChanged ?? (() => {});
     this.#message = options.message ?? (() => Promise.resolve(undefined));
     this.#recent = options.recent ?? (() => undefined);
     this.#feeds = feeds;
@@ -135,22 +146,74 @@ export class Hub {
         }
         return;
       }
-      case "member": {
+      case "member":
+      case "removed": {
         const { roomId, userId, username } = event;
+        const joined = event.kind === "member" && event.event === "joined";
         this.#onSettings(roomId);
-        if (event.event === "joined") {
+        if (joined) {
           for (const conn of this.#byUser.get(userId) ?? []) this.#join(conn, roomId);
         }
-        const frame = { type: "member" as const, roomId, userId, username, event: event.event };
+        const frame = {
+          type: "member" as const,
+          roomId,
+          userId,
+          username,
+          event: joined ? "joined" as const : "left" as const,
+        };
         const audience = new Set([
           ...(this.#byRoom.get(roomId) ?? []),
           ...(this.#byUser.get(userId) ?? []),
         ]);
         for (const conn of audience) conn.send(frame);
-        if (event.event === "left") {
+        if (!joined) {
           this.#onLeft(roomId, userId);
-          for (const conn of this.#byUser.get(userId) ?? []) this.#leave(conn, roomId);
+          // Removed: every socket of theirs is told, and stops receiving the room now.
+          for (const conn of this.#byUser.get(userId) ?? []) {
+            if (event.kind === "removed") {
+              conn.send({ type: "removed", roomId, reason: event.reason });
+            }
+            this.#leave(conn, roomId);
+          }
         }
+        return;
+      }
+      case "room_deleted": {
+        const { roomId } = event;
+        this.#onSettings(roomId);
+        this.#onRoomDeleted(roomId);
+        const audience = new Set(this.#byRoom.get(roomId) ?? []);
+        for (const conn of this.connections.values()) {
+          if (conn.subscriptions.has(roomId)) audience.add(conn);
+        }
+        for (const conn of audience) {
+          conn.send({ type: "removed", roomId, reason: "deleted" });
+          this.#leave(conn, roomId);
+        }
+        return;
+      }
+      case "room_changed": {
+        const text = JSON.stringify({ type: "room", room: event.room });
+        for (const conn of this.#byRoom.get(event.room.id) ?? []) conn.sendText(text);
+        return;
+      }
+      case "role": {
+        const { roomId, userId, username, role } = event;
+        this.#onSettings(roomId);
+        this.#onLeft(roomId, userId);
+        const text = JSON.stringify({ type: "role", roomId, userId, username, role });
+        for (const conn of this.#byRoom.get(roomId) ?? []) conn.sendText(text);
+        return;
+      }
+      case "user_changed": {
+        this.#onUserChanged(event.userId);
+        if (!event.user) return;
+        const audience = new Set(this.#byUser.get(event.userId) ?? []);
+        for (const roomId of event.roomIds ?? []) {
+          for (const conn of this.#byRoom.get(roomId) ?? []) audience.add(conn);
+        }
+        const text = JSON.stringify({ type: "user", user: event.user });
+        for (const conn of audience) conn.sendText(text);
         return;
       }
       case "typing":

@@ -195,13 +195,18 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
       conn.send({ type: "pong", ...ref });
       return;
     case "subscribe": {
-      const room = await deps.rooms.requireMember(conn.user.id, frame.roomId);
+      // Read from KV, not the membership cache: someone just removed, banned, or
+      // whose room was deleted, must not subscribe again on a stale entry.
+      const room = await deps.rooms.requireMemberNow(conn.user.id, frame.roomId);
       conn.subscriptions.add(room.id);
       deps.hub.noteMember(conn, room.id);
       const from = { since: frame.since, sinceRev: frame.sinceRev };
       await deps.feeds.subscribe(conn, room.id, from, (state) => {
         conn.send({ type: "subscribed", roomId: room.id, ...state, ...ref });
       });
+      // Removed while the subscription was being set up: the hub's unsubscribe found
+      // nothing yet, so it is ended here.
+      if (!conn.subscriptions.has(room.id)) deps.feeds.unsubscribe(conn.id, room.id);
       return;
     }
     case "unsubscribe":

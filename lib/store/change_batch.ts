@@ -53,6 +53,7 @@ const MAX_CHECKS = 100;
 
 export type ChangeOp =
   | { kind: "edit"; seq: number; userId: string; text: string; mentions?: MentionSet }
+  /** `owner`: the room's owner or an admin, who may delete anyone's message. */
   | { kind: "delete"; seq: number; userId: string; owner: boolean }
   | { kind: "react"; seq: number; userId: string; emoji: string; on: boolean };
 
@@ -214,7 +215,9 @@ export async function planBatch(
           next = withMentions({ ...current, text: op.text, editedAt: now }, op.mentions);
         } else {
           if (current.userId !== op.userId && !op.owner) {
-            throw new ForbiddenError("Only its author or the room's owner can delete a message");
+            throw new ForbiddenError(
+              "Only its author, the room's owner or an admin can delete a message",
+            );
           }
           if (current.deleted) {
             outcomes.push({ ok: true, message: current, rev: null, replies: [] });

@@ -25,6 +25,7 @@
  * `message_changes.ts` (what an edit, a delete or a reaction writes).
  */
 
+import { NotFoundError } from "../errors.ts";
 import { type Message, type ReplyRef, replyRefOf } from "../protocol/types.ts";
 import { getMany, listAll } from "./kv.ts";
 import { messageKey, replyKey, roomHeadKey } from "./keys.ts";
@@ -171,7 +172,8 @@ export class MessageStore {
       this.#readRows(roomId, senders),
       this.#readRoots(roomId, batch),
     ]);
-    if (entry.versionstamp === null) throw new Error(`Room has no head: ${roomId}`);
+    // No head: the room was deleted (or never was): the send is refused, not failed.
+    if (entry.versionstamp === null) throw new NotFoundError("Room not found");
     const rows = new Map<string, SenderRow>();
     senders.forEach((userId, i) => rows.set(userId, stored[i]));
     const existing = await this.#existingByClientId(roomId, batch, rows, now);
@@ -558,7 +560,7 @@ export class MessageStore {
     const headKey = roomHeadKey(roomId);
     const cached = this.#heads.get(roomId);
     const headEntry = cached ?? await this.#kv.get<RoomHead>(headKey);
-    if (headEntry.versionstamp === null) throw new Error(`Room has no head: ${roomId}`);
+    if (headEntry.versionstamp === null) throw new NotFoundError("Room not found");
     const head = headEntry as Deno.KvEntry<RoomHead>;
     const plan = await planBatch(this.#kv, roomId, head, ops, now);
     if (!plan.changed) return plan.outcomes;

@@ -1,5 +1,8 @@
 /**
- * @module Users, their sessions and login throttling in KV.
+ * @module Users, their sessions and login throttling in KV. The first account
+ * registered is the server's admin: `["meta", "server_admin"]` (its id) is written
+ * in the commit that creates it, checked to be absent, so of two first
+ * registrations at once only one is the admin.
  */
 
 import { ConflictError } from "../errors.ts";
@@ -10,6 +13,12 @@ export interface UserRecord {
   username: string;
   passwordHash: string;
   createdAt: number;
+  /** The name to show, once chosen (absent: the username). */
+  displayName?: string;
+  /** The server's admin: the first account registered. */
+  serverAdmin?: true;
+  /** When the account was deactivated (it cannot sign in; its name stays taken). */
+  deactivatedAt?: number;
 }
 
 export interface SessionRecord {
@@ -17,6 +26,8 @@ export interface SessionRecord {
   userId: string;
   createdAt: number;
   lastUsedAt: number;
+  /** The browser or client that signed in (its User-Agent, cut to 200 characters). */
+  userAgent?: string;
   /** Absolute expiry. */
   expiresAt: number;
   /** Idle expiry: lastUsedAt + idle timeout. */
@@ -29,6 +40,15 @@ export interface LoginFailures {
   lockedUntil: number;
 }
 
+/** `["meta", "server_admin"]` → the id of the server's admin (the first account). */
+export const SERVER_ADMIN_KEY: Deno.KvKey = ["meta", "server_admin"];
+
+/** What another store adds to a commit here: its checks and writes. */
+export interface CommitPart {
+  checks: Deno.AtomicCheck[];
+  sets: Array<[Deno.KvKey, unknown, { expireIn: number }?]>;
+}
+
 /** Bound on how many sessions one user may hold; the oldest go first. */
 export const MAX_SESSIONS_PER_USER = 50;
 
@@ -38,17 +58,104 @@ export class UserStore {
     this.#kv = kv;
   }
 
-  /** Creates a user; throws ConflictError when the name is taken (any case). */
-  async create(username: string, passwordHash: string, now: number): Promise<UserRecord> {
-    const user: UserRecord = { id: newId(), username, passwordHash, createdAt: now };
+  /**
+   * Creates a user (the server's admin when it is the first); throws ConflictError
+   * when the name is taken (any case). `also` joins the commit (an invite's use);
+   * when one of its checks fails, null is answered.
+   */
+  create(username: string, passwordHash: string, now: number): Promise<UserRecord>;
+  create(
+    username: string,
+    passwordHash: string,
+    now: number,
+    also?: CommitPart,
+  ): Promise<UserRecord | null>;
+  async create(
+    username: string,
+    passwordHash: string,
+    now: number,
+    also?: CommitPart,
+  ): Promise<UserRecord | null> {
     const nameKey = ["user_by_name", username.toLowerCase()];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const admin = await this.#kv.get<string>(SERVER_ADMIN_KEY);
+      const user: UserRecord = { id: newId(), username, passwordHash, createdAt: now };
+      if (admin.versionstamp === null) user.serverAdmin = true;
+      const op = this.#kv.atomic()
+        .check({ key: nameKey, versionstamp: null })
+        .check(admin)
+        .set(nameKey, user.id)
+        .set(["user", user.id], user);
+      if (user.serverAdmin) op.set(SERVER_ADMIN_KEY, user.id);
+      for (const check of also?.checks ?? []) op.check(check);
+      for (const [key, value, options] of also?.sets ?? []) op.set(key, value, options);
+      if ((await op.commit()).ok) return user;
+      if ((await this.#kv.get(nameKey)).versionstamp !== null) {
+        throw new ConflictError(`Username is taken: "${username}"`);
+      }
+      const checks = await getMany(this.#kv, (also?.checks ?? []).map((c) => c.key));
+      if (checks.some((e, i) => e.versionstamp !== also!.checks[i].versionstamp)) return null;
+    }
+    throw new Error("Creating a user kept conflicting");
+  }
+
+  /** Whether the server has its admin yet (the first account). */
+  async hasServerAdmin(): Promise<boolean> {
+    return (await this.#kv.get(SERVER_ADMIN_KEY)).versionstamp !== null;
+  }
+
+  /**
+   * Once per store: a store from before server admins existed makes its oldest
+   * account the admin (a new store's first registration does it).
+   */
+  async adoptServerAdmin(): Promise<string | null> {
+    if (await this.hasServerAdmin()) return null;
+    let oldest: Deno.KvEntry<UserRecord> | undefined;
+    for await (const e of this.#kv.list<UserRecord>({ prefix: ["user"] })) {
+      if (!oldest || e.value.createdAt < oldest.value.createdAt) oldest = e;
+    }
+    if (!oldest) return null;
     const result = await this.#kv.atomic()
-      .check({ key: nameKey, versionstamp: null })
-      .set(nameKey, user.id)
-      .set(["user", user.id], user)
+      .check({ key: SERVER_ADMIN_KEY, versionstamp: null })
+      .check(oldest)
+      .set(SERVER_ADMIN_KEY, oldest.value.id)
+      .set(oldest.key, { ...oldest.value, serverAdmin: true })
       .commit();
-    if (!result.ok) throw new ConflictError(`Username is taken: "${username}"`);
-    return user;
+    return result.ok ? oldest.value.id : null;
+  }
+
+  async entry(id: string): Promise<Deno.KvEntryMaybe<UserRecord>> {
+    return await this.#kv.get<UserRecord>(["user", id]);
+  }
+
+  /** Stores a changed user over the record as read; false when it moved meanwhile. */
+  async update(entry: Deno.KvEntry<UserRecord>, next: UserRecord): Promise<boolean> {
+    return (await this.#kv.atomic().check(entry).set(entry.key, next).commit()).ok;
+  }
+
+  /** A page of every account, in id order, from a cursor of the previous page. */
+  async page(
+    limit: number,
+    cursor?: string,
+  ): Promise<{ users: UserRecord[]; nextCursor?: string }> {
+    const iter = this.#kv.list<UserRecord>({ prefix: ["user"] }, { limit, cursor });
+    const users: UserRecord[] = [];
+    for await (const e of iter) users.push(e.value);
+    return { users, nextCursor: users.length === limit ? iter.cursor : undefined };
+  }
+
+  /** A user's sessions (at most MAX_SESSIONS_PER_USER, and a few racing in), with their token hashes. */
+  async sessionsOf(userId: string): Promise<Array<{ tokenHash: string; session: SessionRecord }>> {
+    const listed = await listAll<string>(this.#kv, ["user_session", userId], 1000);
+    const records = await getMany<SessionRecord>(this.#kv, listed.map((e) => ["session", e.value]));
+    return records.flatMap((e, i) =>
+      e.value ? [{ tokenHash: listed[i].value, session: e.value }] : []
+    );
+  }
+
+  /** The token hash of one of a user's sessions, by its id. */
+  async sessionHash(userId: string, sessionId: string): Promise<string | null> {
+    return (await this.#kv.get<string>(["user_session", userId, sessionId])).value;
   }
 
   async byId(id: string): Promise<UserRecord | null> {
@@ -94,18 +201,23 @@ export class UserStore {
     return await this.#kv.get<SessionRecord>(["session", tokenHash]);
   }
 
-  /** Moves the idle expiry forward unless someone changed the session meanwhile. */
+  /**
+   * Moves the idle expiry forward (and notes the user agent, when given) unless
+   * someone changed the session meanwhile.
+   */
   async touchSession(
     tokenHash: string,
     entry: Deno.KvEntry<SessionRecord>,
     now: number,
     idleMs: number,
+    userAgent?: string,
   ): Promise<void> {
-    const session = {
+    const session: SessionRecord = {
       ...entry.value,
       lastUsedAt: now,
       idleExpiresAt: Math.min(entry.value.expiresAt, now + idleMs),
     };
+    if (userAgent) session.userAgent = userAgent;
     await this.#kv.atomic()
       .check(entry)
       .set(["session", tokenHash], session, { expireIn: Math.max(1, session.expiresAt - now) })

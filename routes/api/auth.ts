@@ -24,13 +24,18 @@ function signedIn(c: Context<AppEnv>, result: AuthResult, status: 200 | 201) {
 
 authRoutes.post("/auth/register", async (c) => {
   const body = await readJsonBody(c.req.raw);
-  const result = await c.get("services").auth.register(body.username, body.password);
+  const result = await c.get("services").auth.register(body.username, body.password, {
+    invite: body.invite,
+    userAgent: c.req.header("user-agent"),
+  });
   return signedIn(c, result, 201);
 });
 
 authRoutes.post("/auth/login", async (c) => {
   const body = await readJsonBody(c.req.raw);
-  const result = await c.get("services").auth.login(body.username, body.password);
+  const result = await c.get("services").auth.login(body.username, body.password, {
+    userAgent: c.req.header("user-agent"),
+  });
   return signedIn(c, result, 200);
 });
 

@@ -25,12 +25,12 @@ export const fileRoutes = new Hono<AppEnv>();
 const signedIn = requireAuth();
 
 fileRoutes.get("/config", (c) => {
-  const { files } = c.get("services");
+  const { files, auth } = c.get("services");
   const config: ServerConfig = {
     maxUploadBytes: files.maxUploadBytes,
     maxFilesPerMessage: FILES_PER_MESSAGE,
     uploadQuotaBytesPerDay: files.quotaBytes,
-    registration: "open",
+    registration: auth.registration,
   };
   return c.json(config);
 });
