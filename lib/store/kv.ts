@@ -42,8 +42,10 @@
  *
  * Also: files and blobs (files.ts, blobs.ts); mentions, threads, followers, thread
  * read markers (mention_index.ts) and notification settings (threads.ts); Web Push
- * subscriptions and the VAPID key pair (lib/push/service.ts). Each module's own
- * table lists its keys.
+ * subscriptions and the VAPID key pair (lib/push/service.ts); the search index
+ * (lib/search/index_store.ts); room administration, deletion and invite codes
+ * (room_admin.ts, room_deletion.ts, server_invites.ts). Each module's own table
+ * lists its keys.
  */
 
 import { InternalError } from "../errors.ts";
