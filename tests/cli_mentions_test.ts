@@ -12,6 +12,7 @@ import type { Message } from "../lib/protocol/types.ts";
 import { newUser, waitFor } from "./_clients.ts";
 import { CLI_PERMISSIONS, runCli, spawnCli, tempConfig } from "./_cli.ts";
 import { startServer } from "./_server.ts";
+import { requireTmux, rows, Tmux } from "./_tmux.ts";
 
 const PASSWORD = "correct horse battery";
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -227,63 +228,8 @@ Deno.test("tail --follow --mentions resumes after a server restart, missing and 
   }
 });
 
-/** One tmux server of our own (`-L`), so nothing of the user's is touched. */
-class Tmux {
-  #socket = `chat-test-${crypto.randomUUID().slice(0, 8)}`;
-  lastScreen = "";
-
-  async run(...args: string[]): Promise<string> {
-    const out = await new Deno.Command("tmux", {
-      args: ["-L", this.#socket, "-f", "/dev/null", ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(`tmux ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    return new TextDecoder().decode(out.stdout);
-  }
-
-  type(text: string): Promise<string> {
-    return this.run("send-keys", "-t", "chat", "-l", text);
-  }
-
-  press(...keys: string[]): Promise<string> {
-    return this.run("send-keys", "-t", "chat", ...keys);
-  }
-
-  /** Types a line and presses Enter. */
-  async enter(text: string): Promise<void> {
-    await this.type(text);
-    await this.press("Enter");
-  }
-
-  async screen(): Promise<string> {
-    this.lastScreen = await this.run("capture-pane", "-p", "-t", "chat");
-    return this.lastScreen;
-  }
-
-  async waitFor(what: string, check: (screen: string) => boolean, timeoutMs = 15_000) {
-    try {
-      await waitFor(what, async () => check(await this.screen()), timeoutMs);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.lastScreen}--- end ---`);
-    }
-    return this.lastScreen;
-  }
-
-  async kill(): Promise<void> {
-    await this.run("kill-server").catch(() => {});
-  }
-}
-
-function rows(screen: string): string[] {
-  return screen.replace(/\n$/, "").split("\n");
-}
-
 Deno.test("the interactive client counts mentions, rings, and opens threads (tmux)", async (t) => {
-  const which = await new Deno.Command("sh", { args: ["-c", "command -v tmux"] }).output();
-  if (!which.success) throw new Error("tmux is not installed: apt-get install -y tmux");
+  await requireTmux();
   const server = await startServer();
   const alice = await newUser(server.url, "alice");
   const aliceName = (await alice.me()).username;
