@@ -60,7 +60,16 @@ export async function openKv(path: string): Promise<Deno.Kv> {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
   }
-  return retryWhenLocked(await Deno.openKv(path));
+  // Opening takes the write lock for a moment too: isolates starting together, or a
+  // restart while a killed process's isolates are still going, can find it held.
+  for (let attempt = 0;; attempt++) {
+    try {
+      return retryWhenLocked(await Deno.openKv(path));
+    } catch (err) {
+      if (!isLocked(err) || attempt >= 60) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 90));
+    }
+  }
 }
 
 /**
