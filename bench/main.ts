@@ -6,6 +6,7 @@
  *   deno task bench --quick         reduced run, under two minutes; a smoke test
  *   --only=fanout,idle              some scenarios (fanout, many-rooms, idle,
  *                                   reconnect, logins, history, changes, notify,
+ *                                   delete-room,
  *                                   files, search, cold-start)
  *   --servers=ours,ceiling          some servers (ours, ours-parallel, socketio, ceiling)
  *   --out=DIR                       where to write results (default bench/results)
@@ -46,6 +47,7 @@ import {
 } from "./servers.ts";
 import { changesUnderLoad } from "./scenarios/changes.ts";
 import { notifyUnderLoad } from "./scenarios/notify.ts";
+import { deleteRoomUnderLoad } from "./scenarios/delete_room.ts";
 import { searchBench } from "./scenarios/search.ts";
 import { coldStart } from "./scenarios/cold_start.ts";
 import { files } from "./scenarios/files.ts";
@@ -84,6 +86,8 @@ const SCENARIOS: Scenario[] = [
   { name: "changes", key: "changes", servers: OUR_KINDS, run: changesUnderLoad },
   // Mentions and threads: ours only (the peers have neither).
   { name: "notify", key: "notify", servers: OUR_KINDS, run: notifyUnderLoad },
+  // Deleting a 100,000-message room beside the fan-out room: ours only.
+  { name: "delete-room", key: "deleteRoom", servers: ["ours"], run: deleteRoomUnderLoad },
   // Uploads need accounts and KV: ours only.
   { name: "files", key: "files", servers: OUR_KINDS, run: files },
   // Search over 100,000 seeded messages: ours only (the peers have no search).
@@ -150,6 +154,7 @@ async function main(args: string[]): Promise<number> {
       params.logins,
       params.changes,
       params.notify,
+      params.deleteRoom,
       params.files,
     ];
     for (const scenario of measured) {
@@ -196,6 +201,7 @@ async function main(args: string[]): Promise<number> {
     history: [],
     changes: [],
     notify: [],
+    deleteRoom: [],
     files: [],
     search: [],
     coldStart: [],

@@ -35,6 +35,14 @@ export interface Params {
   };
   history: { messages: number; requests: number };
   /** Changes under load: rates per second over the whole room. */
+  /** Deleting a big room beside the fan-out room (scenarios/delete_room.ts). */
+  deleteRoom: {
+    members: number;
+    rate: number;
+    messages: number;
+    warmupMs: number;
+    measureMs: number;
+  };
   /** Mentions and a busy thread (scenarios/notify.ts). */
   notify: {
     members: number;
@@ -126,6 +134,7 @@ export const FULL: Params = {
     warmupMs: 2000,
     measureMs: 10000,
   },
+  deleteRoom: { members: 200, rate: 1, messages: 100_000, warmupMs: 2000, measureMs: 10000 },
   notify: {
     members: 200,
     messagesPerSec: 200,
@@ -192,6 +201,7 @@ export const QUICK: Params = {
     warmupMs: 500,
     measureMs: 2500,
   },
+  deleteRoom: { members: 200, rate: 1, messages: 10_000, warmupMs: 500, measureMs: 2500 },
   notify: {
     members: 200,
     messagesPerSec: 200,

@@ -8,6 +8,11 @@ import type { ServerKind } from "./servers.ts";
 import { round } from "./stats.ts";
 import type { ChangesResult } from "./scenarios/changes.ts";
 import { describeNotify, type NotifyResult } from "./scenarios/notify.ts";
+import {
+  DELETE_ROOM_P99_RATIO_MAX,
+  type DeleteRoomResult,
+  describeDeleteRoom,
+} from "./scenarios/delete_room.ts";
 import type { ColdStartResult } from "./scenarios/cold_start.ts";
 import type { FanoutResult } from "./scenarios/fanout.ts";
 import { FILES_P99_FLOOR_MS, FILES_RSS_LIMIT_MIB, type FilesResult } from "./scenarios/files.ts";
@@ -44,6 +49,7 @@ export interface BenchResults {
   history: HistoryResult[];
   changes: ChangesResult[];
   notify?: NotifyResult[];
+  deleteRoom?: DeleteRoomResult[];
   files: FilesResult[];
   search?: SearchBenchResult[];
   coldStart: ColdStartResult[];
@@ -132,6 +138,23 @@ export function checkTargets(r: BenchResults): Target[] {
       } ms)${baselineOk ? "" : "; baseline over the p99 limit: not judged"}`
       : "–",
     met: logins && baselineOk ? logins.p99Ratio <= 2 : null,
+  });
+  const deletion = by(r.deleteRoom ?? [], "ours");
+  const deletionBaselineOk = deletion !== undefined &&
+    deletion.baseline.latency.p99 <= r.params.fanout.p99LimitMs;
+  targets.push({
+    name: "Deleting a big room: others' p99 while deleting ÷ without (ours)",
+    goal: `≤ ${DELETE_ROOM_P99_RATIO_MAX}×`,
+    value: deletion
+      ? `${round(deletion.p99Ratio)}× (${fmt(deletion.baseline.latency.p99)} → ${
+        fmt(deletion.whileDeleting.latency.p99)
+      } ms, ${fmt(deletion.messages)} messages swept in ${
+        deletion.sweepS === null ? "(unfinished)" : `${round(deletion.sweepS)} s`
+      })${deletionBaselineOk ? "" : "; baseline over the p99 limit: not judged"}`
+      : "–",
+    met: deletion && deletionBaselineOk
+      ? deletion.p99Ratio <= DELETE_ROOM_P99_RATIO_MAX && deletion.sweepS !== null
+      : null,
   });
   const hist = by(r.history, "ours");
   targets.push({
@@ -325,6 +348,10 @@ export function summaryTable(r: BenchResults, servers: ServerKind[]): string {
         fmt(n.thread.updates?.p99 ?? NaN)
       }`
       : "–";
+  });
+  row("Deleting a big room: others' p99 without → with, ms", (k) => {
+    const d = by(r.deleteRoom ?? [], k);
+    return d ? `${fmt(d.baseline.latency.p99)} → ${fmt(d.whileDeleting.latency.p99)}` : "–";
   });
   const files = r.files ?? [];
   row("Files: upload / download 25 MiB, MiB/s", (k) => {
@@ -627,6 +654,20 @@ export function markdown(r: BenchResults, servers: ServerKind[], chartFile: stri
       "",
       ...r.notify.map((n) =>
         `- ${LABELS[n.server]}: ${describeNotify(n).replaceAll("\n  ", "; ")}`
+      ),
+      "",
+    );
+  }
+  if (r.deleteRoom?.length) {
+    parts.push(
+      "## Deleting a big room under load",
+      "",
+      "The fan-out room measured alone, then while the room beside it (its messages seeded " +
+        "and indexed for search) is deleted by its owner: the sweep's bounded batches must " +
+        `keep others' delivery p99 within ${DELETE_ROOM_P99_RATIO_MAX}× of the run without it.`,
+      "",
+      ...r.deleteRoom.map((d) =>
+        `- ${LABELS[d.server]}: ${describeDeleteRoom(d).replaceAll("\n  ", "; ")}`
       ),
       "",
     );

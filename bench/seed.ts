@@ -41,8 +41,10 @@ export interface SeedPlan {
   roomSize: number;
   /** Users in no room (logins, probes). */
   loose?: number;
-  /** Messages stored in the first room before the server starts (history). */
+  /** Messages stored in a room before the server starts (history). */
   messages?: number;
+  /** Which room (its index) holds them: the first unless said. */
+  messagesIn?: number;
 }
 
 let sharedHash: Promise<string> | undefined;
@@ -130,8 +132,9 @@ export async function seed(plan: SeedPlan, kvPath?: string): Promise<Seeded> {
         await roomStore.addMember(room.id, users[m].id, "member", now);
       }
     });
-    if (plan.messages && rooms.length) {
-      await seedMessages(kv, rooms[0].id, users[rooms[0].members[0]], plan.messages);
+    const history = rooms[plan.messagesIn ?? 0];
+    if (plan.messages && history) {
+      await seedMessages(kv, history.id, users[history.members[0]], plan.messages);
     }
     return { kvPath: path, users, rooms };
   } finally {

@@ -42,11 +42,26 @@ export function avatarColour(username: string): string {
 
 export interface AvatarProps {
   username: string;
+  /** The user's uploaded image (`user.avatarUrl`); the initials show without one. */
+  url?: string;
   size?: keyof typeof SIZES;
   class?: string;
 }
 
-export function Avatar({ username, size = "md", class: extra }: AvatarProps) {
+export function Avatar({ username, url, size = "md", class: extra }: AvatarProps) {
+  if (url) {
+    return (
+      <img
+        src={url}
+        alt=""
+        class={cx("inline-block shrink-0 rounded-full object-cover", SIZES[size], extra)}
+        title={username}
+        aria-hidden="true"
+        loading="lazy"
+        decoding="async"
+      />
+    );
+  }
   return (
     <span
       class={cx(

@@ -249,10 +249,18 @@ export async function createServices(
   });
   roomAdmin.start();
   const accounts = new AccountService(
-    { auth, users: userStore, events: bus, clock },
+    {
+      auth,
+      users: userStore,
+      events: bus,
+      clock,
+      onDeactivated: (userId) => rooms.handOnOwnership(userId),
+    },
     (sessionId, userId) => bus.publish({ kind: "session_ended", sessionId, userId }),
   );
   const profiles = new ProfileService({
+    kv,
+    clock,
     users: userStore,
     events: bus,
     // A profile change reaches every room of mine: a handful a minute at most.

@@ -708,6 +708,30 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
       }),
     },
     {
+      weight: 2,
+      arbitrary: fc.record({
+        method: fc.constantFrom("PUT", "DELETE", "POST"),
+        path: fc.constant("/api/me/avatar"),
+        as,
+        body: uploadBody,
+        contentType: fc.option(fc.constantFrom("image/png", "image/svg+xml", "text/html"), {
+          nil: undefined,
+        }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        method: fc.constantFrom("GET", "HEAD"),
+        path: fc.tuple(
+          fc.oneof(fc.constantFrom(...t.users.map((u) => u.id)), pathId),
+          fc.oneof(pathId, fc.constantFrom("..", "%00", "x".repeat(300))),
+        )
+          .map(([user, version]) => `/api/avatars/${user}/${version}`),
+        as,
+      }),
+    },
+    {
       weight: 3,
       arbitrary: fc.record({
         method: fc.constantFrom("GET", "HEAD", "DELETE"),

@@ -592,14 +592,28 @@ async function checkPeopleAndRooms(
     }
   }
   let admins = 0;
+  const avatars = new Map<string, string>();
+  for (const e of await list(kv, ["avatar"])) {
+    avatars.set(e.key[1] as string, (e.value as { version: string }).version);
+  }
   for (const e of await list(kv, ["user"])) {
-    const user = e.value as { id: string; serverAdmin?: true; deactivatedAt?: number };
+    const user = e.value as {
+      id: string;
+      serverAdmin?: true;
+      deactivatedAt?: number;
+      avatar?: string;
+    };
     if (user.serverAdmin) admins++;
+    if (user.avatar !== avatars.get(user.id)) {
+      problem(`user ${user.id}'s avatar ${user.avatar} is stored as ${avatars.get(user.id)}`);
+    }
+    avatars.delete(user.id);
     if (user.deactivatedAt && (await list(kv, ["user_session", user.id])).length) {
       problem(`deactivated user ${user.id} still has sessions`);
     }
   }
   if (admins > 1) problem(`${admins} server admins`);
+  for (const userId of avatars.keys()) problem(`an avatar of a missing user ${userId}`);
 
   const deleting = await list(kv, ["room_deleting"]);
   if (deleting.length) {

@@ -300,3 +300,65 @@ Deno.test({
     await assertSound(server.kvPath);
   },
 });
+
+Deno.test({
+  name: "a deactivated owner's rooms pass to the longest-standing active admin, else member",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startServer();
+    try {
+      const admin = new ChatApi(server.url);
+      await admin.register(name("admin"), PASSWORD);
+      const [owner, early, later, lone] = await Promise.all(
+        ["owner", "early", "later", "lone"].map((p) => newUser(server.url, p)),
+      );
+      const [ownerMe, earlyMe, laterMe, loneMe] = await Promise.all(
+        [owner, early, later, lone].map((u) => u.me()),
+      );
+      // Room A: an early member, then a later one promoted to admin: the admin takes it.
+      const a = await owner.createRoom(name("a"));
+      await early.join(a.id);
+      await later.join(a.id);
+      await owner.setRole(a.id, laterMe.id, "admin");
+      // Room B: members only, the earliest deactivated too: the next one takes it.
+      const b = await owner.createRoom(name("b"));
+      await lone.join(b.id);
+      await early.join(b.id);
+      await admin.deactivateUser(loneMe.id);
+      // Room C: nobody else: it keeps its owner (the invariant checker counts owners).
+      await owner.createRoom(name("c"), { kind: "private" });
+      const watcher = await RecordingSocket.open(early);
+
+      await admin.deactivateUser(ownerMe.id);
+      const roleIn = async (roomId: string, userId: string) =>
+        (await early.room(roomId)).members.find((m) => m.id === userId)?.role;
+      assert.equal(await roleIn(a.id, laterMe.id), "owner", "the admin takes room A");
+      assert.equal(await roleIn(a.id, ownerMe.id), "member", "the old owner stays, as a member");
+      assert.equal(await roleIn(b.id, earlyMe.id), "owner", "the active member takes room B");
+      assert.equal(await roleIn(b.id, loneMe.id), "member");
+      await waitFor(
+        "role frames",
+        () =>
+          watcher.of("role").some((f) => f.roomId === a.id && f.userId === laterMe.id) &&
+          watcher.of("role").some((f) => f.roomId === b.id && f.userId === earlyMe.id),
+      );
+      assert.equal(
+        watcher.of("role").find((f) => f.roomId === a.id && f.userId === laterMe.id)!.role,
+        "owner",
+      );
+      // The new owner can act as one.
+      await later.updateRoom(a.id, { topic: "ours now" });
+      await early.setRole(b.id, loneMe.id, "admin").catch((err) => {
+        throw new Error(`the new owner sets roles: ${err}`);
+      });
+      // Deactivating again changes nothing more.
+      await admin.deactivateUser(ownerMe.id);
+      assert.equal(await roleIn(a.id, laterMe.id), "owner");
+      watcher.close();
+    } finally {
+      await server.stop();
+    }
+    await assertSound(server.kvPath);
+  },
+});

@@ -22,10 +22,20 @@ export class AccountService {
   #clock: Clock;
   #onSessionEnded: (sessionId: string, userId: string) => Promise<void>;
 
+  #onDeactivated?: (userId: string) => Promise<unknown>;
+
   constructor(
-    deps: { auth: AuthService; users: UserStore; events: EventSink; clock: Clock },
+    deps: {
+      auth: AuthService;
+      users: UserStore;
+      events: EventSink;
+      clock: Clock;
+      /** After an account was deactivated (its rooms' ownership is handed on). */
+      onDeactivated?(userId: string): Promise<unknown>;
+    },
     onSessionEnded: (sessionId: string, userId: string) => Promise<void>,
   ) {
+    this.#onDeactivated = deps.onDeactivated;
     this.#auth = deps.auth;
     this.#users = deps.users;
     this.#events = deps.events;
@@ -90,7 +100,9 @@ export class AccountService {
 
   /**
    * Deactivates an account: it cannot sign in, every session ends (sockets 4001
-   * everywhere), its messages and memberships stay. The server's admin cannot be
+   * everywhere), its messages and memberships stay; the rooms it owned pass to
+   * their longest-standing active admin, else member (done again, harmlessly, when
+   * deactivating twice: a crash between the two steps is mended so). The server's admin cannot be
    * deactivated (someone must hold the server). Deactivating twice is fine.
    */
   async deactivate(userId: unknown): Promise<void> {
@@ -110,6 +122,7 @@ export class AccountService {
       await this.#events.publish({ kind: "user_changed", userId: entry.value.id });
     }
     await this.#auth.endSessionsOf(entry.value.id);
+    await this.#onDeactivated?.(entry.value.id);
   }
 
   /** Whether this user may act as the server's admin (read from the store). */

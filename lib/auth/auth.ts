@@ -29,6 +29,7 @@ import {
 import { PASSWORD_MAX } from "../protocol/limits.ts";
 import type { Clock } from "../clock.ts";
 import { newId } from "../store/kv.ts";
+import { avatarUrl } from "../store/avatars.ts";
 import {
   SERVER_ADMIN_KEY,
   type SessionRecord,
@@ -92,6 +93,7 @@ export function publicUser(user: UserRecord): User {
     username: user.username,
     displayName: user.displayName ?? user.username,
   };
+  if (user.avatar) view.avatarUrl = avatarUrl(user.id, user.avatar);
   if (user.serverAdmin) view.serverAdmin = true;
   return view;
 }

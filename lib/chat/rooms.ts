@@ -21,9 +21,10 @@ import {
   validateUsername,
 } from "../protocol/validate.ts";
 import type { Clock } from "../clock.ts";
-import { newId } from "../store/kv.ts";
+import { newId, retryAtomic } from "../store/kv.ts";
 import {
   MAX_ROOMS_PER_USER,
+  type Membership,
   type RoomHead,
   type RoomRecord,
   type RoomStore,
@@ -36,6 +37,7 @@ import type { ThreadStore } from "../store/threads.ts";
 import type { MemberDirectory } from "./messages.ts";
 import { defaultLevel, settingsOf } from "./notify.ts";
 import { errorFields, log } from "../log.ts";
+import { avatarUrl } from "../store/avatars.ts";
 
 /** How long a room's members are kept for resolving mentions. */
 const DIRECTORY_MS = 2_000;
@@ -59,6 +61,8 @@ export class RoomService {
   /** Of the users in #usernames, those deactivated, and the display names they chose. */
   #deactivated = new Set<string>();
   #displayNames = new Map<string, string>();
+  /** Of the users in #usernames, the version of their avatar, for those who have one. */
+  #avatars = new Map<string, string>();
 
   #threads: ThreadStore;
   #directories = new Map<string, { at: number; directory: Promise<MemberDirectory> }>();
@@ -153,6 +157,7 @@ export class RoomService {
           id: peerId,
           username,
           displayName: this.#displayNames.get(peerId) ?? username,
+          ...this.#avatarOf(peerId),
         };
         view.name = username;
       }
@@ -295,6 +300,7 @@ export class RoomService {
         id: m.userId,
         username,
         displayName: this.#displayNames.get(m.userId) ?? username,
+        ...this.#avatarOf(m.userId),
         role: m.role,
         ...state,
       };
@@ -342,7 +348,14 @@ export class RoomService {
   forgetUser(userId: string): void {
     this.#usernames.delete(userId);
     this.#displayNames.delete(userId);
+    this.#avatars.delete(userId);
     this.#deactivated.delete(userId);
+  }
+
+  /** `{avatarUrl}` of a user in #usernames who has an avatar, else nothing. */
+  #avatarOf(userId: string): { avatarUrl?: string } {
+    const version = this.#avatars.get(userId);
+    return version ? { avatarUrl: avatarUrl(userId, version) } : {};
   }
 
   /** A user's display name as cached (their username until they chose one), or undefined. */
@@ -370,11 +383,13 @@ export class RoomService {
       if (this.#usernames.size + users.size > USERNAMES_KEPT) {
         this.#usernames.clear();
         this.#displayNames.clear();
+        this.#avatars.clear();
         this.#deactivated.clear();
       }
       for (const user of users.values()) {
         this.#usernames.set(user.id, user.username);
         if (user.displayName) this.#displayNames.set(user.id, user.displayName);
+        if (user.avatar) this.#avatars.set(user.id, user.avatar);
         if (user.deactivatedAt) this.#deactivated.add(user.id);
         names.set(user.id, user.username);
       }
@@ -411,20 +426,57 @@ export class RoomService {
    */
   async leave(user: User, roomId: unknown): Promise<void> {
     const room = await this.record(roomId);
-    const left = await this.#rooms.removeMember(room.id, user.id, async (candidates) => {
-      for (let i = 0; i < candidates.length; i += 100) {
-        const slice = candidates.slice(i, i + 100);
-        const users = await this.#users.byIds(slice);
-        const active = slice.find((id) => users.get(id) && !users.get(id)!.deactivatedAt);
-        if (active) return active;
-      }
-      return candidates[0];
-    });
+    const left = await this.#rooms.removeMember(
+      room.id,
+      user.id,
+      async (candidates) => await this.#firstActive(candidates) ?? candidates[0],
+    );
     if (!left) return;
     this.members.forget(room.id, user.id);
     await this.#announce(room.id, user, "left");
     if (left.successor) await this.#announceRole(room.id, left.successor, "owner");
     this.dropThreadReads(user.id, room.id);
+  }
+
+  /**
+   * An account was deactivated: in every room it owns, ownership goes to the
+   * longest-standing active admin, else member (as when an owner leaves), and the
+   * deactivated account stays as a plain member (its messages stay). A room with
+   * nobody active left keeps its owner. Answers how many rooms changed hands.
+   */
+  async handOnOwnership(userId: string): Promise<number> {
+    let handed = 0;
+    for (const roomId of await this.#rooms.roomIdsOf(userId)) {
+      const successor = await retryAtomic("Handing on ownership", async () => {
+        const entry = await this.#rooms.memberEntry(roomId, userId);
+        if (entry.value?.role !== "owner") return { id: undefined };
+        const ordered = await this.#rooms.successors(roomId, userId);
+        const id = await this.#firstActive(ordered.map((e) => e.key[2] as string));
+        const chosen = ordered.find((e) => e.key[2] === id);
+        if (!chosen) return { id: undefined };
+        const ok = await this.#rooms.swapRoles(
+          { entry: entry as Deno.KvEntry<Membership>, role: "member" },
+          { entry: chosen, role: "owner" },
+        );
+        return ok ? { id: chosen.key[2] as string } : null;
+      });
+      if (!successor.id) continue;
+      handed++;
+      await this.#announceRole(roomId, userId, "member");
+      await this.#announceRole(roomId, successor.id, "owner");
+    }
+    return handed;
+  }
+
+  /** The first of these users whose account is active. */
+  async #firstActive(candidates: string[]): Promise<string | undefined> {
+    for (let i = 0; i < candidates.length; i += 100) {
+      const slice = candidates.slice(i, i + 100);
+      const users = await this.#users.byIds(slice);
+      const active = slice.find((id) => users.get(id) && !users.get(id)!.deactivatedAt);
+      if (active) return active;
+    }
+    return undefined;
   }
 
   /** Deletes a former member's thread read markers of a room, in the background. */

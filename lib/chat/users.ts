@@ -5,6 +5,7 @@
 import type { UserProfile } from "../protocol/types.ts";
 import { isUsername } from "../protocol/validate.ts";
 import type { UserStore } from "../store/users.ts";
+import { avatarUrl } from "../store/avatars.ts";
 import type { PresenceService } from "../presence/presence.ts";
 
 export class UserService {
@@ -25,6 +26,7 @@ export class UserService {
       id: user.id,
       username: user.username,
       displayName: user.displayName ?? user.username,
+      ...(user.avatar ? { avatarUrl: avatarUrl(user.id, user.avatar) } : {}),
       ...state,
     };
     if (user.deactivatedAt) profile.deactivated = true;

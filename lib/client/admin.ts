@@ -144,6 +144,23 @@ const calls = {
     return this.request("DELETE", "/api/me/sessions");
   },
 
+  /** Sets my avatar from an image (PNG, JPEG, GIF or WebP, ≤ 5 MiB): resized, metadata stripped. */
+  async setAvatar(
+    this: ChatApi,
+    image: Blob | Uint8Array,
+    type?: string,
+  ): Promise<User> {
+    const body = image instanceof Blob
+      ? image
+      : new Blob([image.slice()], { type: type || "application/octet-stream" });
+    return (await this.request<{ user: User }>("PUT", "/api/me/avatar", body)).user;
+  },
+
+  /** Removes my avatar (the initials show again). */
+  removeAvatar(this: ChatApi): Promise<void> {
+    return this.request("DELETE", "/api/me/avatar");
+  },
+
   /** Deactivates my own account (my password again): every session of mine ends. */
   async deactivate(this: ChatApi, password: string): Promise<void> {
     await this.request("POST", "/api/me/deactivate", { password });
@@ -173,6 +190,8 @@ declare module "./http.ts" {
     endSession: OmitThisParameter<typeof calls.endSession>;
     endOtherSessions: OmitThisParameter<typeof calls.endOtherSessions>;
     deactivate: OmitThisParameter<typeof calls.deactivate>;
+    setAvatar: OmitThisParameter<typeof calls.setAvatar>;
+    removeAvatar: OmitThisParameter<typeof calls.removeAvatar>;
   }
 }
 

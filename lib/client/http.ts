@@ -103,11 +103,17 @@ export class ChatApi {
   ): Promise<T> {
     const headers: Record<string, string> = { ...this.#headers, ...options.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    // Bytes (an avatar) go as they are; anything else as JSON.
+    const bytes = body instanceof Blob ? body : undefined;
+    if (body !== undefined) {
+      headers["content-type"] = bytes
+        ? bytes.type || "application/octet-stream"
+        : "application/json";
+    }
     const res = await this.#send(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : bytes ?? JSON.stringify(body),
     });
     return await this.#answer<T>(res);
   }

@@ -37,6 +37,7 @@ interface Queued {
   id: number;
   bytes: Uint8Array;
   orientation: number;
+  square?: number;
   resolve(thumb: Thumbnail | null): void;
 }
 
@@ -51,17 +52,19 @@ let idleTimer: ReturnType<typeof setTimeout> | undefined;
  * turned upright by `facts.orientation`, transparency on white) in a worker; null
  * when the image cannot be decoded or it takes over 30 s. Jobs run one at a time,
  * in order. `bytes`' buffer is handed to the worker when `bytes` spans all of it:
- * `bytes` is empty afterwards.
+ * `bytes` is empty afterwards. With `square`, an avatar instead: the middle square,
+ * `square` px a side, at most AVATAR_BYTES_MAX.
  */
 export function makeThumbnail(
   bytes: Uint8Array,
-  facts: { type: string; orientation: number },
+  facts: { type: string; orientation: number; square?: number },
 ): Promise<Thumbnail | null> {
   return new Promise((resolve) => {
     queue.push({
       id: nextId++,
       bytes: transferable(bytes),
       orientation: facts.orientation,
+      square: facts.square,
       resolve,
     });
     pump();
@@ -113,9 +116,8 @@ function pump(): void {
   }, JOB_MS);
   Deno.unrefTimer(timer);
   running = { ...job, timer };
-  worker.postMessage({ id: job.id, bytes: job.bytes, orientation: job.orientation }, [
-    job.bytes.buffer,
-  ]);
+  const { id, bytes, orientation, square } = job;
+  worker.postMessage({ id, bytes, orientation, square }, [bytes.buffer]);
 }
 
 function startWorker(): Worker {

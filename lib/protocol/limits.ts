@@ -38,6 +38,12 @@ export const FILE_NAME_MAX_BYTES = 255;
 export const IMAGE_PIXELS_MAX = 40_000_000;
 /** v2: a thumbnail's longest side. */
 export const THUMB_MAX = 400;
+/** v2 "People": an avatar upload at most (bytes); what is kept is AVATAR_SIDE square. */
+export const AVATAR_UPLOAD_MAX = 5 * 1024 * 1024;
+/** The side of a stored avatar (px). */
+export const AVATAR_SIDE = 256;
+/** A stored avatar's JPEG at most (one KV value). */
+export const AVATAR_BYTES_MAX = 60_000;
 /** Ids are opaque, but the server only ever mints these characters and lengths. */
 export const ID_MAX = 40;
 

@@ -20,6 +20,11 @@ export interface User {
    * leave it out.
    */
   displayName?: string;
+  /**
+   * v2: where my avatar image is (a path of this server, or of `FILES_ORIGIN`),
+   * square, at most 256 px; absent while I have none (clients show initials).
+   */
+  avatarUrl?: string;
   /** v2: the server's admin (the first account registered); absent for everyone else. */
   serverAdmin?: true;
 }
@@ -152,6 +157,8 @@ export interface Member {
   username: string;
   /** v2: the name to show (the username until one is chosen); always set by the server. */
   displayName?: string;
+  /** v2: as `User.avatarUrl`. */
+  avatarUrl?: string;
   role: Role;
   online: boolean;
   lastSeenAt: number | null;

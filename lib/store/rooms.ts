@@ -203,16 +203,8 @@ export class RoomStore {
       deleteMembership(op, roomId, userId);
       let successor: string | undefined;
       if (entry.value.role === "owner") {
-        const others = (await listAll<Membership>(
-          this.#kv,
-          ["room_member", roomId],
-          SUCCESSORS_SCANNED,
-        )).filter((e) => e.key[2] !== userId);
-        if (others.length && !others.some((e) => e.value.role === "owner")) {
-          const rank = (m: Membership) => m.role === "admin" ? 0 : 1;
-          const ordered = others.sort((a, b) =>
-            rank(a.value) - rank(b.value) || a.value.joinedAt - b.value.joinedAt
-          );
+        const ordered = await this.successors(roomId, userId);
+        if (ordered.length) {
           successor = await pick(ordered.map((e) => e.key[2] as string));
           const chosen = ordered.find((e) => e.key[2] === successor);
           if (chosen) op.check(chosen).set(chosen.key, { ...chosen.value, role: "owner" });
@@ -222,6 +214,39 @@ export class RoomStore {
       if (!(await op.commit()).ok) return null;
       return { left: successor ? { successor } : {} };
     }).then((r) => r.left);
+  }
+
+  /** A member's record as stored (for a check), or an empty entry. */
+  async memberEntry(roomId: string, userId: string): Promise<Deno.KvEntryMaybe<Membership>> {
+    return await this.#kv.get<Membership>(memberKey(roomId, userId));
+  }
+
+  /** Two members' new roles in one commit, over their records as read. */
+  async swapRoles(
+    ...changes: Array<{ entry: Deno.KvEntry<Membership>; role: Role }>
+  ): Promise<boolean> {
+    const op = this.#kv.atomic();
+    for (const { entry, role } of changes) {
+      op.check(entry).set(entry.key, { ...entry.value, role });
+    }
+    return (await op.commit()).ok;
+  }
+
+  /**
+   * Who would take over from the room's owner `ownerId`, in order: the
+   * longest-standing admins, then members. None while someone else owns it too.
+   */
+  async successors(roomId: string, ownerId: string): Promise<Deno.KvEntry<Membership>[]> {
+    const others = (await listAll<Membership>(
+      this.#kv,
+      ["room_member", roomId],
+      SUCCESSORS_SCANNED,
+    )).filter((e) => e.key[2] !== ownerId);
+    if (others.some((e) => e.value.role === "owner")) return [];
+    const rank = (m: Membership) => m.role === "admin" ? 0 : 1;
+    return others.sort((a, b) =>
+      rank(a.value) - rank(b.value) || a.value.joinedAt - b.value.joinedAt
+    );
   }
 
   /** Deletes my thread read markers of a room (after leaving it; best effort). */

@@ -17,6 +17,8 @@ export interface UserRecord {
   displayName?: string;
   /** The server's admin: the first account registered. */
   serverAdmin?: true;
+  /** The version of my avatar (lib/store/avatars.ts), while I have one. */
+  avatar?: string;
   /** When the account was deactivated (it cannot sign in; its name stays taken). */
   deactivatedAt?: number;
 }
