@@ -6,7 +6,9 @@
  *   gzipped as served (limit 35 KB), plus the inline boot script;
  * - JavaScript on the login and register pages (limit 0);
  * - the server's time to answer a room page with 50 messages (session check,
- *   KV reads, Preact render, CSS), median and p95 over many requests.
+ *   KV reads, Preact render, CSS, brotli as a browser asks), median and p95 over
+ *   many requests;
+ * - bytes on the wire per page (HTML only), plain, gzip and brotli, as served.
  *
  *   deno task budget            prints a table; exits 1 when a budget is broken
  *   deno task budget --json     the same as JSON (for bench/ and CI)
@@ -34,6 +36,8 @@ export interface WebBudget {
   loginPageJsBytes: number;
   registerPageJsBytes: number;
   render: { messages: number; runs: number; medianMs: number; p95Ms: number; minMs: number };
+  /** Each page's HTML as served: plain, and with `accept-encoding` gzip and br. */
+  wire: Array<{ page: string; plain: number; gzip: number; br: number }>;
   limits: { roomPageJsGzipBytes: number };
   ok: boolean;
 }
@@ -70,12 +74,15 @@ export async function measureWebBudget(options: { runs?: number } = {}): Promise
   const config = loadConfig({ KV_PATH: ":memory:", LOG_LEVEL: "error", SEND_RATE_BURST: "1000" });
   const server = await createChatServer(config);
   const base = "http://budget.local";
-  const call = async (path: string, init: RequestInit = {}) => {
+  const call = async (path: string, init: RequestInit = {}, encoding = "gzip") => {
     const headers = new Headers(init.headers);
     headers.set("origin", base);
-    headers.set("accept-encoding", "gzip");
+    headers.set("accept-encoding", encoding);
     return await server.fetch(new Request(base + path, { ...init, headers }));
   };
+  /** A page's HTML, uncompressed (to read it). */
+  const html = async (path: string, init: RequestInit = {}) =>
+    await (await call(path, init, "identity")).text();
   try {
     const registered = await call("/api/auth/register", {
       method: "POST",
@@ -103,11 +110,11 @@ export async function measureWebBudget(options: { runs?: number } = {}): Promise
       await sent.body?.cancel();
     }
 
-    const page = await call(`/rooms/${room.id}`, { headers: cookie });
+    const page = await call(`/rooms/${room.id}`, { headers: cookie }, "identity");
     if (page.status !== 200) throw new Error(`Room page answered ${page.status}`);
-    const html = await page.text();
+    const roomHtml = await page.text();
     const files = [];
-    for (const file of scriptFiles(html)) {
+    for (const file of scriptFiles(roomHtml)) {
       const res = await call(file);
       const gzipped = res.headers.get("content-encoding") === "gzip";
       const body = new Uint8Array(await res.arrayBuffer());
@@ -123,11 +130,11 @@ export async function measureWebBudget(options: { runs?: number } = {}): Promise
         gzipBytes: gzipped ? body.byteLength : await gzipSize(body),
       });
     }
-    const inline = inlineScripts(html).join("");
-    const htmlBytes = new TextEncoder().encode(html);
+    const inline = inlineScripts(roomHtml).join("");
+    const htmlBytes = new TextEncoder().encode(roomHtml);
 
     const jsOn = async (path: string) => {
-      const text = await (await call(path)).text();
+      const text = await html(path);
       let bytes = inlineScripts(text).join("").length;
       for (const file of scriptFiles(text)) {
         bytes += (await (await call(file)).arrayBuffer()).byteLength;
@@ -135,15 +142,34 @@ export async function measureWebBudget(options: { runs?: number } = {}): Promise
       return bytes;
     };
 
-    // Warm up (caches, JIT), then time full requests.
+    const wire: WebBudget["wire"] = [];
+    const pages: Array<[string, string, RequestInit]> = [
+      [`room (${messages} messages)`, `/rooms/${room.id}`, { headers: cookie }],
+      ["rooms", "/", { headers: cookie }],
+      ["directory", "/directory", { headers: cookie }],
+      ["search results", "/search?q=message", { headers: cookie }],
+      ["login", "/login", {}],
+    ];
+    for (const [name, path, init] of pages) {
+      const sizes = [];
+      for (const encoding of ["identity", "gzip", "br"]) {
+        const res = await call(path, init, encoding);
+        if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+        sizes.push((await res.arrayBuffer()).byteLength);
+      }
+      wire.push({ page: name, plain: sizes[0], gzip: sizes[1], br: sizes[2] });
+    }
+
+    // Warm up (caches, JIT), then time full requests, compressed as a browser asks.
+    const browser = "gzip, deflate, br, zstd";
     for (let i = 0; i < 20; i++) {
-      await (await call(`/rooms/${room.id}`, { headers: cookie })).text();
+      await (await call(`/rooms/${room.id}`, { headers: cookie }, browser)).arrayBuffer();
     }
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const start = performance.now();
-      const res = await call(`/rooms/${room.id}`, { headers: cookie });
-      await res.text();
+      const res = await call(`/rooms/${room.id}`, { headers: cookie }, browser);
+      await res.arrayBuffer();
       times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);
@@ -168,6 +194,7 @@ export async function measureWebBudget(options: { runs?: number } = {}): Promise
         p95Ms: round(percentile(times, 0.95)),
         minMs: round(times[0]),
       },
+      wire,
       limits: { roomPageJsGzipBytes: ROOM_PAGE_JS_LIMIT },
       ok: false,
     };
@@ -205,6 +232,14 @@ if (import.meta.main) {
         kb(roomPage.htmlGzipBytes)
       }`,
     );
+    console.log("HTML on the wire, plain / gzip / brotli:");
+    for (const w of result.wire) {
+      console.log(
+        `  ${w.page.padEnd(24)} ${kb(w.plain).padStart(9)} / ${kb(w.gzip).padStart(8)} / ${
+          kb(w.br).padStart(8)
+        }`,
+      );
+    }
     console.log(`Login page JavaScript: ${result.loginPageJsBytes} B (limit 0)`);
     console.log(`Register page JavaScript: ${result.registerPageJsBytes} B (limit 0)`);
     console.log(

@@ -8,6 +8,7 @@
 
 import { Hono } from "hono";
 import type { AppEnv } from "../lib/http/env.ts";
+import { etagMatches } from "../lib/http/compress.ts";
 
 const SOURCE_URL = new URL("../lib/push/sw_source.js", import.meta.url);
 
@@ -41,6 +42,6 @@ swRoutes.get("/sw.js", async (c) => {
   c.header("service-worker-allowed", "/");
   c.header("cache-control", "no-cache");
   c.header("etag", etag);
-  if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+  if (etagMatches(c.req.header("if-none-match"), etag)) return c.body(null, 304);
   return c.body(body);
 });

@@ -13,6 +13,7 @@ import { securityHeaders } from "../islands/security.ts";
 import { mountIslandAssets } from "../islands/serve.ts";
 import type { AppEnv } from "./env.ts";
 import { errorResponse } from "./errors.ts";
+import { compression } from "./compress.ts";
 import { authRoutes } from "../../routes/api/auth.ts";
 import { roomRoutes } from "../../routes/api/rooms.ts";
 import { roomAdminRoutes } from "../../routes/api/room_admin.ts";
@@ -41,6 +42,8 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   // CSP with a per-request nonce, nosniff, frame-ancestors/X-Frame-Options and
   // Referrer-Policy: on pages, and on API answers too (they cost nothing there).
   app.use(securityHeaders<AppEnv>({ imgOrigin: services.config.filesOrigin || undefined }));
+  // Pages, JSON and static text, brotli or gzip (lib/http/compress.ts says what is left alone).
+  app.use(compression());
   app.use(async (c, next) => {
     c.set("services", services);
     c.set("assets", assets);

@@ -10,6 +10,7 @@ import { extname, join, normalize, sep } from "node:path";
 import type { IslandAssets } from "./assets.ts";
 import { ASSET_PREFIX } from "./manifest.ts";
 import { DEV_RELOAD_PATH } from "./_markers.ts";
+import { etagMatches } from "../http/compress.ts";
 
 /** Cache-Control of content-hashed files. */
 export const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -76,7 +77,7 @@ export function mountIslandAssets(app: Hono<any, any, any>, assets: IslandAssets
     c.header("etag", etag);
     c.header("cache-control", "public, max-age=0, must-revalidate");
     c.header("x-content-type-options", "nosniff");
-    if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+    if (etagMatches(c.req.header("if-none-match"), etag)) return c.body(null, 304);
     c.header("content-type", TYPES[extname(path)] ?? "application/octet-stream");
     c.header("content-length", String(info.size));
     if (c.req.method === "HEAD") return c.body(null);
