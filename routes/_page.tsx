@@ -15,6 +15,17 @@ import { AppLayout } from "../components/app_layout.tsx";
 import RoomList, { sidebarRoom } from "../islands/room_list.tsx";
 
 export const APP_NAME = "Deno Chat";
+/** The app's colour (indigo-600): the browser's bar, static/manifest.webmanifest, the icons. */
+export const THEME_COLOUR = "#4f46e5";
+/** What makes the app installable, on every page (lib/push/sw_source.js, static/). */
+const INSTALLABLE = {
+  manifest: {
+    href: "/manifest.webmanifest",
+    themeColour: THEME_COLOUR,
+    touchIcon: "/icons/icon-192.png",
+  },
+  serviceWorker: "/sw.js",
+};
 
 /** Answers a full HTML page. Pages show private data: never cached. */
 export function page(
@@ -24,7 +35,12 @@ export function page(
 ): Response {
   c.header("cache-control", "no-store");
   const title = options.title === APP_NAME ? APP_NAME : `${options.title} · ${APP_NAME}`;
-  const html = renderPage(body, { assets: c.get("assets"), nonce: c.get("nonce"), title });
+  const html = renderPage(body, {
+    assets: c.get("assets"),
+    nonce: c.get("nonce"),
+    title,
+    ...INSTALLABLE,
+  });
   return c.html(html, options.status ?? 200);
 }
 

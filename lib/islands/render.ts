@@ -27,6 +27,13 @@ export interface RenderPageOptions {
   bodyClass?: string;
   /** The favicon's URL; defaults to `/favicon.svg` (from `static/`). */
   icon?: string;
+  /**
+   * The app's web manifest, linked from the head (with `themeColour` and an
+   * apple-touch-icon); none when absent.
+   */
+  manifest?: { href: string; themeColour: string; touchIcon?: string };
+  /** A service worker the page's scripts register once it is up (pages with islands). */
+  serviceWorker?: string;
 }
 
 /** The default `<body>` classes: page colours for light and dark. */
@@ -48,7 +55,12 @@ function islandProps(islands: RenderedIsland[]) {
   }
 }
 
-function islandScripts(islands: RenderedIsland[], assets: IslandAssets, nonce: string) {
+function islandScripts(
+  islands: RenderedIsland[],
+  assets: IslandAssets,
+  nonce: string,
+  serviceWorker?: string,
+) {
   const { manifest } = assets;
   const names = [...new Set(islands.map((island) => island.name))];
   const props = islandProps(islands);
@@ -65,6 +77,7 @@ function islandScripts(islands: RenderedIsland[], assets: IslandAssets, nonce: s
     map.push(`${JSON.stringify(name)}:i${i}`);
   });
   code += `boot({${map.join(",")}},{signals:${props.signals}});`;
+  if (serviceWorker) code += `navigator.serviceWorker?.register(${JSON.stringify(serviceWorker)});`;
   const attr = `nonce="${escapeHtml(nonce)}"`;
   return {
     head: [...preload].map((file) => `<link rel="modulepreload" href="${ASSET_PREFIX}${file}">`)
@@ -88,7 +101,16 @@ export function renderPage(body: ComponentChildren, options: RenderPageOptions):
   const bodyClass = options.bodyClass ?? BODY_CLASS;
   const { result: html, islands } = collectIslands(() => renderToString(h(Fragment, null, body)));
   const head = options.head ? renderToString(h(Fragment, null, options.head)) : "";
-  const scripts = islands.length > 0 ? islandScripts(islands, assets, nonce) : null;
+  const scripts = islands.length > 0
+    ? islandScripts(islands, assets, nonce, options.serviceWorker)
+    : null;
+  const manifest = options.manifest
+    ? `<link rel="manifest" href="${escapeHtml(options.manifest.href)}">` +
+      (options.manifest.touchIcon
+        ? `<link rel="apple-touch-icon" href="${escapeHtml(options.manifest.touchIcon)}">`
+        : "") +
+      `<meta name="theme-color" content="${escapeHtml(options.manifest.themeColour)}">`
+    : "";
   const css = pageStyles(`<body class="${escapeHtml(bodyClass)}">${head}${html}`, scripts?.classes)
     // A class like content-['</style>'] must not end the element early.
     .replaceAll("</", "<\\/");
@@ -99,6 +121,7 @@ export function renderPage(body: ComponentChildren, options: RenderPageOptions):
     `<meta name="color-scheme" content="light dark">` +
     `<title>${escapeHtml(options.title)}</title>` +
     `<link rel="icon" href="${escapeHtml(options.icon ?? "/favicon.svg")}">` +
+    manifest +
     head +
     `<style nonce="${escapeHtml(nonce)}">${css}</style>` +
     (scripts?.head ?? "") +
