@@ -34,6 +34,26 @@ export interface Flags {
   mentions: boolean;
   /** `search --all`: every page of results (up to a bound). */
   all: boolean;
+  /** `profile --display-name NAME`. */
+  displayName?: string;
+  /** `profile --clear-display-name`: back to my username. */
+  clearDisplayName: boolean;
+  /** `avatar --remove`. */
+  remove: boolean;
+  /** `sessions --end ID`. */
+  end?: string;
+  /** `sessions --end-others`. */
+  endOthers: boolean;
+  /** `room ROOM --rename NAME`. */
+  rename?: string;
+  /** `delete-room ROOM --yes`: no second thoughts. */
+  yes: boolean;
+  /** `register USER --invite CODE`. */
+  invite?: string;
+  /** `admin invite --uses N`: how many registrations the code allows. */
+  uses?: number;
+  /** `admin invite --expires 7d`: days until the code expires. */
+  expires?: number;
 }
 
 export type FlagName = Exclude<keyof Flags, "help" | "version">;
@@ -49,7 +69,7 @@ export interface ParsedArgs {
 
 interface FlagSpec {
   name: keyof Flags;
-  value?: "string" | "count" | "seq";
+  value?: "string" | "count" | "seq" | "uses" | "days";
 }
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -78,7 +98,22 @@ const FLAGS: Record<string, FlagSpec> = {
   "--also-in-room": { name: "alsoInRoom" },
   "--mentions": { name: "mentions" },
   "--all": { name: "all" },
+  "--display-name": { name: "displayName", value: "string" },
+  "--clear-display-name": { name: "clearDisplayName" },
+  "--remove": { name: "remove" },
+  "--end": { name: "end", value: "string" },
+  "--end-others": { name: "endOthers" },
+  "--rename": { name: "rename", value: "string" },
+  "--yes": { name: "yes" },
+  "-y": { name: "yes" },
+  "--invite": { name: "invite", value: "string" },
+  "--uses": { name: "uses", value: "uses" },
+  "--expires": { name: "expires", value: "days" },
 };
+
+/** The most registrations one invite code allows, and the longest it lasts (the server's). */
+export const INVITE_USES_MAX = 1000;
+export const INVITE_DAYS_MAX = 365;
 
 /** The most messages `history` and `tail` fetch (paging 100 at a time). */
 export const LIMIT_MAX = 10_000;
@@ -88,6 +123,27 @@ function parseCount(flag: string, value: string): number {
     throw new UsageError(`Option ${flag} must be a number from 1 to ${LIMIT_MAX}: got "${value}"`);
   }
   return Number(value);
+}
+
+function parseUses(flag: string, value: string): number {
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 1 || Number(value) > INVITE_USES_MAX) {
+    throw new UsageError(
+      `Option ${flag} must be a number from 1 to ${INVITE_USES_MAX}: got "${value}"`,
+    );
+  }
+  return Number(value);
+}
+
+/** `7d`, `7` (days) or `2w` (weeks): whole days from 1 to {@linkcode INVITE_DAYS_MAX}. */
+export function parseDays(flag: string, value: string): number {
+  const match = /^(\d{1,3})([dw]?)$/i.exec(value.trim());
+  const days = match ? Number(match[1]) * (match[2].toLowerCase() === "w" ? 7 : 1) : NaN;
+  if (!(days >= 1 && days <= INVITE_DAYS_MAX)) {
+    throw new UsageError(
+      `Option ${flag} must be days (7d) or weeks (2w), from 1 to ${INVITE_DAYS_MAX} days: got "${value}"`,
+    );
+  }
+  return days;
 }
 
 /**
@@ -118,6 +174,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
     alsoInRoom: false,
     mentions: false,
     all: false,
+    clearDisplayName: false,
+    remove: false,
+    endOthers: false,
+    yes: false,
   };
   const given = new Set<keyof Flags>();
   const positionals: string[] = [];
@@ -158,6 +218,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
       value = argv[++i];
     }
     if (spec.value === "count") flags.limit = parseCount(key, value);
+    else if (spec.value === "uses") flags.uses = parseUses(key, value);
+    else if (spec.value === "days") flags.expires = parseDays(key, value);
     else if (spec.value === "seq") {
       (flags[spec.name] as number) = parseSeq(value, `Option ${key}`);
     } else (flags[spec.name] as string) = value;

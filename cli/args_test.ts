@@ -73,3 +73,22 @@ Deno.test("parseArgs() reads --thread SEQ, --also-in-room and --mentions", () =>
   assert.equal(parseArgs(["tail", "--mentions", "-f"]).flags.mentions, true);
   assert.throws(() => parseArgs(["send", "r", "--thread", "x"]), /Option --thread must be/);
 });
+
+Deno.test("parseArgs() reads the account and administration options", () => {
+  const parsed = parseArgs(["admin", "invite", "--uses", "5", "--expires", "2w"]);
+  assert.equal(parsed.flags.uses, 5);
+  assert.equal(parsed.flags.expires, 14);
+  assert.equal(parsed.flags.limit, undefined, "--uses is not --limit");
+  assert.equal(parseArgs(["admin", "invite", "--expires=30d"]).flags.expires, 30);
+  assert.equal(parseArgs(["admin", "invite", "--expires", "7"]).flags.expires, 7);
+  assert.throws(() => parseArgs(["admin", "invite", "--uses", "0"]), /from 1 to 1000/);
+  assert.throws(() => parseArgs(["admin", "invite", "--uses", "1001"]), /from 1 to 1000/);
+  assert.throws(() => parseArgs(["admin", "invite", "--expires", "366d"]), /up to|1 to 365/);
+  assert.throws(() => parseArgs(["admin", "invite", "--expires", "soon"]), UsageError);
+  const profile = parseArgs(["profile", "--display-name", "Alice Smith"]);
+  assert.equal(profile.flags.displayName, "Alice Smith");
+  assert.equal(parseArgs(["delete-room", "x", "-y"]).flags.yes, true);
+  assert.equal(parseArgs(["room", "x", "--rename=New name"]).flags.rename, "New name");
+  assert.equal(parseArgs(["sessions", "--end", "s1"]).flags.end, "s1");
+  assert.equal(parseArgs(["register", "bob", "--invite", "abc"]).flags.invite, "abc");
+});

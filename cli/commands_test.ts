@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseArgs } from "./args.ts";
-import { commandFor, COMMANDS, helpText } from "./commands.ts";
+import { ADMIN_COMMANDS, commandFor, COMMANDS, helpText } from "./commands.ts";
 import { ApiError } from "../lib/client/http.ts";
 import { describeError, formatWait, UsageError } from "./errors.ts";
 
@@ -102,4 +102,23 @@ Deno.test("commandFor() knows search: the words are the query, --limit and --all
 Deno.test("helpText() lists the exit code of a search that finds nothing", () => {
   assert.match(helpText(), /\n {2}6 +no results \(search\)/);
   assert.match(helpText(), /--all +every result, up to 1000 \(search\)/);
+});
+
+Deno.test("commandFor() takes `admin` subcommands, their options and arities", () => {
+  const parsed = parseArgs(["admin", "deactivate", "@bob"]);
+  assert.equal(commandFor(parsed), ADMIN_COMMANDS.deactivate);
+  assert.deepEqual(parsed.positionals, ["@bob"], "the subcommand's name is taken off");
+  assert.equal(commandFor(parseArgs(["admin", "invite", "--uses", "3"])), ADMIN_COMMANDS.invite);
+  assert.throws(() => commandFor(parseArgs(["admin"])), /usage: chat admin invite\|invites/);
+  assert.throws(() => commandFor(parseArgs(["admin", "nuke"])), /Unknown command: "admin nuke"/);
+  assert.throws(() => commandFor(parseArgs(["admin", "users", "--uses", "3"])), /--uses/);
+  assert.throws(
+    () => commandFor(parseArgs(["admin", "deactivate"])),
+    /usage: chat admin deactivate USER/,
+  );
+  assert.throws(() => commandFor(parseArgs(["kick", "room"])), /usage: chat kick ROOM USER/);
+  assert.throws(() => commandFor(parseArgs(["room", "r", "--yes"])), /--yes does not apply/);
+  const help = helpText();
+  for (const command of Object.values(ADMIN_COMMANDS)) assert.ok(help.includes(command.usage));
+  assert.match(help, /--display-name NAME/);
 });

@@ -83,6 +83,14 @@ export class UnknownRoomError extends Error {
   }
 }
 
+/** A USER argument that names nobody there (exit 4, as for rooms). */
+export class UnknownUserError extends Error {
+  constructor(user: string, detail = "no such user") {
+    super(`Unknown user: "${user}": ${detail}`);
+    this.name = "UnknownUserError";
+  }
+}
+
 /** A file argument that names no file I may read (exit 4, as for rooms). */
 export class UnknownFileError extends Error {
   constructor(file: string) {
@@ -119,7 +127,12 @@ export class InterruptedError extends Error {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT.USAGE;
   if (err instanceof NotLoggedInError) return EXIT.AUTH;
-  if (err instanceof UnknownRoomError || err instanceof UnknownFileError) return EXIT.NOT_FOUND;
+  if (
+    err instanceof UnknownRoomError || err instanceof UnknownFileError ||
+    err instanceof UnknownUserError
+  ) {
+    return EXIT.NOT_FOUND;
+  }
   if (err instanceof InterruptedError) return EXIT.INTERRUPTED;
   if (err instanceof NoResultsError) return EXIT.NO_RESULTS;
   if (err instanceof NetworkError) return EXIT.NETWORK;

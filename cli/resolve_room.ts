@@ -1,8 +1,8 @@
 /**
  * @module What a ROOM argument names: a room id, the name of one of my rooms
- * (case-insensitive, a leading `#` allowed), a public room's name, the name of a
- * room I am invited to, or `@user` for the direct conversation with that user
- * (opened on the server when needed).
+ * (exactly, else ignoring case; a leading `#` allowed), a public room's name, the
+ * name of a room I am invited to, or `@user` for the direct conversation with that
+ * user (opened on the server when needed).
  */
 
 import type { ChatApi } from "../lib/client/http.ts";
@@ -19,24 +19,38 @@ export interface ResolvedRoom {
   label: string;
 }
 
-/** Rooms whose id or name (case-insensitive, `#` optional) is `arg`. */
+/**
+ * Rooms whose id or name (`#` optional) is `arg`: by id, else the rooms of exactly
+ * that name, else those of that name ignoring case. Public names are unique ignoring
+ * case, private ones need not be: `Book club` and `book club` may both be mine, and
+ * `book club` then names only the second.
+ */
 export function matchRooms<R extends Pick<Room, "id" | "name" | "kind">>(
   rooms: R[],
   arg: string,
 ): R[] {
   const byId = rooms.filter((room) => room.id === arg);
   if (byId.length) return byId;
-  const name = arg.replace(/^#/, "").toLowerCase();
-  return rooms.filter((room) => room.kind !== "direct" && room.name.toLowerCase() === name);
+  const name = arg.replace(/^#/, "");
+  const named = rooms.filter((room) => room.kind !== "direct");
+  const exact = named.filter((room) => room.name === name);
+  if (exact.length) return exact;
+  const folded = name.toLowerCase();
+  return named.filter((room) => room.name.toLowerCase() === folded);
+}
+
+/** The error for a name that matches several rooms: each with its kind and id. */
+export function ambiguousRoom(arg: string, matches: Pick<Room, "id" | "name" | "kind">[]) {
+  const candidates = matches.map((room) => `${roomLabel(room)} (${room.kind}, id ${room.id})`);
+  return new InvalidInputError(
+    `Room name is ambiguous: "${arg}" matches ${matches.length} rooms: ${
+      candidates.join(", ")
+    }: give its id`,
+  );
 }
 
 function pick<R extends Room>(matches: R[], arg: string): R | undefined {
-  if (matches.length > 1) {
-    const ids = matches.map((room) => room.id).join(", ");
-    throw new UsageError(
-      `Room name is ambiguous: "${arg}" matches ${matches.length} rooms: ${ids}`,
-    );
-  }
+  if (matches.length > 1) throw ambiguousRoom(arg, matches);
   return matches[0];
 }
 

@@ -3,7 +3,9 @@
  * the page's content, the whole height of the window. On a phone (below `md`) only
  * one of the two is shown: the list on the home page, the content everywhere else
  * (with a way back); the search box shows there on the home page and the search
- * page only, so that a conversation keeps the whole screen.
+ * page only, so that a conversation keeps the whole screen. Beside the search box:
+ * links to my settings and, for the server's admin, the admin page (plain links:
+ * no script, so no page's JavaScript grows).
  */
 
 import type { ComponentChildren } from "preact";
@@ -20,10 +22,17 @@ export interface AppLayoutProps {
   query?: string;
   /** A phone shows the search box with the content too (the search page). */
   phoneSearch?: boolean;
+  /** I am the server's admin: a link to the admin page too. */
+  serverAdmin?: boolean;
 }
 
+const HEADER_LINK =
+  "rounded-lg px-2.5 py-1.5 text-sm font-medium text-gray-700 hover:bg-gray-200 " +
+  "focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-gray-200 " +
+  "dark:hover:bg-gray-800";
+
 export function AppLayout(
-  { sidebar, children, phone = "content", query, phoneSearch }: AppLayoutProps,
+  { sidebar, children, phone = "content", query, phoneSearch, serverAdmin }: AppLayoutProps,
 ) {
   return (
     <div class="flex h-[100dvh] flex-col overflow-hidden">
@@ -35,11 +44,18 @@ export function AppLayout(
       </a>
       <div
         class={cx(
-          "h-12 shrink-0 items-center justify-center border-b border-gray-200 bg-gray-50 px-3 md:flex dark:border-gray-700 dark:bg-[#0d1320]",
+          "h-12 shrink-0 items-center justify-center gap-2 border-b border-gray-200 bg-gray-50 px-3 md:flex dark:border-gray-700 dark:bg-[#0d1320]",
           phone === "list" || phoneSearch ? "flex" : "hidden",
         )}
       >
+        {/* Keeps the search box in the middle on wide screens. */}
+        <div class="hidden md:block md:flex-1" />
         <SearchBox query={query} />
+        {/* Not a <nav>: the room list is the app's one navigation landmark. */}
+        <div class="flex shrink-0 items-center justify-end gap-1 md:flex-1" data-account-links>
+          {serverAdmin && <a href="/admin" class={HEADER_LINK}>Admin</a>}
+          <a href="/settings" class={HEADER_LINK}>Settings</a>
+        </div>
       </div>
       <div class="flex min-h-0 flex-1">
         <div

@@ -81,6 +81,30 @@ export function reactedBy(reaction: Reaction, names: Readonly<Record<string, str
   return who.join(", ");
 }
 
+/** What a message row knows of its author: the member's current profile. */
+export interface Person {
+  username: string;
+  displayName?: string;
+  avatarUrl?: string;
+}
+
+/**
+ * How a member is named: their current display name (the username until they
+ * choose one), and whether their @username should show beside it. It does when the
+ * display name is not simply the username (ignoring case). That also tells apart
+ * two members who share a display name: at most one of them can have it as their
+ * username, and every other one shows their @username.
+ */
+export function nameOf(person: Person): { name: string; handle: boolean } {
+  const name = person.displayName || person.username;
+  return { name, handle: name.toLowerCase() !== person.username.toLowerCase() };
+}
+
+/** userId → member, for `MessageRowProps.people`. */
+export function peopleOf<T extends Person & { id: string }>(members: T[]): Record<string, T> {
+  return Object.fromEntries(members.map((m) => [m.id, m]));
+}
+
 export interface MessageRowProps {
   message: RowMessage;
   clock: Clock;
@@ -90,6 +114,8 @@ export interface MessageRowProps {
   me?: string;
   /** userId → username (the member list), for who reacted. */
   names?: Readonly<Record<string, string>>;
+  /** userId → the members' current profiles (display name, avatar): see `nameOf`. */
+  people?: Readonly<Record<string, Person>>;
   status?: "sending" | "failed";
   /** Shown next to a failed message. */
   error?: string;
@@ -243,6 +269,8 @@ export function MessageRow(props: MessageRowProps) {
   // message is (one message at a time), so Tab does not walk through every chip.
   const inner = props.tabIndex === -1 ? -1 : undefined;
   const names = props.names ?? {};
+  const person = props.people?.[message.userId];
+  const { name: author, handle } = nameOf(person ?? message);
   const me = props.me;
   const mine = !!me && mentionsMe(message, me);
   const thread = message.thread;
@@ -279,21 +307,25 @@ export function MessageRow(props: MessageRowProps) {
               {time}
             </time>
           )
-          : <Avatar username={message.username} class="mt-0.5" />}
+          : <Avatar username={message.username} url={person?.avatarUrl} class="mt-0.5" />}
       </div>
       <div class="min-w-0 flex-1">
-        {grouped
-          ? <span class="sr-only">{message.username}:</span>
-          : (
-            <p class="flex items-baseline gap-2">
-              <bdi class="truncate font-semibold text-gray-900 dark:text-gray-100">
-                {message.username}
-              </bdi>
-              <time dateTime={iso} title={full} class={cx("shrink-0 text-xs", QUIET)}>
-                {time}
-              </time>
-            </p>
-          )}
+        {grouped ? <span class="sr-only">{author}:</span> : (
+          <p class="flex items-baseline gap-2">
+            <bdi
+              data-author={message.username}
+              class="truncate font-semibold text-gray-900 dark:text-gray-100"
+            >
+              {author}
+            </bdi>
+            {handle && (
+              <span class={cx("shrink-0 truncate text-xs", QUIET)}>@{message.username}</span>
+            )}
+            <time dateTime={iso} title={full} class={cx("shrink-0 text-xs", QUIET)}>
+              {time}
+            </time>
+          </p>
+        )}
         {message.threadRoot && (
           <ThreadLink
             root={message.threadRoot}

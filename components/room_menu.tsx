@@ -34,6 +34,7 @@ export function RoomMenuForms({ roomId }: { roomId: string }) {
       <form
         method="post"
         action={`/rooms/${roomId}/leave`}
+        data-leave=""
         class="mt-4 border-t border-gray-200 pt-3 dark:border-gray-700"
       >
         <Button type="submit" variant="danger" size="sm" class="w-full">Leave room</Button>

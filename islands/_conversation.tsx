@@ -18,7 +18,13 @@ import type { FileInfo, Message, ReplyRef, User } from "../lib/protocol/types.ts
 import { MESSAGE_MAX } from "../lib/protocol/limits.ts";
 import type { Clock } from "../components/clock.ts";
 import { dayKey, formatDay } from "../components/clock.ts";
-import { continuesRun, Divider, MessageRow, type RowMessage } from "../components/message_row.tsx";
+import {
+  continuesRun,
+  Divider,
+  MessageRow,
+  type Person,
+  type RowMessage,
+} from "../components/message_row.tsx";
 import type { MenuKind } from "./_message_actions.tsx";
 import { KIT } from "./_lazy.ts";
 
@@ -58,6 +64,8 @@ export interface ConversationState {
   owner: boolean;
   clock: Clock;
   names: Readonly<Record<string, string>>;
+  /** userId → how each author is shown (display names, avatars). */
+  people?: Readonly<Record<string, Person>>;
   /** The message whose actions show (hovered, focused, long-pressed or with a popover). */
   active: ReadonlySet<number>;
   menu: OpenMenu | null;
@@ -198,6 +206,7 @@ export function conversationRows(state: ConversationState, on: ConversationHandl
         clock={clock}
         me={me.id}
         names={state.names}
+        people={state.people}
         grouped={!newDay && !isNew && continuesRun(previous, message, clock)}
         tabIndex={seq === current ? 0 : -1}
         highlighted={seq === state.highlight}

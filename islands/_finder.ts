@@ -9,7 +9,7 @@
  * over a {@linkcode Finder}.
  */
 
-import type { ChatApi } from "../lib/client/http.ts";
+import type { ChatApi } from "../lib/client/http_core.ts";
 import type { RoomKind, User } from "../lib/protocol/types.ts";
 import { fuzzyScore } from "../components/fuzzy.ts";
 

@@ -19,7 +19,7 @@
  */
 
 import { signal } from "@preact/signals";
-import { ChatApi } from "../lib/client/http.ts";
+import { ChatApi } from "../lib/client/http_core.ts";
 import { ChatSocket, type ConnectionState } from "../lib/client/socket.ts";
 import type { Member, RoomSettings } from "../lib/protocol/types.ts";
 

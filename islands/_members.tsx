@@ -8,6 +8,7 @@ import type { Member, User } from "../lib/protocol/types.ts";
 import { Avatar } from "../components/avatar.tsx";
 import { OnlineDot } from "../components/online_dot.tsx";
 import { cx } from "../components/_cx.ts";
+import { nameOf } from "../components/message_row.tsx";
 
 export interface MemberListProps {
   me: User;
@@ -52,47 +53,61 @@ export function MemberList({ me, members, online, open, onClose }: MemberListPro
         )}
       </header>
       <ul class="min-h-0 flex-1 overflow-y-auto px-2 py-2">
-        {sorted.map((member) => (
-          <li
-            key={member.id}
-            data-member={member.username}
-            data-online={String(isOnline(member))}
-            class="flex items-center gap-2 rounded-lg px-2 py-1"
-          >
-            <span class="relative inline-flex">
-              <Avatar username={member.username} size="sm" />
-              <OnlineDot online={isOnline(member)} class="absolute -bottom-0.5 -right-0.5" />
-            </span>
-            {member.id === me.id
-              ? (
-                <span class="min-w-0 flex-1 truncate text-sm">
-                  <bdi>{member.username}</bdi>{" "}
-                  <span class="text-gray-500 dark:text-gray-400">(you)</span>
+        {sorted.map((member) => {
+          const shown = nameOf(member);
+          const name = (
+            <>
+              <bdi>{shown.name}</bdi>
+              {shown.handle && (
+                <span class="ml-1 text-xs text-gray-500 dark:text-gray-400">
+                  @{member.username}
                 </span>
-              )
-              : (
-                <form method="post" action="/dms" class="min-w-0 flex-1">
-                  <input type="hidden" name="username" value={member.username} />
-                  <button
-                    type="submit"
-                    title={`Message ${member.username}`}
-                    class={cx(
-                      "block w-full truncate rounded text-left text-sm hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500",
-                      isOnline(member)
-                        ? "text-gray-900 dark:text-gray-100"
-                        : "text-gray-500 dark:text-gray-400",
-                    )}
-                  >
-                    <bdi>{member.username}</bdi>
-                    <span class="sr-only">: send a direct message</span>
-                  </button>
-                </form>
               )}
-            {member.role === "owner" && (
-              <span class="text-xs text-gray-500 dark:text-gray-400">owner</span>
-            )}
-          </li>
-        ))}
+            </>
+          );
+          return (
+            <li
+              key={member.id}
+              data-member={member.username}
+              data-online={String(isOnline(member))}
+              class="flex items-center gap-2 rounded-lg px-2 py-1"
+            >
+              <span class="relative inline-flex">
+                <Avatar username={member.username} url={member.avatarUrl} size="sm" />
+                <OnlineDot online={isOnline(member)} class="absolute -bottom-0.5 -right-0.5" />
+              </span>
+              {member.id === me.id
+                ? (
+                  <span class="min-w-0 flex-1 truncate text-sm">
+                    {name} <span class="text-gray-500 dark:text-gray-400">(you)</span>
+                  </span>
+                )
+                : (
+                  <form method="post" action="/dms" class="min-w-0 flex-1">
+                    <input type="hidden" name="username" value={member.username} />
+                    <button
+                      type="submit"
+                      title={`Message ${member.username}`}
+                      class={cx(
+                        "block w-full truncate rounded text-left text-sm hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500",
+                        isOnline(member)
+                          ? "text-gray-900 dark:text-gray-100"
+                          : "text-gray-500 dark:text-gray-400",
+                      )}
+                    >
+                      {name}
+                      <span class="sr-only">: send a direct message</span>
+                    </button>
+                  </form>
+                )}
+              {member.role !== "member" && (
+                <span data-role={member.role} class="text-xs text-gray-500 dark:text-gray-400">
+                  {member.role}
+                </span>
+              )}
+            </li>
+          );
+        })}
       </ul>
     </aside>
   );

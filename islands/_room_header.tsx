@@ -10,7 +10,8 @@
 
 import { signal } from "@preact/signals";
 import type { ConnectionState } from "../lib/client/socket.ts";
-import type { Room } from "../lib/protocol/types.ts";
+import type { Member, Room, User } from "../lib/protocol/types.ts";
+import { nameOf, type Person } from "../components/message_row.tsx";
 import { BackLink } from "../components/app_layout.tsx";
 import { Avatar } from "../components/avatar.tsx";
 import { OnlineDot } from "../components/online_dot.tsx";
@@ -36,6 +37,11 @@ export interface RoomHeaderProps {
   onNotice(notice: { tone: "info" | "error"; text: string }): void;
   /** The page is live (hydrated): the menu may hold what needs JavaScript. */
   live?: boolean;
+  me?: User;
+  /** The members, with their roles, for the settings dialog. */
+  members?: Member[];
+  /** A direct conversation's peer as shown (display name, avatar). */
+  peer?: Person;
 }
 
 const STATE_TEXT: Record<ConnectionState, string> = {
@@ -83,14 +89,14 @@ export function RoomHeader(props: RoomHeaderProps) {
       {direct
         ? (
           <span class="relative inline-flex shrink-0">
-            <Avatar username={room.name} />
+            <Avatar username={room.name} url={props.peer?.avatarUrl} />
             <OnlineDot online={!!peerOnline} class="absolute -bottom-0.5 -right-0.5" />
           </span>
         )
         : <RoomIcon kind={room.kind} class="text-lg text-gray-500 dark:text-gray-400" />}
       <div class="min-w-0 flex-1">
         <h1 class="truncate text-base font-semibold text-gray-900 dark:text-white">
-          <bdi>{room.name}</bdi>
+          <bdi>{direct && props.peer ? nameOf(props.peer).name : room.name}</bdi>
           <span class="sr-only">, {kindLabel(room.kind)}</span>
         </h1>
         {direct
@@ -135,7 +141,12 @@ export function RoomHeader(props: RoomHeaderProps) {
           </summary>
           <div class="absolute right-0 z-20 mt-2 w-72 rounded-xl border border-gray-200 bg-white p-4 shadow-xl dark:border-gray-700 dark:bg-gray-800">
             {props.live && settingsMenu.value && (
-              <settingsMenu.value.RoomSettings key={room.id} kit={KIT} roomId={room.id} />
+              <settingsMenu.value.RoomSettings
+                key={room.id}
+                kit={KIT}
+                roomId={room.id}
+                admin={direct ? undefined : { room, me: props.me!, members: props.members! }}
+              />
             )}
             {
               /* Plain forms, the server's (they work without JavaScript); the browser keeps
@@ -145,15 +156,8 @@ export function RoomHeader(props: RoomHeaderProps) {
               ? (
                 <div
                   {...SERVER_HTML}
-                  onSubmit={(event) => {
-                    const form = event.target as HTMLFormElement;
-                    const menu = settingsMenu.peek();
-                    if (!menu || !form.matches("[data-invite]")) return;
-                    event.preventDefault();
-                    const input = form.elements.namedItem("username") as HTMLInputElement;
-                    void menu.invite(KIT, room, input.value.trim(), props.onNotice);
-                    input.value = "";
-                  }}
+                  onSubmit={(event) =>
+                    settingsMenu.peek()?.onMenuSubmit(KIT, room, event, props.onNotice)}
                 />
               )
               : (

@@ -13,11 +13,20 @@
 /** @jsxRuntime classic */
 /** @jsx h */
 import { h } from "preact";
-import { useSignal } from "@preact/signals";
+import { signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import type { NotifyLevel, Room, RoomSettings as Settings } from "../lib/protocol/types.ts";
+import type {
+  Member,
+  NotifyLevel,
+  Room,
+  RoomSettings as Settings,
+  User,
+} from "../lib/protocol/types.ts";
 import { inviteNotice } from "../lib/client/notices.ts";
 import type { Kit } from "./_lazy.ts";
+
+const BUTTON =
+  "w-full rounded-lg border border-gray-300 px-3 py-1.5 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50 dark:border-gray-600 dark:hover:bg-gray-700";
 
 const LEVELS: Array<[NotifyLevel, string]> = [
   ["all", "All messages"],
@@ -40,7 +49,40 @@ export async function invite(
   }
 }
 
-export function RoomSettings({ kit, roomId }: { kit: Kit; roomId: string }) {
+const LEAVE_PRIVATE = "Leave this private room? You will need a new invitation to come back.";
+
+/**
+ * The menu's forms, once this module is here: leaving a private room asks first;
+ * inviting happens in place. (Before, they post as without JavaScript.)
+ */
+export function onMenuSubmit(
+  kit: Kit,
+  room: Room,
+  event: Event,
+  say: (notice: { tone: "info" | "error"; text: string }) => void,
+): void {
+  const form = event.target as HTMLFormElement;
+  if (form.matches("[data-leave]")) {
+    if (room.kind === "private" && !confirm(LEAVE_PRIVATE)) event.preventDefault();
+    return;
+  }
+  if (!form.matches("[data-invite]")) return;
+  event.preventDefault();
+  const input = form.elements.namedItem("username") as HTMLInputElement;
+  void invite(kit, room, input.value.trim(), say);
+  input.value = "";
+}
+
+/** The room settings dialog (`_room_admin.tsx`), once opened on this page. */
+const dialog = signal<typeof import("./_room_admin.tsx") | null>(null);
+const dialogOpen = signal(false);
+
+export function RoomSettings({ kit, roomId, admin }: {
+  kit: Kit;
+  roomId: string;
+  /** For the room settings dialog (rooms, not direct conversations). */
+  admin?: { room: Room; me: User; members: Member[] };
+}) {
   const settings = useSignal<Settings | null>(null);
   const error = useSignal("");
 
@@ -65,7 +107,7 @@ export function RoomSettings({ kit, roomId }: { kit: Kit; roomId: string }) {
   };
 
   const current = settings.value;
-  return (
+  const fieldset = (
     <fieldset
       data-settings=""
       disabled={!current}
@@ -75,7 +117,7 @@ export function RoomSettings({ kit, roomId }: { kit: Kit; roomId: string }) {
       <button
         type="button"
         onClick={() => save({ muted: !current?.muted })}
-        class="w-full rounded-lg border border-gray-300 px-3 py-1.5 text-sm font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50 dark:border-gray-600 dark:hover:bg-gray-700"
+        class={BUTTON}
       >
         {current?.muted ? "Unmute room" : "Mute room"}
       </button>
@@ -106,5 +148,39 @@ export function RoomSettings({ kit, roomId }: { kit: Kit; roomId: string }) {
         <p role="alert" class="text-xs text-red-700 dark:text-red-400">{error.value}</p>
       )}
     </fieldset>
+  );
+  if (!admin) return fieldset;
+  // The dialog is a modal (top layer) inside the menu, which stays open beneath it;
+  // Escape closes both (the page closes open menus on Escape).
+  return (
+    <div>
+      <button
+        type="button"
+        id="room-settings-button"
+        data-room-settings=""
+        aria-haspopup="dialog"
+        onClick={() =>
+          import("./_room_admin.tsx").then((module) => {
+            dialog.value = module;
+            dialogOpen.value = true;
+          }, (failure) => error.value = `Settings could not be opened: ${failure.message}`)}
+        class={`mb-4 ${BUTTON}`}
+      >
+        Room settings…
+      </button>
+      {dialogOpen.value && dialog.value && (
+        <dialog.value.RoomAdmin
+          kit={kit}
+          {...admin}
+          onClose={() => {
+            dialogOpen.value = false;
+            const menu = document.getElementById("room-settings-button")?.closest("details");
+            if (menu) menu.open = false;
+            menu?.querySelector("summary")?.focus();
+          }}
+        />
+      )}
+      {fieldset}
+    </div>
   );
 }

@@ -40,6 +40,8 @@ export interface ThreadPanelProps {
   clock: Clock;
   /** userId → username (the room's members). */
   names: Readonly<Record<string, string>>;
+  /** userId → how each author is shown (display names, avatars). */
+  people?: Readonly<Record<string, { username: string; displayName?: string; avatarUrl?: string }>>;
   mentionable?: Mentionable;
   onClose(): void;
 }
@@ -179,6 +181,7 @@ export function ThreadPanel(props: ThreadPanelProps) {
         clock={clock}
         me={me.id}
         names={names}
+        people={props.people}
         grouped={message !== first && previous !== first &&
           kit.continuesRun(previous, message, clock)}
         onReact={(emoji, on) => react(message.seq, emoji, on)}

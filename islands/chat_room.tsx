@@ -67,6 +67,7 @@ import {
 } from "./_conversation.tsx";
 import { reasonOf, useMessageOps } from "./_message_ops.ts";
 import { MemberList } from "./_members.tsx";
+import { nameOf, peopleOf } from "../components/message_row.tsx";
 import { RoomHeader } from "./_room_header.tsx";
 
 export interface ChatRoomProps {
@@ -109,8 +110,21 @@ function typingText(names: string[]): string {
   return "Several people are typing…";
 }
 
+/** What a `removed` frame says, for the notice. */
+function removedText(reason: string | undefined, name: string): string {
+  if (reason === "deleted") return `#${name} was deleted`;
+  return `You were ${reason === "banned" ? "banned from" : "removed from"} #${name}`;
+}
+
+const LEAVE_AFTER_MS = 4_000;
+
 export default function ChatRoom(props: ChatRoomProps) {
-  const { me, room, clock } = props;
+  const { me, clock } = props;
+  /** The room as it is now (renamed, new topic: `room` frames). */
+  const current = useSignal(props.room);
+  const room = current.value;
+  /** Set when I was removed from the room (or it was deleted): the page is leaving. */
+  const gone = useSignal("");
   const timeline = useRef<Timeline | null>(null);
   if (!timeline.current) {
     timeline.current = new Timeline();
@@ -177,9 +191,8 @@ export default function ChatRoom(props: ChatRoomProps) {
     typing.value = others;
     if (inThreadOnly(message)) return;
     const files = message.files?.map((f) => f.name).join(", ");
-    announcement.value = `${message.username}: ${message.text.slice(0, 300)}${
-      files ? ` (${files})` : ""
-    }`;
+    const author = nameOf(members.peek().find((m) => m.id === message.userId) ?? message).name;
+    announcement.value = `${author}: ${message.text.slice(0, 300)}${files ? ` (${files})` : ""}`;
     const hidden = document.visibilityState !== "visible";
     if (hidden && divider.peek() === null && message.seq > readSent.current) {
       divider.value = message.seq;
@@ -285,6 +298,12 @@ export default function ChatRoom(props: ChatRoomProps) {
     });
   };
 
+  const leave = () => location.assign("/");
+
+  const patchMember = (id: string, change: Partial<Member>) => {
+    members.value = members.peek().map((m) => m.id === id ? { ...m, ...change } : m);
+  };
+
   const closeThread = () => {
     const root = thread.peek();
     thread.value = null;
@@ -349,6 +368,8 @@ export default function ChatRoom(props: ChatRoomProps) {
           const joined: Member = {
             id: frame.userId,
             username: frame.username,
+            displayName: frame.displayName,
+            avatarUrl: frame.avatarUrl,
             role: "member",
             online: true,
             lastSeenAt: Date.now(),
@@ -358,6 +379,21 @@ export default function ChatRoom(props: ChatRoomProps) {
       }),
       socket.on("state", (state) => {
         if (state === "open") markSeen();
+      }),
+      socket.on("room", (frame) => {
+        if (frame.room.id === room.id) current.value = { ...current.peek(), ...frame.room };
+      }),
+      socket.on("role", ({ roomId, userId, role }) => {
+        if (roomId === room.id) patchMember(userId, { role });
+      }),
+      socket.on("user", ({ user: { id, displayName, avatarUrl } }) => {
+        patchMember(id, { displayName, avatarUrl });
+      }),
+      socket.on("removed", (frame) => {
+        if (frame.roomId !== room.id || gone.peek()) return;
+        gone.value = removedText(frame.reason, current.peek().name);
+        notice.value = { tone: "error", text: gone.value };
+        setTimeout(leave, LEAVE_AFTER_MS);
       }),
     ];
     const prune = setInterval(() => {
@@ -431,6 +467,7 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   const list = messages.value;
   const names = Object.fromEntries(members.value.map((m) => [m.id, m.username]));
+  const people = peopleOf(members.value);
   const owner = members.value.some((m) => m.id === me.id && m.role !== "member");
   const mentionable = {
     members: members.value,
@@ -446,6 +483,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     owner,
     clock,
     names,
+    people,
     active: rowFocus.active,
     current: rowFocus.current,
     menu: ops.menu.value,
@@ -454,7 +492,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     recent: ops.recent.value,
   }, { retry, openFile, thread: openThread, ...ops.handlers });
 
-  const typers = Object.values(typing.value).map((t) => t.username);
+  const typers = Object.entries(typing.value).map(([id, t]) => nameOf(people[id] ?? t).name);
   const peer = room.peer;
   const online = presence.value;
   const first = list[0]?.seq;
@@ -474,6 +512,9 @@ export default function ChatRoom(props: ChatRoomProps) {
           onToggleMembers={() => membersOpen.value = !membersOpen.value}
           onNotice={(said) => notice.value = said}
           live={mounted.value}
+          me={me}
+          members={members.value}
+          peer={peer && people[peer.id]}
         />
         {notice.value && (
           <p
@@ -483,6 +524,9 @@ export default function ChatRoom(props: ChatRoomProps) {
               : "border-b border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-900 dark:text-emerald-200"}
           >
             {notice.value.text}
+            {gone.value && (
+              <a href="/" data-removed="" class="ml-2 font-medium underline">Leave now</a>
+            )}
           </p>
         )}
         <div
@@ -544,18 +588,20 @@ export default function ChatRoom(props: ChatRoomProps) {
         <p class="h-5 truncate px-4 text-xs italic text-gray-500 dark:text-gray-400">
           {typingText(typers)}
         </p>
-        <Composer
-          roomId={room.id}
-          target={room.kind === "direct" ? room.name : `#${room.name}`}
-          clientId={props.draftClientId}
-          onSend={send}
-          onTyping={() => chatSocket().typing(room.id)}
-          replyTo={answering ? replyRefOf(answering) : undefined}
-          onCancelReply={() => replyTo.value = null}
-          onEditLast={ops.editLast}
-          attachments={mounted.value ? attachments : undefined}
-          mentionable={mounted.value ? mentionable : undefined}
-        />
+        {!gone.value && (
+          <Composer
+            roomId={room.id}
+            target={room.kind === "direct" ? room.name : `#${room.name}`}
+            clientId={props.draftClientId}
+            onSend={send}
+            onTyping={() => chatSocket().typing(room.id)}
+            replyTo={answering ? replyRefOf(answering) : undefined}
+            onCancelReply={() => replyTo.value = null}
+            onEditLast={ops.editLast}
+            attachments={mounted.value ? attachments : undefined}
+            mentionable={mounted.value ? mentionable : undefined}
+          />
+        )}
         <div aria-live="polite" aria-atomic="true" class="sr-only">{announcement.value}</div>
       </section>
       {thread.value && threadPanel.value && (
@@ -567,6 +613,7 @@ export default function ChatRoom(props: ChatRoomProps) {
           me={me}
           clock={clock}
           names={names}
+          people={people}
           mentionable={mentionable}
           onClose={closeThread}
         />

@@ -108,7 +108,12 @@ export function sidebarRoom(
     mentions: room.mentions ?? (room.kind === "direct" ? unread : 0),
   };
   if (room.muted) entry.muted = true;
-  if (room.peer) entry.peer = { id: room.peer.id, username: room.peer.username };
+  if (room.peer) {
+    entry.peer = { id: room.peer.id, username: room.peer.username };
+    // A direct conversation shows the peer's current display name.
+    if (room.peer.displayName) entry.name = room.peer.displayName;
+    if (room.peer.avatarUrl) entry.peer.avatarUrl = room.peer.avatarUrl;
+  }
   if (invited) entry.invited = true;
   if (invited && invitedBy !== undefined) entry.invitedBy = invitedBy;
   return entry;
@@ -251,6 +256,20 @@ export default function RoomList(props: RoomListProps) {
             () => {},
           );
         }
+      }),
+      socket.on("removed", ({ roomId }) => {
+        rooms.value = rooms.peek().filter((r) => r.id !== roomId);
+      }),
+      socket.on("user", ({ user }) => {
+        rooms.value = rooms.peek().map((r) =>
+          r.peer?.id === user.id
+            ? {
+              ...r,
+              name: user.displayName || user.username,
+              peer: { ...r.peer, avatarUrl: user.avatarUrl },
+            }
+            : r
+        );
       }),
       socket.on("invitation_declined", ({ roomId }) => {
         rooms.value = rooms.peek().filter((r) => !(r.id === roomId && r.invited));
@@ -450,7 +469,11 @@ export default function RoomList(props: RoomListProps) {
           {directs.map((room) => (
             <RoomLink key={room.id} room={room} active={room.id === activeRoomId}>
               <span class="relative inline-flex">
-                <Avatar username={room.name} size="sm" />
+                <Avatar
+                  username={room.peer?.username ?? room.name}
+                  url={room.peer?.avatarUrl}
+                  size="sm"
+                />
                 {room.peer && (
                   <OnlineDot
                     online={isOnline(room.peer.id)}

@@ -89,6 +89,7 @@ export async function appShell(
   }
   return (
     <AppLayout
+      serverAdmin={auth.user.serverAdmin}
       phone={options.phone}
       query={options.query}
       phoneSearch={options.query !== undefined}

@@ -26,7 +26,7 @@ import { isUsername, parseSeqParam } from "../lib/protocol/validate.ts";
 import { BackLink } from "../components/app_layout.tsx";
 import { Button } from "../components/button.tsx";
 import { type Clock, CLOCK_COOKIE, clockFrom } from "../components/clock.ts";
-import { continuesRun, MessageRow } from "../components/message_row.tsx";
+import { continuesRun, MessageRow, peopleOf } from "../components/message_row.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import ChatRoom, { type ChatRoomProps } from "../islands/chat_room.tsx";
 import { appShell, page } from "./_page.tsx";
@@ -55,6 +55,7 @@ function StaticRoom(
   },
 ) {
   const names = Object.fromEntries(members.map((m) => [m.id, m.username]));
+  const people = peopleOf(members);
   return (
     <>
       <header class="flex h-14 shrink-0 items-center gap-2 border-b border-gray-200 px-3 md:px-4 dark:border-gray-700">
@@ -85,6 +86,7 @@ function StaticRoom(
               clock={clock}
               me={me}
               names={names}
+              people={people}
               grouped={continuesRun(messages[i - 1], message, clock)}
               filesLocked={!!join}
             />

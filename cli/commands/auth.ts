@@ -1,7 +1,9 @@
 /**
- * @module Subcommands about the session: `register`, `login`, `logout`, `whoami`.
+ * @module Subcommands about the session: `register` (`--invite CODE` on a server
+ * that registers by invitation), `login`, `logout`, `whoami`.
  */
 
+import "../../lib/client/admin.ts";
 import { ChatApi, NetworkError } from "../../lib/client/http.ts";
 import { ChatError } from "../../lib/errors.ts";
 import { validatePassword, validateUsername } from "../../lib/protocol/validate.ts";
@@ -33,9 +35,15 @@ async function authenticate(ctx: Context, mode: "register" | "login"): Promise<v
     }
   }
   const api = new ChatApi(ctx.server);
-  const result = mode === "register"
-    ? await api.register(username, password)
-    : await api.login(username, password);
+  const invite = ctx.flags.invite?.trim();
+  if (ctx.flags.invite !== undefined && !invite) {
+    throw new InvalidInputError("Option --invite needs the code the server's admin gave you");
+  }
+  const result = mode === "login"
+    ? await api.login(username, password)
+    : invite
+    ? await api.registerWithInvite(username, password, invite)
+    : await registerOpen(api, username, password);
   // A previous session of ours on this server is not needed any more: revoke it.
   const previous = ctx.credentials;
   if (previous && previous.token !== result.token) {
@@ -53,6 +61,25 @@ async function authenticate(ctx: Context, mode: "register" | "login"): Promise<v
   } else {
     const verb = mode === "register" ? "Registered and logged in" : "Logged in";
     ctx.out.line(`${verb} as ${sanitizeLine(result.user.username)} on ${ctx.server}`);
+  }
+}
+
+/**
+ * Registers without a code; on a server that wants one (403), says how to get in
+ * rather than only that it may not.
+ */
+async function registerOpen(api: ChatApi, username: string, password: string) {
+  try {
+    return await api.register(username, password);
+  } catch (err) {
+    if (!(err instanceof ChatError && err.code === "forbidden")) throw err;
+    const mode = await api.config().then((c) => c.registration, () => undefined);
+    if (mode !== "invite") throw err;
+    throw new ChatError(
+      "forbidden",
+      `${err.message}: this server registers by invitation: ask its admin for a code, then ` +
+        `"chat register ${username} --invite CODE"`,
+    );
   }
 }
 

@@ -10,6 +10,7 @@ import { type Context, requireLogin } from "../context.ts";
 import { InvalidInputError } from "../errors.ts";
 import { formatPresence, formatTable, plural, roomLabel } from "../format.ts";
 import { parseDmArg, resolveRoom } from "../resolve_room.ts";
+import { personLabel } from "../resolve_user.ts";
 import { sanitizeLine } from "../sanitize.ts";
 
 function kindOf(room: Room): string {
@@ -169,6 +170,6 @@ export async function who(ctx: Context): Promise<void> {
   const online = members.filter((m) => m.online).length;
   ctx.out.line(`${roomLabel(room)}: ${plural(members.length, "member")}, ${online} online`);
   const now = Date.now();
-  const rows = sorted.map((m) => [sanitizeLine(m.username), m.role, formatPresence(m, now)]);
+  const rows = sorted.map((m) => [personLabel(m), m.role, formatPresence(m, now)]);
   for (const line of formatTable(rows)) ctx.out.line(`  ${line}`);
 }

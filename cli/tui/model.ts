@@ -33,6 +33,7 @@ import {
   type User,
 } from "../../lib/protocol/types.ts";
 import { inThreadOnly } from "../mentions.ts";
+import { People, shortName } from "./people.ts";
 import type { SearchView } from "./search_view.ts";
 import { insertMessage, keepReplies, ThreadView } from "./thread_view.ts";
 import { countNew, countThreadReply, readUpTo } from "./unread.ts";
@@ -129,6 +130,8 @@ export class Model {
   rooms = new Map<string, RoomView>();
   /** Rooms in the order they are listed and cycled through. */
   order: string[] = [];
+  /** The display names of the people I know of (`people.ts`). */
+  people = new People();
   /** Names of the public rooms, as last listed (for completion). */
   directory: string[] = [];
   /** Private rooms I was invited to but have not joined. */
@@ -219,6 +222,7 @@ export class Model {
   /** Forgets everything about the session (logout). */
   reset(): void {
     this.user = undefined;
+    this.people = new People();
     this.connection = "logged-out";
     this.rooms.clear();
     this.order = [];
@@ -464,6 +468,12 @@ export class Model {
     const view = this.rooms.get(roomId);
     if (!view) return;
     view.members = new Map(members.map((m) => [m.id, m]));
+    this.people.learnAll(members);
+  }
+
+  /** How a user is named in a room's messages and typing line (the rule: `people.ts`). */
+  nameIn(roomId: string, user: { id?: string; username: string }): string {
+    return shortName(this.people, this.rooms.get(roomId)?.members.values() ?? [], user);
   }
 
   /** Applies a presence change; answers the rooms where the user is a member. */
@@ -483,6 +493,7 @@ export class Model {
     if (!view) return;
     if (event === "left") view.members.delete(user.id);
     else if (!view.members.has(user.id)) {
+      this.people.learn(user);
       view.members.set(user.id, { ...user, role: "member", online: false, lastSeenAt: null });
     }
   }

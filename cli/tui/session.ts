@@ -16,11 +16,13 @@ import {
   loadCredentials,
   saveCredentials,
 } from "../config.ts";
+import { AdminActions } from "./admin_actions.ts";
 import { Attention } from "./attention.ts";
 import { defaultDownloadDir, FileActions } from "./file_actions.ts";
 import { MessageActions } from "./message_actions.ts";
 import { type Model, STATUS } from "./model.ts";
 import { Outbox } from "./outbox.ts";
+import { fullName } from "./people.ts";
 import { SearchActions } from "./search_actions.ts";
 import { ThreadActions } from "./thread_actions.ts";
 import { sanitizeLine } from "../sanitize.ts";
@@ -54,6 +56,8 @@ export class ChatSession {
   readonly threads: ThreadActions;
   /** Search, and jump to a result (`/search`). */
   readonly search: SearchActions;
+  /** Rooms and people changing, and changing them (`/topic`, `/kick`, `/nick`, …). */
+  readonly admin: AdminActions;
   #hooks: SessionHooks;
   #credentialsPath: string;
   #credentials?: Credentials;
@@ -104,6 +108,15 @@ export class ChatSession {
       enter: (room) => this.enter(room),
       threads: this.threads,
       changed: () => this.#hooks.changed(),
+    });
+    this.admin = new AdminActions(model, {
+      api: this.api,
+      changed: () => this.#hooks.changed(),
+      forget: (roomId) => {
+        this.#subscribed.delete(roomId);
+        this.#readSent.delete(roomId);
+      },
+      open: (roomId) => this.open(roomId),
     });
     this.files = new FileActions(model, {
       api: () => {
@@ -244,6 +257,7 @@ export class ChatSession {
     });
     socket.on("ready", (frame) => {
       m.user = frame.user;
+      m.people.learn(frame.user);
       this.#sync().catch((err) => this.#error(err)).finally(changed);
     });
     socket.on("message", ({ roomId, message }) => {
@@ -283,13 +297,14 @@ export class ChatSession {
       const rooms = m.presence(frame.userId, frame.online, frame.lastSeenAt);
       if (rooms.includes(m.current) && frame.userId !== m.user?.id) {
         const state = frame.online ? "is online" : "went offline";
-        m.notice(`${sanitizeLine(frame.username)} ${state}`);
+        m.notice(`${fullName(m.people.get(frame.userId) ?? frame)} ${state}`);
       }
       changed();
     });
     socket.on("member", (frame) => {
       m.memberEvent(frame.roomId, { id: frame.userId, username: frame.username }, frame.event);
-      m.notice(`${sanitizeLine(frame.username)} ${frame.event} the room`, { roomId: frame.roomId });
+      const who = fullName(m.people.get(frame.userId) ?? frame);
+      m.notice(`${who} ${frame.event} the room`, { roomId: frame.roomId });
       changed();
       // Whether a newcomer is online is not in the event: ask.
       if (frame.event === "joined") {
@@ -313,6 +328,7 @@ export class ChatSession {
         this.#error(err)
       ).finally(changed);
     });
+    this.admin.wire(socket);
     socket.on("invitation_declined", (frame) => {
       this.model.invites.delete(frame.roomId);
       changed();
@@ -423,10 +439,7 @@ export class ChatSession {
   }
 
   async #onRoom(room: Room, invitedBy?: string): Promise<void> {
-    if (this.model.rooms.has(room.id)) {
-      this.model.upsertRoom(room);
-      return;
-    }
+    if (this.model.rooms.has(room.id)) return this.admin.roomChanged(room);
     // An invitation says so (and by whom): no need to ask the server for my rooms.
     if (invitedBy !== undefined) return this.#noteInvite(room, invitedBy);
     const mine = room.kind === "direct"

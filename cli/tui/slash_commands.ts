@@ -17,10 +17,12 @@ import {
 } from "../../lib/protocol/validate.ts";
 import { formatClock, formatPresence, formatTable, plural, roomLabel } from "../format.ts";
 import { truncate } from "../width.ts";
-import { matchRooms, resolveRoom } from "../resolve_room.ts";
+import { ambiguousRoom, matchRooms, resolveRoom } from "../resolve_room.ts";
 import { sanitizeLine } from "../sanitize.ts";
 import { sortMembers } from "../commands/rooms.ts";
+import { ADMIN_COMMANDS } from "./admin_commands.ts";
 import { expandHome, parseDownloadArgs, splitPathArg } from "./file_actions.ts";
+import { fullName } from "./people.ts";
 import type { ChatSession } from "./session.ts";
 
 export interface SlashContext {
@@ -34,7 +36,7 @@ export interface SlashContext {
   quit(): void;
 }
 
-interface SlashCommand {
+export interface SlashCommand {
   usage: string;
   summary: string;
   /** Arguments required (default none). */
@@ -156,8 +158,9 @@ async function who(_args: string[], ctx: SlashContext): Promise<void> {
   const online = members.filter((m) => m.online).length;
   notice(ctx, `${roomLabel(room)}: ${plural(members.length, "member")}, ${online} online`);
   const now = Date.now();
+  // The member list names everyone fully: `Alice (@alice)` (the rule: people.ts).
   const rows = sortMembers(members).map((m) => [
-    sanitizeLine(m.username),
+    fullName(m),
     m.role,
     formatPresence(m, now),
   ]);
@@ -315,7 +318,7 @@ export function findMyRoom(rooms: Room[], arg: string): Room | undefined {
   }
   const found = matchRooms(rooms, name);
   if (found.length > 1) {
-    throw new ChatError("bad_request", `Room name is ambiguous: "${name}": give its id`);
+    throw new ChatError("bad_request", ambiguousRoom(name, found).message);
   }
   return found[0];
 }
@@ -531,6 +534,7 @@ const COMMANDS: Record<string, SlashCommand> = {
     summary: "what notifies me in the room on screen",
     run: notifyLevel,
   },
+  ...ADMIN_COMMANDS,
   set: { usage: "/set [bell on|off]", summary: "this client's settings", run: set },
   help: { usage: "/help", summary: "this help", run: help },
   quit: { usage: "/quit", summary: "leave the client", run: (_, ctx) => ctx.quit() },

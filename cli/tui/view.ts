@@ -168,7 +168,8 @@ function messageRows(
   s: Styler,
   marker = false,
 ): string[] {
-  const name = nameFor(m.username, columns);
+  // The display name of now (not of when it was sent): see the rule in people.ts.
+  const name = nameFor(model.nameIn(m.roomId, { id: m.userId, username: m.username }), columns);
   const mine = m.userId === model.user?.id;
   const clock = formatClock(m.createdAt);
   // The message a search jumped to: `>` and its head in reverse video.
@@ -251,7 +252,7 @@ function entryRows(entry: Entry, model: Model, columns: number, s: Styler): stri
 }
 
 function pendingRows(out: Outgoing, model: Model, columns: number, s: Styler): string[] {
-  const name = nameFor(model.user?.username ?? "me", columns);
+  const name = nameFor(model.user ? model.nameIn(out.roomId, model.user) : "me", columns);
   const state = model.connection === "open"
     ? "sending…"
     : model.connection === "ended" || model.connection === "logged-out"
@@ -381,7 +382,11 @@ function titleText(model: Model): string {
   const thread = model.threadOf(view.room.id);
   if (thread) {
     const root = thread.rootMessage;
-    const by = root ? ` by ${sanitizeLine(root.username)}` : "";
+    const by = root
+      ? ` by ${
+        sanitizeLine(model.nameIn(root.roomId, { id: root.userId, username: root.username }))
+      }`
+      : "";
     const replies = root ? repliesText(root.thread?.count ?? 0) : "loading…";
     const label = roomLabel(view.room);
     return ` ${label} › thread #${thread.root}${by} (${replies}) – /back to the room`;
@@ -425,7 +430,8 @@ function statusText(model: Model, now: number): string {
   if (model.transfers.length > 2) parts.push(`+${model.transfers.length - 2} more`);
   const active = model.activity().map(activityText);
   if (active.length) parts.push(`act: ${active.join(" ")}`);
-  const typing = typingText(model.typers(model.current, now));
+  const typers = model.typers(model.current, now);
+  const typing = typingText(typers.map((username) => model.nameIn(model.current, { username })));
   if (typing) parts.push(typing);
   if (model.scroll > 0 && !model.search) parts.push("more below: PgDn");
   const host = model.server.replace(/^https?:\/\//, "");

@@ -498,6 +498,9 @@ export class RoomService {
       roomId,
       userId: user.id,
       username: user.username,
+      // Who joined, as they show (an extension): the joiner's own view of themself.
+      ...(event === "joined" && user.displayName ? { displayName: user.displayName } : {}),
+      ...(event === "joined" && user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
       event,
     });
   }

@@ -25,6 +25,7 @@ import type { UserStore } from "../store/users.ts";
 import type { RoomRecord, RoomStore } from "../store/rooms.ts";
 import type { PresenceService } from "../presence/presence.ts";
 import type { RoomService } from "./rooms.ts";
+import { avatarUrl } from "../store/avatars.ts";
 
 const INVITE_USES_MAX = 1000;
 const INVITE_DAYS_MAX = 365;
@@ -177,6 +178,8 @@ export class ServerAdminService {
       const view: AdminUser = {
         id: u.id,
         username: u.username,
+        displayName: u.displayName ?? u.username,
+        ...(u.avatar ? { avatarUrl: avatarUrl(u.id, u.avatar) } : {}),
         createdAt: u.createdAt,
         ...state,
       };

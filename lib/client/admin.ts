@@ -6,7 +6,7 @@
  * island, do not ship them (the room page's JavaScript budget).
  */
 
-import { type AuthResult, ChatApi } from "./http.ts";
+import { type AuthResult, ChatApi } from "./http_core.ts";
 import type {
   AdminRoom,
   AdminUser,
@@ -168,7 +168,7 @@ const calls = {
   },
 };
 
-declare module "./http.ts" {
+declare module "./http_core.ts" {
   interface ChatApi {
     registerWithInvite: OmitThisParameter<typeof calls.registerWithInvite>;
     updateRoom: OmitThisParameter<typeof calls.updateRoom>;

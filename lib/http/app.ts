@@ -31,6 +31,8 @@ import { directoryPages } from "../../routes/directory.tsx";
 import { roomPages } from "../../routes/room.tsx";
 import { threadPages } from "../../routes/threads.tsx";
 import { searchPages } from "../../routes/search.tsx";
+import { settingsPages } from "../../routes/settings.tsx";
+import { adminPages } from "../../routes/admin.tsx";
 import { errorPage } from "../../routes/_error.tsx";
 
 function isApi(path: string): boolean {
@@ -73,6 +75,8 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   app.route("/", roomPages);
   app.route("/", threadPages);
   app.route("/", searchPages);
+  app.route("/", settingsPages);
+  app.route("/", adminPages);
   app.onError((err, c) =>
     isApi(c.req.path)
       ? errorResponse(err, { method: c.req.method, path: c.req.path })

@@ -64,7 +64,16 @@ export type ServerFrame =
   | { type: "update"; roomId: string; rev: number; message: Message }
   | { type: "ack"; ref?: string; message: Message; duplicate?: boolean }
   | { type: "presence"; userId: string; username: string; online: boolean; lastSeenAt: number }
-  | { type: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
+  | {
+    type: "member";
+    roomId: string;
+    userId: string;
+    username: string;
+    /** Extension, on `joined`: how they show (as `member.displayName`, `avatarUrl`). */
+    displayName?: string;
+    avatarUrl?: string;
+    event: "joined" | "left";
+  }
   | { type: "typing"; roomId: string; userId: string; username: string }
   | { type: "read"; roomId: string; seq: number; threadRoot?: number; ref?: string }
   /** v2: a new message meant for me (see NotifyReason), subscribed to its room or not. */

@@ -26,7 +26,15 @@ export type BusEvent =
     /** The rooms the user is in: whoever shares one is told. */
     roomIds: string[];
   }
-  | { kind: "member"; roomId: string; userId: string; username: string; event: "joined" | "left" }
+  | {
+    kind: "member";
+    roomId: string;
+    userId: string;
+    username: string;
+    displayName?: string;
+    avatarUrl?: string;
+    event: "joined" | "left";
+  }
   | { kind: "typing"; roomId: string; userId: string; username: string }
   | {
     kind: "read";

@@ -159,6 +159,12 @@ export class Hub {
           roomId,
           userId,
           username,
+          ...(joined && event.kind === "member" && event.displayName
+            ? { displayName: event.displayName }
+            : {}),
+          ...(joined && event.kind === "member" && event.avatarUrl
+            ? { avatarUrl: event.avatarUrl }
+            : {}),
           event: joined ? "joined" as const : "left" as const,
         };
         const audience = new Set([
