@@ -4,6 +4,9 @@
  * directory, and reads its output.
  */
 
+import assert from "node:assert/strict";
+import { newUser, USER_PASSWORD } from "./_clients.ts";
+
 const ROOT = new URL("../", import.meta.url);
 
 /** The permissions `deno task cli` grants: the tests prove they are enough. */
@@ -97,4 +100,47 @@ export function tempConfig(): Promise<string> {
 /** Where the client keeps its credentials under a config directory. */
 export function credentialsFile(config: string): string {
   return `${config}/deno-chat/credentials.json`;
+}
+
+/** `s` quoted for a POSIX shell (tmux runs the interactive client through one). */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * A user of the API (tests/_clients.ts `newUser`), also logged in with the client
+ * in its own config directory; `cli` runs a command as them.
+ */
+export async function cliUser(server: string, prefix: string) {
+  const api = await newUser(server, prefix);
+  const me = await api.me();
+  const config = await tempConfig();
+  const login = await runCli(["login", me.username, "--password-stdin"], {
+    config,
+    server,
+    stdin: `${USER_PASSWORD}\n`,
+  });
+  assert.equal(login.code, 0, login.stderr);
+  const cli = (args: string[], stdin?: string) => runCli(args, { config, server, stdin });
+  return { api, me, config, cli };
+}
+
+/**
+ * The shell command that runs the interactive client with a config directory (for
+ * a tmux pane): it prints its exit code and keeps the pane for the test to read.
+ */
+export function interactiveCommand(config: string, server: string): string {
+  const cli = [
+    "env",
+    `XDG_CONFIG_HOME=${shellQuote(config)}`,
+    "TERM=xterm-256color",
+    shellQuote(Deno.execPath()),
+    "run",
+    "--quiet",
+    ...CLI_PERMISSIONS,
+    "cli/main.ts",
+    "--server",
+    server,
+  ].join(" ");
+  return `cd ${shellQuote(ROOT.pathname)} && ${cli}; echo "[exit $?]"; sleep 600`;
 }

@@ -7,11 +7,14 @@ import type { ServerFrame, ServerFrameOf } from "../lib/protocol/frames.ts";
 
 let counter = 0;
 
+/** The password of every user `newUser` makes. */
+export const USER_PASSWORD = "correct horse battery";
+
 /** Registers a fresh user and answers a signed-in API client. */
 export async function newUser(baseUrl: string, prefix = "user"): Promise<ChatApi> {
   const api = new ChatApi(baseUrl);
   const name = `${prefix}${Date.now().toString(36).slice(-5)}${counter++}`;
-  await api.register(name, "correct horse battery");
+  await api.register(name, USER_PASSWORD);
   return api;
 }
 

@@ -11,7 +11,7 @@ import "../lib/client/admin.ts";
 import { ChatApi } from "../lib/client/client.ts";
 import type { Member, Room, SessionInfo, User } from "../lib/protocol/types.ts";
 import { newUser } from "./_clients.ts";
-import { runCli, tempConfig } from "./_cli.ts";
+import { cliUser, runCli, tempConfig } from "./_cli.ts";
 import { makePng } from "./_images.ts";
 import { startServer } from "./_server.ts";
 
@@ -19,21 +19,6 @@ const PASSWORD = "correct horse battery";
 
 function jsonLines<T>(stdout: string): T[] {
   return stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
-}
-
-/** A user logged in with the client in its own config directory (and the API). */
-async function cliUser(server: string, prefix: string) {
-  const api = await newUser(server, prefix);
-  const me = await api.me();
-  const config = await tempConfig();
-  const login = await runCli(["login", me.username, "--password-stdin"], {
-    config,
-    server,
-    stdin: `${PASSWORD}\n`,
-  });
-  assert.equal(login.code, 0, login.stderr);
-  const cli = (args: string[], stdin?: string) => runCli(args, { config, server, stdin });
-  return { api, me, config, cli };
 }
 
 function roleOf(members: Member[], userId: string): string | undefined {

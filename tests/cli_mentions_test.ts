@@ -10,34 +10,14 @@ import assert from "node:assert/strict";
 import type { ChatApi } from "../lib/client/client.ts";
 import type { Message } from "../lib/protocol/types.ts";
 import { newUser, waitFor } from "./_clients.ts";
-import { CLI_PERMISSIONS, runCli, spawnCli, tempConfig } from "./_cli.ts";
+import { CLI_PERMISSIONS, cliUser, shellQuote, spawnCli } from "./_cli.ts";
 import { startServer } from "./_server.ts";
 import { requireTmux, rows, Tmux } from "./_tmux.ts";
 
-const PASSWORD = "correct horse battery";
 const ROOT = new URL("../", import.meta.url).pathname;
 
 function jsonLines<T>(stdout: string): T[] {
   return stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A user of the API, also logged in with the client in its own config directory. */
-async function cliUser(server: string, prefix: string) {
-  const api = await newUser(server, prefix);
-  const me = await api.me();
-  const config = await tempConfig();
-  const login = await runCli(["login", me.username, "--password-stdin"], {
-    config,
-    server,
-    stdin: `${PASSWORD}\n`,
-  });
-  assert.equal(login.code, 0, login.stderr);
-  const cli = (args: string[]) => runCli(args, { config, server });
-  return { api, me, config, cli };
 }
 
 /** Waits until a user shows online to another member (their socket is open). */

@@ -10,11 +10,10 @@ import assert from "node:assert/strict";
 import type { ChatApi } from "../lib/client/client.ts";
 import type { Message, Room } from "../lib/protocol/types.ts";
 import { newUser, waitFor } from "./_clients.ts";
-import { CLI_PERMISSIONS, runCli, tempConfig } from "./_cli.ts";
+import { CLI_PERMISSIONS, cliUser, runCli, shellQuote, tempConfig } from "./_cli.ts";
 import { startServer } from "./_server.ts";
 import { requireTmux, rows, Tmux } from "./_tmux.ts";
 
-const PASSWORD = "correct horse battery";
 const ROOT = new URL("../", import.meta.url).pathname;
 /** Enough sends for the pages of these tests without waiting for the rate limit. */
 const SERVER_ENV = { SEND_RATE_BURST: "1000", SEND_RATE_PER_SEC: "1000" };
@@ -31,25 +30,6 @@ function jsonLines<T>(stdout: string): T[] {
 
 function lines(stdout: string): string[] {
   return stdout.trim().split("\n").filter(Boolean);
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A user of the API, also logged in with the client in its own config directory. */
-async function cliUser(server: string, prefix: string) {
-  const api = await newUser(server, prefix);
-  const me = await api.me();
-  const config = await tempConfig();
-  const login = await runCli(["login", me.username, "--password-stdin"], {
-    config,
-    server,
-    stdin: `${PASSWORD}\n`,
-  });
-  assert.equal(login.code, 0, login.stderr);
-  const cli = (args: string[]) => runCli(args, { config, server });
-  return { api, me, config, cli };
 }
 
 /** Indexing may lag delivery: waits until the server finds `count` results of `q`. */

@@ -10,48 +10,11 @@ import assert from "node:assert/strict";
 import "../lib/client/admin.ts";
 import { ChatSocket } from "../lib/client/client.ts";
 import { newUser, waitFor } from "./_clients.ts";
-import { CLI_PERMISSIONS, runCli, tempConfig } from "./_cli.ts";
+import { cliUser, interactiveCommand } from "./_cli.ts";
 import { startServer } from "./_server.ts";
 import { requireTmux, rows, Tmux } from "./_tmux.ts";
 
-const PASSWORD = "correct horse battery";
-const ROOT = new URL("../", import.meta.url).pathname;
 const SIZE = { columns: 100, rows: 30 };
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A user of the API, also logged in with the client in its own config directory. */
-async function cliUser(server: string, prefix: string) {
-  const api = await newUser(server, prefix);
-  const me = await api.me();
-  const config = await tempConfig();
-  const login = await runCli(["login", me.username, "--password-stdin"], {
-    config,
-    server,
-    stdin: `${PASSWORD}\n`,
-  });
-  assert.equal(login.code, 0, login.stderr);
-  return { api, me, config };
-}
-
-/** The shell command that runs the interactive client with a config directory. */
-function clientCommand(config: string, server: string): string {
-  const cli = [
-    "env",
-    `XDG_CONFIG_HOME=${shellQuote(config)}`,
-    "TERM=xterm-256color",
-    shellQuote(Deno.execPath()),
-    "run",
-    "--quiet",
-    ...CLI_PERMISSIONS,
-    "cli/main.ts",
-    "--server",
-    server,
-  ].join(" ");
-  return `cd ${shellQuote(ROOT)} && ${cli}; echo "[exit $?]"; sleep 600`;
-}
 
 Deno.test("the interactive client shows display names and runs a room (tmux)", async (t) => {
   await requireTmux();
@@ -69,8 +32,8 @@ Deno.test("the interactive client shows display names and runs a room (tmux)", a
   const carolTui = new Tmux();
   const aliceSocket = new ChatSocket({ url: alice.wsUrl, token: alice.token });
   try {
-    await bobTui.start(clientCommand(bob.config, server.url), SIZE);
-    await carolTui.start(clientCommand(carol.config, server.url), SIZE);
+    await bobTui.start(interactiveCommand(bob.config, server.url), SIZE);
+    await carolTui.start(interactiveCommand(carol.config, server.url), SIZE);
     for (const tui of [bobTui, carolTui]) {
       await tui.waitFor("the room", (s) => rows(s)[0].startsWith(" #Team – Work things"));
     }

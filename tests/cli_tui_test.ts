@@ -11,13 +11,9 @@ import { createHash } from "node:crypto";
 import { ChatApi, ChatSocket } from "../lib/client/client.ts";
 import type { Message } from "../lib/protocol/types.ts";
 import { newUser, waitFor } from "./_clients.ts";
-import { CLI_PERMISSIONS, credentialsFile, tempConfig } from "./_cli.ts";
+import { CLI_PERMISSIONS, credentialsFile, shellQuote, tempConfig } from "./_cli.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { requireTmux, Tmux } from "./_tmux.ts";
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const PASSWORD = "correct horse battery";

@@ -15,22 +15,7 @@ import { roomLabel } from "../format.ts";
 import { sanitizeLine } from "../sanitize.ts";
 import { fullName } from "./people.ts";
 import type { SlashCommand, SlashContext } from "./slash_commands.ts";
-
-function notice(ctx: SlashContext, text: string): void {
-  ctx.session.model.notice(text);
-}
-
-function needLogin(ctx: SlashContext): void {
-  if (!ctx.session.credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
-}
-
-function checked<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new ChatError("bad_request", (err as Error).message);
-  }
-}
+import { checked, needLogin, notice } from "./_slash_helpers.ts";
 
 /** One USER argument, or the usage. */
 function oneUser(args: string[], usage: string): string {

@@ -24,6 +24,7 @@ import { ADMIN_COMMANDS } from "./admin_commands.ts";
 import { expandHome, parseDownloadArgs, splitPathArg } from "./file_actions.ts";
 import { fullName } from "./people.ts";
 import type { ChatSession } from "./session.ts";
+import { checked, needLogin, notice } from "./_slash_helpers.ts";
 
 export interface SlashContext {
   session: ChatSession;
@@ -95,22 +96,6 @@ export function parseReactArgs(
 /** A short quote of a message, for a question on the input line. */
 function quote(text: string): string {
   return `“${truncate(sanitizeLine(text), 20)}”`;
-}
-
-function notice(ctx: SlashContext, text: string): void {
-  ctx.session.model.notice(text);
-}
-
-function needLogin(ctx: SlashContext): void {
-  if (!ctx.session.credentials) throw new ChatError("unauthorized", "Not logged in: /login USER");
-}
-
-function checked<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new ChatError("bad_request", (err as Error).message);
-  }
 }
 
 async function authenticate(args: string[], ctx: SlashContext, register: boolean) {

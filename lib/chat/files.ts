@@ -418,7 +418,8 @@ function shownSize(facts: ImageFacts): { width: number; height: number } {
     : { width: facts.width, height: facts.height };
 }
 
-function checkPixels(facts: ImageFacts | undefined): void {
+/** Refuses (400) an image whose header says it is over IMAGE_PIXELS_MAX (avatars too). */
+export function checkPixels(facts: ImageFacts | undefined): void {
   if (facts && facts.width * facts.height > IMAGE_PIXELS_MAX) {
     throw new BadRequestError(
       `Image is too large: ${facts.width}×${facts.height} pixels, the limit is ${
@@ -428,7 +429,8 @@ function checkPixels(facts: ImageFacts | undefined): void {
   }
 }
 
-function concat(parts: Uint8Array[], size: number): Uint8Array {
+/** `parts` as one array of `size` bytes (the one part itself when there is one). */
+export function concat(parts: Uint8Array[], size: number): Uint8Array {
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(size);
   let offset = 0;

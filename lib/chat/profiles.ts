@@ -13,7 +13,8 @@
  */
 
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from "../errors.ts";
-import { AVATAR_SIDE, AVATAR_UPLOAD_MAX, IMAGE_PIXELS_MAX } from "../protocol/limits.ts";
+import { AVATAR_SIDE, AVATAR_UPLOAD_MAX } from "../protocol/limits.ts";
+import { checkPixels, concat } from "./files.ts";
 import { avatarKey, type AvatarRecord } from "../store/avatars.ts";
 import { isImageType, SNIFF_BYTES, sniffType } from "../media/sniff.ts";
 import { ImageError, ImageScanner, type ScannedType } from "../media/image_scan.ts";
@@ -179,13 +180,7 @@ async function readAtMost(
     throw err;
   }
   if (size === 0) throw new BadRequestError("Send the image as the request body");
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.byteLength;
-  }
-  return bytes;
+  return concat(parts, size);
 }
 
 /**
@@ -197,14 +192,7 @@ function scanImage(bytes: Uint8Array, type: ScannedType): number {
   const scanner = new ImageScanner(type);
   try {
     scanner.push(bytes);
-    const facts = scanner.facts;
-    if (facts && facts.width * facts.height > IMAGE_PIXELS_MAX) {
-      throw new BadRequestError(
-        `Image is too large: ${facts.width}×${facts.height} pixels, the limit is ${
-          IMAGE_PIXELS_MAX / 1_000_000
-        } megapixels`,
-      );
-    }
+    checkPixels(scanner.facts);
     scanner.finish();
     return scanner.facts?.orientation ?? 1;
   } catch (err) {
