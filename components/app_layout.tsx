@@ -5,7 +5,9 @@
  * (with a way back); the search box shows there on the home page and the search
  * page only, so that a conversation keeps the whole screen. Beside the search box:
  * links to my settings and, for the server's admin, the admin page (plain links:
- * no script, so no page's JavaScript grows).
+ * no script, so no page's JavaScript grows). The first thing Tab reaches is a skip
+ * link, shown when focused: "Skip to composer" on a room's page, "Skip to content"
+ * elsewhere.
  */
 
 import type { ComponentChildren } from "preact";
@@ -24,6 +26,8 @@ export interface AppLayoutProps {
   phoneSearch?: boolean;
   /** I am the server's admin: a link to the admin page too. */
   serverAdmin?: boolean;
+  /** The page has a composer (a room's chat pane): the skip link goes to it. */
+  composer?: boolean;
 }
 
 const HEADER_LINK =
@@ -32,17 +36,20 @@ const HEADER_LINK =
   "dark:hover:bg-gray-800";
 
 export function AppLayout(
-  { sidebar, children, phone = "content", query, phoneSearch, serverAdmin }: AppLayoutProps,
+  { sidebar, children, phone = "content", query, phoneSearch, serverAdmin, composer }:
+    AppLayoutProps,
 ) {
   return (
     <div class="flex h-[100dvh] flex-col overflow-hidden">
+      {/* The first stop of Tab. Following a link to a field focuses it (the composer). */}
       <a
-        href="#main"
-        class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded-lg focus:bg-white focus:px-3 focus:py-2 focus:shadow-lg dark:focus:bg-gray-800"
+        href={composer ? "#composer" : "#main"}
+        class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded-lg focus:bg-white focus:px-3 focus:py-2 focus:text-sm focus:font-medium focus:text-indigo-700 focus:shadow-lg focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:focus:bg-gray-800 dark:focus:text-indigo-300"
       >
-        Skip to content
+        {composer ? "Skip to composer" : "Skip to content"}
       </a>
-      <div
+      {/* The banner: the search box and the account's links. */}
+      <header
         class={cx(
           "h-12 shrink-0 items-center justify-center gap-2 border-b border-gray-200 bg-gray-50 px-3 md:flex dark:border-gray-700 dark:bg-[#0d1320]",
           phone === "list" || phoneSearch ? "flex" : "hidden",
@@ -56,7 +63,7 @@ export function AppLayout(
           {serverAdmin && <a href="/admin" class={HEADER_LINK}>Admin</a>}
           <a href="/settings" class={HEADER_LINK}>Settings</a>
         </div>
-      </div>
+      </header>
       <div class="flex min-h-0 flex-1">
         <div
           class={cx(
@@ -76,9 +83,24 @@ export function AppLayout(
           {children}
         </main>
       </div>
+      {/* The connection's one indicator: the room list writes it (empty, it is hidden). */}
+      <p
+        id={CONNECTION_STATUS_ID}
+        role="status"
+        class="pointer-events-none fixed left-1/2 top-16 z-40 -translate-x-1/2 rounded-full bg-amber-100 px-3 py-1 text-xs font-medium text-amber-800 shadow empty:hidden md:top-28 dark:bg-amber-900 dark:text-amber-200"
+      />
     </div>
   );
 }
+
+/**
+ * The page's one word on its connection ("Reconnecting…"), a pill at the top of
+ * the content, below its header: outside the sidebar, which a phone hides in a
+ * room. Server markup the room list island fills (islands/room_list.tsx), so its
+ * looks cost the pages' JavaScript nothing; its live region is there from the
+ * start, so screen readers hear each change.
+ */
+export const CONNECTION_STATUS_ID = "connection-status";
 
 /**
  * The "back to the room list" link that only phones need, with the number of

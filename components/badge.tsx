@@ -23,7 +23,7 @@ export function Badge({ count, label = "unread", tone = "count", class: extra }:
       class={cx(
         "inline-flex min-w-[1.25rem] items-center justify-center rounded-full px-1.5",
         "text-xs font-semibold leading-5 text-white",
-        tone === "mention" ? "bg-red-600 dark:bg-red-500" : "bg-indigo-600 dark:bg-indigo-500",
+        tone === "mention" ? "bg-red-600" : "bg-indigo-600",
         extra,
       )}
       aria-label={`${count} ${label}`}

@@ -11,12 +11,16 @@ Deno.test("Badge renders nothing at zero and caps the number at 99+", () => {
   assert.match(html, /aria-label="250 unread">99\+<\/span>$/);
 });
 
-Deno.test("OnlineDot says online or offline to screen readers", () => {
+Deno.test("OnlineDot says online, offline or presence unknown to screen readers", () => {
   assert.match(
     renderToString(<OnlineDot online />),
     /bg-emerald-500.*<span class="sr-only">online</,
   );
   assert.match(renderToString(<OnlineDot online={false} />), /bg-gray-400.*>offline</);
+  assert.match(
+    renderToString(<OnlineDot online={undefined} />),
+    /border-gray-400 bg-white.*>presence unknown</,
+  );
 });
 
 Deno.test("Badge in the mention tone is red and says what it counts", () => {

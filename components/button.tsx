@@ -21,12 +21,12 @@ const BASE = "inline-flex items-center justify-center gap-2 rounded-lg font-medi
   "disabled:opacity-50 disabled:cursor-not-allowed";
 
 const VARIANTS: Record<ButtonVariant, string> = {
-  primary:
-    "bg-indigo-600 text-white hover:bg-indigo-700 dark:bg-indigo-500 dark:hover:bg-indigo-400",
+  // White on indigo-600 and red-600 keeps 4.5:1 in dark mode too (500 would not).
+  primary: "bg-indigo-600 text-white hover:bg-indigo-700",
   secondary: "bg-white text-gray-900 border border-gray-300 hover:bg-gray-50 " +
     "dark:bg-gray-800 dark:text-gray-100 dark:border-gray-600 dark:hover:bg-gray-700",
   ghost: "text-gray-700 hover:bg-gray-100 dark:text-gray-200 dark:hover:bg-gray-800",
-  danger: "bg-red-600 text-white hover:bg-red-700 dark:bg-red-500 dark:hover:bg-red-400",
+  danger: "bg-red-600 text-white hover:bg-red-700",
 };
 
 const SIZES = { sm: "h-8 px-3 text-sm", md: "h-10 px-4 text-base" };

@@ -287,7 +287,7 @@ export function MessageRow(props: MessageRowProps) {
         props.highlighted
           ? "bg-amber-50 dark:bg-gray-700"
           : mine
-          ? "border-l-4 border-amber-400 bg-amber-50 pl-3 dark:border-amber-500 dark:bg-amber-950"
+          ? "border-l-4 border-amber-400 bg-amber-50 pl-3 dark:border-amber-500 dark:bg-amber-900/40"
           : "hover:bg-gray-50 focus-within:bg-gray-50 dark:hover:bg-gray-800 dark:focus-within:bg-gray-800",
         grouped ? "py-0.5" : "pt-3 pb-0.5",
       )}
@@ -428,7 +428,6 @@ export function Divider(
   const line = tone === "new" ? "bg-red-400 dark:bg-red-500" : "bg-gray-200 dark:bg-gray-700";
   return (
     <li
-      role="separator"
       data-divider={tone}
       class="flex items-center gap-3 px-4 pt-4 pb-1 text-xs font-semibold"
     >

@@ -36,7 +36,9 @@ const SUMMARY = "w-fit cursor-pointer list-none [&::-webkit-details-marker]:hidd
 
 const CHIP = "rounded px-0.5 font-medium bg-indigo-50 text-indigo-800 " +
   "dark:bg-indigo-900 dark:text-indigo-100";
-const MY_CHIP = "rounded px-0.5 font-bold bg-amber-200 text-amber-950 dark:bg-amber-700";
+// (twind has no 950 shades.)
+const MY_CHIP = "rounded px-0.5 font-bold bg-amber-200 text-amber-900 " +
+  "dark:bg-amber-700 dark:text-white";
 
 /** `me`: my lowercase username, for the chips naming me. */
 function element(node: Inline, me?: string): ComponentChildren {

@@ -1,9 +1,14 @@
-/** A presence dot: green when online, grey when offline, with text for screen readers. */
+/**
+ * A presence dot: green when online, grey when offline, a hollow grey ring when
+ * unknown (`online` undefined: our own connection is down), with text for screen
+ * readers.
+ */
 
 import { cx } from "./_cx.ts";
 
 export interface OnlineDotProps {
-  online: boolean;
+  /** Undefined: unknown. */
+  online: boolean | undefined;
   class?: string;
 }
 
@@ -13,11 +18,17 @@ export function OnlineDot({ online, class: extra }: OnlineDotProps) {
       <span
         class={cx(
           "inline-block h-2.5 w-2.5 rounded-full ring-2 ring-white dark:ring-gray-900",
-          online ? "bg-emerald-500" : "bg-gray-400 dark:bg-gray-500",
+          online
+            ? "bg-emerald-500"
+            : online === false
+            ? "bg-gray-400 dark:bg-gray-500"
+            : "border-2 border-gray-400 bg-white dark:bg-gray-900",
         )}
         aria-hidden="true"
       />
-      <span class="sr-only">{online ? "online" : "offline"}</span>
+      <span class="sr-only">
+        {online ? "online" : online === false ? "offline" : "presence unknown"}
+      </span>
     </span>
   );
 }

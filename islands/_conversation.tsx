@@ -183,7 +183,8 @@ export function useRowFocus() {
 export function conversationRows(state: ConversationState, on: ConversationHandlers) {
   const { clock, me, menu, editing } = state;
   const { MessageActions, MessageEditor } = toolbar.value ?? {};
-  const current = state.current ?? state.messages.at(-1)?.seq;
+  // The newest shown (a thread reply may not be).
+  const current = state.current ?? state.messages.findLast((m) => !inThreadOnly(m))?.seq;
   const rows = [];
   let previous: RowMessage | undefined;
   for (const message of state.messages) {

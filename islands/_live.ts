@@ -16,9 +16,15 @@
  *   `read` frames). A read made while offline is sent when the socket is back.
  * - Room settings changed on this page reach the room list the same way (and
  *   those changed in my other tabs, through `settings` frames).
+ * - Presence: what every dot on the page shows (`presenceOf`), unknown while the
+ *   socket is down and until fresh facts come after it is back.
+ * - The chat pane registers itself in `pane`, so that `_nav.ts` can switch the
+ *   page to another room without loading a page; `activeRoom` then says which
+ *   room is shown (until then, the page's own).
  */
 
 import { signal } from "@preact/signals";
+import type { ComponentType } from "preact";
 import { ChatApi } from "../lib/client/http_core.ts";
 import { ChatSocket, type ConnectionState } from "../lib/client/socket.ts";
 import type { Member, RoomSettings } from "../lib/protocol/types.ts";
@@ -26,8 +32,51 @@ import type { Member, RoomSettings } from "../lib/protocol/types.ts";
 /** The socket's state, for the connection indicator. */
 export const connection = signal<ConnectionState>("connecting");
 
-/** Presence learned on this page (frames and subscriptions): userId → online. */
+/** The room shown in the pane, once `_nav.ts` switched rooms (before that, the page's). */
+export const activeRoom = signal<string | undefined>(undefined);
+
+/**
+ * The page's chat pane, once mounted: its island component, the element it is
+ * rendered in, and its state now (for `_nav.ts`, which keeps it to come back to).
+ */
+export const pane: {
+  // deno-lint-ignore no-explicit-any
+  component?: ComponentType<any>;
+  root?: Element | null;
+  snapshot?(): { roomId: string; props: object; scrollTop: number };
+} = {};
+
+/**
+ * Presence learned on this page (frames and subscriptions) since the socket last
+ * opened: userId → online. What a dot shows is `presenceOf`.
+ */
 export const presence = signal<Readonly<Record<string, boolean>>>({});
+
+/**
+ * Presence while our own connection is down is unknown: nobody tells us who comes
+ * and goes. So when the socket drops, `presence` is emptied, and the facts the
+ * page was rendered with (server props) stop counting for good (`stale`). Once it
+ * is back, a user's dot shows again when a fresh fact about them arrives (each
+ * room's `subscribed` frame brings its members' `online`, then `presence`
+ * frames): nothing from before the outage wins over the server's word after it,
+ * and nobody is shown online (or offline) on the strength of a fact from before.
+ * (A generation per fact would keep the old ones for ordering lists meanwhile;
+ * emptying costs the bundle less, and lists fall back on their members' own
+ * `online`.) The first connect of a page keeps the rendered facts: they are as
+ * fresh as the page, and greying every dot for a moment on each page load would
+ * be noise.
+ */
+let stale = false;
+
+/**
+ * How to show a user's presence: online, offline, or `undefined` (unknown: the
+ * connection is down, or came back without word about them yet). `rendered`:
+ * what the page's props said (the server's, or a member list's). Reads
+ * `presence`, which a drop empties, so that every dot on the page redraws.
+ */
+export function presenceOf(userId: string, rendered?: boolean): boolean | undefined {
+  return presence.value[userId] ?? (stale ? undefined : rendered);
+}
 
 let socket: ChatSocket | undefined;
 let api: ChatApi | undefined;
@@ -68,6 +117,10 @@ export function chatSocket(): ChatSocket {
   });
   socket = created;
   created.on("state", (state) => {
+    if (state !== "open") {
+      stale = true;
+      presence.value = {};
+    }
     connection.value = state;
     if (state === "open") flushReads();
   });
@@ -93,16 +146,17 @@ const requested = new Map<string, WatchFrom>();
 let flushing = false;
 
 /**
- * Subscribes to a room once per page, replaying what came after `from`. Requests
+ * Subscribes to a room once per page, replaying what came after `from`, and
+ * answers whether it does (false: the room was subscribed already). Requests
  * made in the same task are merged first: the room list asks with the seq it knows,
  * the chat pane with the revision its messages were rendered at (which also replays
  * the edits, deletions and reactions since), and the revision wins.
  */
-export function watchRoom(roomId: string, from: WatchFrom): void {
-  if (subscribed.has(roomId)) return;
+export function watchRoom(roomId: string, from: WatchFrom): boolean {
+  if (subscribed.has(roomId)) return false;
   const known = requested.get(roomId);
   requested.set(roomId, known?.sinceRev ? known : from.sinceRev ? from : known ?? from);
-  if (flushing) return;
+  if (flushing) return true;
   flushing = true;
   setTimeout(() => {
     flushing = false;
@@ -119,6 +173,7 @@ export function watchRoom(roomId: string, from: WatchFrom): void {
       });
     }
   }, 0);
+  return true;
 }
 
 /** Moves my read marker in a room, or in one of its threads (and tells the islands of this page). */

@@ -2,31 +2,43 @@
  * A room's member list with live presence. Each name is a button that starts
  * (or opens) the direct conversation with that person: a plain form post, so it
  * works with and without JavaScript.
+ *
+ * Online first (while our connection is down, by the members' own `online`, as
+ * the room's last `subscribed` frame or the page had it), the dots saying
+ * "presence unknown" meanwhile (`presenceOf`).
+ *
+ * In the browser it is loaded as the pane mounts, not with the page: until then
+ * the server's markup stands (see chat_room.tsx). So it imports nothing of the
+ * page's own code: the pane hands it over (`_lazy.ts`).
  */
 
+/** @jsxRuntime classic */
+/** @jsx h */
+/** @jsxFrag Fragment */
+import { Fragment, h } from "preact";
 import type { Member, User } from "../lib/protocol/types.ts";
-import { Avatar } from "../components/avatar.tsx";
-import { OnlineDot } from "../components/online_dot.tsx";
-import { cx } from "../components/_cx.ts";
-import { nameOf } from "../components/message_row.tsx";
+import type { Kit } from "./_lazy.ts";
 
 export interface MemberListProps {
+  kit: Kit;
   me: User;
   members: Member[];
-  /** Live presence (userId → online), over the members' own `online`. */
-  online: Readonly<Record<string, boolean>>;
   /** On small screens the list is an overlay, shown on demand. */
   open: boolean;
   onClose(): void;
 }
 
-export function MemberList({ me, members, online, open, onClose }: MemberListProps) {
-  const isOnline = (m: Member) => m.id === me.id || (online[m.id] ?? m.online);
+export function MemberList({ kit, me, members, open, onClose }: MemberListProps) {
+  const { Avatar, OnlineDot, cx, nameOf, compareNames, presenceOf } = kit;
+  const known = kit.presence.value;
+  const lastKnown = (m: Member) => m.id === me.id || (known[m.id] ?? m.online);
+  const isOnline = (m: Member) => presenceOf(m.id, m.id === me.id || m.online);
   const sorted = [...members].sort((a, b) =>
-    Number(isOnline(b)) - Number(isOnline(a)) ||
-    a.username.localeCompare(b.username, undefined, { sensitivity: "base" })
+    Number(lastKnown(b)) - Number(lastKnown(a)) ||
+    compareNames(a.username, b.username)
   );
-  const count = sorted.filter(isOnline).length;
+  // As last known (the dots say when that is all there is).
+  const count = sorted.filter(lastKnown).length;
   return (
     <aside
       id="members"
@@ -69,7 +81,7 @@ export function MemberList({ me, members, online, open, onClose }: MemberListPro
             <li
               key={member.id}
               data-member={member.username}
-              data-online={String(isOnline(member))}
+              data-online={String(isOnline(member) ?? "unknown")}
               class="flex items-center gap-2 rounded-lg px-2 py-1"
             >
               <span class="relative inline-flex">
@@ -90,7 +102,7 @@ export function MemberList({ me, members, online, open, onClose }: MemberListPro
                       title={`Message ${member.username}`}
                       class={cx(
                         "block w-full truncate rounded text-left text-sm hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500",
-                        isOnline(member)
+                        isOnline(member) !== false
                           ? "text-gray-900 dark:text-gray-100"
                           : "text-gray-500 dark:text-gray-400",
                       )}

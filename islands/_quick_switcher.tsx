@@ -76,7 +76,13 @@ function QuickSwitcher({ finder, onClose }: { finder: Finder; onClose(): void })
     going.value = true;
     failure.value = "";
     try {
-      location.assign(`/rooms/${encodeURIComponent(await roomOf(finder, place))}`);
+      const id = await roomOf(finder, place);
+      // A room of the sidebar: its link switches in place (see `follow` in room_list.tsx).
+      const link = document.querySelector<HTMLAnchorElement>(`nav a[data-room="${id}"]`);
+      if (link) {
+        onClose();
+        link.click();
+      } else location.assign(`/rooms/${encodeURIComponent(id)}`);
     } catch (error) {
       failure.value = `The conversation could not be opened: ${(error as Error).message}`;
       going.value = false;

@@ -36,7 +36,7 @@ export interface RoomAdminProps {
 const BUTTON =
   "rounded-lg border border-gray-300 px-2 py-1 text-xs font-medium hover:bg-gray-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50 dark:border-gray-600 dark:hover:bg-gray-700";
 const DANGER =
-  "rounded-lg border border-red-300 px-2 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 disabled:opacity-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950";
+  "rounded-lg border border-red-300 px-2 py-1 text-xs font-medium text-red-700 hover:bg-red-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 disabled:opacity-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-900/40";
 const FIELD =
   "w-full rounded-lg border border-gray-300 bg-white px-2 py-1.5 text-sm text-gray-900 read-only:bg-gray-50 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-gray-600 dark:bg-gray-900 dark:text-gray-100 dark:read-only:bg-gray-800";
 const HEADING = "mb-2 text-sm font-semibold text-gray-700 dark:text-gray-200";
@@ -122,7 +122,7 @@ export function RoomAdmin({ kit, room, me, members, onClose }: RoomAdminProps) {
         {error.value && (
           <p
             role="alert"
-            class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+            class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-900/40 dark:text-red-200"
           >
             {error.value}
           </p>

@@ -1,34 +1,37 @@
 /**
- * The room's header: back link (phones), name and topic, the connection state,
- * the members toggle and a menu to invite someone or leave. The menu is a
- * `<details>` with plain forms inside, so it works without JavaScript. With it,
- * the menu loads `_room_settings.tsx` when it first opens: my notification
- * settings of the room (in a direct conversation the menu holds only them), and
- * inviting in place (until it is loaded, the invite form posts as without
- * JavaScript).
+ * The room's header: back link (phones), name and topic, the members toggle and
+ * a menu to invite someone or leave. The menu is a `<details>` with plain forms
+ * inside, so it works without JavaScript. With it, the menu loads
+ * `_room_settings.tsx` when it first opens: my notification settings of the room
+ * (in a direct conversation the menu holds only them), and inviting in place
+ * (until it is loaded, the invite form posts as without JavaScript).
+ *
+ * The topic (or, without one, the member count), truncated to one line, is a
+ * `<details>` too: a tooltip says it all on hover; a click or tap opens the room's
+ * info (the whole topic, which phones need: they show no tooltips; the room's
+ * kind, member count and creation date). The connection's state is not here:
+ * the layout's one indicator says it, on every page.
+ *
+ * In the browser it is loaded with the pane, not in the page's first bundle
+ * (until it is here, the server's markup stands: see chat_room.tsx), so it
+ * imports nothing of the page's own code: the pane hands it over (`_lazy.ts`).
  */
 
+/** @jsxRuntime classic */
+/** @jsx h */
+import { h } from "preact";
 import { signal } from "@preact/signals";
-import type { ConnectionState } from "../lib/client/socket.ts";
 import type { Member, Room, User } from "../lib/protocol/types.ts";
-import { nameOf, type Person } from "../components/message_row.tsx";
-import { BackLink } from "../components/app_layout.tsx";
-import { Avatar } from "../components/avatar.tsx";
-import { OnlineDot } from "../components/online_dot.tsx";
-import { kindLabel, RoomIcon } from "../components/room_icon.tsx";
-import { cx } from "../components/_cx.ts";
-import { Icon } from "../components/icon.tsx";
-import { KIT } from "./_lazy.ts";
-import { SERVER_HTML } from "../lib/islands/server_html.ts";
-import { RoomMenuForms } from "../components/room_menu.tsx";
-import { mentionsElsewhere } from "./room_list.tsx";
+import type { Person } from "../components/message_row.tsx";
+import type { Clock } from "../components/clock.ts";
+import type { Kit } from "./_lazy.ts";
 
 const settingsMenu = signal<typeof import("./_room_settings.tsx") | null>(null);
 
 export interface RoomHeaderProps {
+  kit: Kit;
   room: Room;
-  /** Undefined until the socket exists (server render, no JavaScript). */
-  connection?: ConnectionState;
+  /** Undefined: unknown (our connection is down). */
   peerOnline?: boolean;
   memberCount: number;
   membersOpen: boolean;
@@ -42,76 +45,65 @@ export interface RoomHeaderProps {
   members?: Member[];
   /** A direct conversation's peer as shown (display name, avatar). */
   peer?: Person;
-}
-
-const STATE_TEXT: Record<ConnectionState, string> = {
-  connecting: "Connecting…",
-  open: "Connected",
-  reconnecting: "Reconnecting…",
-  closed: "Offline",
-};
-
-export function ConnectionBadge({ state }: { state?: ConnectionState }) {
-  if (!state) return null;
-  const live = state === "open";
-  return (
-    <span
-      role="status"
-      data-connection={state}
-      class={cx(
-        "inline-flex shrink-0 items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium",
-        live
-          ? "text-emerald-700 dark:text-emerald-400"
-          : state === "closed"
-          ? "bg-red-100 text-red-800 dark:bg-red-900 dark:text-red-200"
-          : "bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200",
-      )}
-    >
-      <span
-        aria-hidden="true"
-        class={cx(
-          "h-2 w-2 rounded-full",
-          live ? "bg-emerald-500" : state === "closed" ? "bg-red-500" : "bg-amber-500",
-          state === "reconnecting" || state === "connecting" ? "motion-safe:animate-pulse" : "",
-        )}
-      />
-      <span class={live ? "sr-only" : ""}>{STATE_TEXT[state]}</span>
-    </span>
-  );
+  /** The reader's locale and zone, for the room's creation date. */
+  clock: Clock;
+  /**
+   * The menu's forms as the server renders them, for a header rendered in the
+   * browser (a room switched to); else the server's markup of them stays.
+   */
+  menuHtml?: string;
 }
 
 export function RoomHeader(props: RoomHeaderProps) {
-  const { room, connection, peerOnline, memberCount, membersOpen } = props;
+  const { kit, room, peerOnline, memberCount, membersOpen } = props;
+  const { Avatar, BackLink, Icon, kindLabel, nameOf, OnlineDot, RoomIcon, SERVER_HTML } = kit;
   const direct = room.kind === "direct";
+  const kind = kindLabel(room.kind);
   return (
     <header class="flex h-14 shrink-0 items-center gap-2 border-b border-gray-200 px-3 md:px-4 dark:border-gray-700">
-      <BackLink mentions={mentionsElsewhere.value} />
+      <BackLink mentions={kit.mentionsElsewhere.value} />
       {direct
         ? (
           <span class="relative inline-flex shrink-0">
             <Avatar username={room.name} url={props.peer?.avatarUrl} />
-            <OnlineDot online={!!peerOnline} class="absolute -bottom-0.5 -right-0.5" />
+            <OnlineDot online={peerOnline} class="absolute -bottom-0.5 -right-0.5" />
           </span>
         )
         : <RoomIcon kind={room.kind} class="text-lg text-gray-500 dark:text-gray-400" />}
       <div class="min-w-0 flex-1">
         <h1 class="truncate text-base font-semibold text-gray-900 dark:text-white">
           <bdi>{direct && props.peer ? nameOf(props.peer).name : room.name}</bdi>
-          <span class="sr-only">, {kindLabel(room.kind)}</span>
+          <span class="sr-only">, {kind}</span>
         </h1>
         {direct
           ? (
             <p class="truncate text-xs text-gray-500 dark:text-gray-400">
-              {peerOnline ? "Online" : "Offline"}
+              {peerOnline ? "Online" : peerOnline === false ? "Offline" : "Presence unknown"}
             </p>
           )
-          : room.topic && (
-            <p dir="auto" class="truncate text-xs text-gray-500 dark:text-gray-400">
-              {room.topic}
-            </p>
+          : (
+            <details data-menu="" class="relative">
+              <summary
+                dir="auto"
+                title={room.topic || undefined}
+                class="block cursor-pointer truncate text-xs text-gray-500 dark:text-gray-400"
+              >
+                {room.topic || `${memberCount} ${memberCount === 1 ? "member" : "members"}`}
+              </summary>
+              <div
+                data-room-info=""
+                class="absolute left-0 z-20 mt-2 w-72 max-w-[70vw] rounded-xl border border-gray-200 bg-white p-4 text-sm shadow-xl dark:border-gray-700 dark:bg-gray-800"
+              >
+                {room.topic && <p dir="auto" class="mb-2 break-words">{room.topic}</p>}
+                <p class="text-xs text-gray-600 dark:text-gray-300">
+                  {kind[0].toUpperCase() + kind.slice(1)} · {memberCount}{" "}
+                  {memberCount === 1 ? "member" : "members"} · created{" "}
+                  {kit.formatFull(room.createdAt, props.clock)}
+                </p>
+              </div>
+            </details>
           )}
       </div>
-      <ConnectionBadge state={connection} />
       {!direct && (
         <button
           type="button"
@@ -143,28 +135,27 @@ export function RoomHeader(props: RoomHeaderProps) {
             {props.live && settingsMenu.value && (
               <settingsMenu.value.RoomSettings
                 key={room.id}
-                kit={KIT}
+                kit={kit}
                 roomId={room.id}
                 admin={direct ? undefined : { room, me: props.me!, members: props.members! }}
               />
             )}
             {
               /* Plain forms, the server's (they work without JavaScript); the browser keeps
-              them as they are, and invites in place once the menu's code is here. */
+              them as they are (or, in a room switched to, as the server sent them in
+              `menuHtml`), and invites in place once the menu's code is here. */
             }
             {!direct && (globalThis.__ISLAND_BUNDLE__
               ? (
                 <div
-                  {...SERVER_HTML}
+                  dangerouslySetInnerHTML={props.menuHtml
+                    ? { __html: props.menuHtml }
+                    : SERVER_HTML.dangerouslySetInnerHTML}
                   onSubmit={(event) =>
-                    settingsMenu.peek()?.onMenuSubmit(KIT, room, event, props.onNotice)}
+                    settingsMenu.peek()?.onMenuSubmit(kit, room, event, props.onNotice)}
                 />
               )
-              : (
-                <div>
-                  <RoomMenuForms roomId={room.id} />
-                </div>
-              ))}
+              : <div>{h(kit.serverParts.RoomMenuForms!, { roomId: room.id })}</div>)}
           </div>
         </details>
       )}

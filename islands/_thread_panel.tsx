@@ -192,7 +192,6 @@ export function ThreadPanel(props: ThreadPanelProps) {
       rows.push(
         <li
           key="replies"
-          role="separator"
           class="flex items-center gap-3 px-4 pb-1 pt-3 text-xs font-semibold text-gray-500 dark:text-gray-400"
         >
           {count} {count === 1 ? "reply" : "replies"}

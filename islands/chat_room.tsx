@@ -43,6 +43,7 @@
  */
 
 import { signal, useSignal } from "@preact/signals";
+import { type ComponentType, h, hydrate, render } from "preact";
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import { replyRefOf, Timeline } from "../lib/client/timeline.ts";
 import {
@@ -54,9 +55,9 @@ import {
   type User,
 } from "../lib/protocol/types.ts";
 import { useAttachments } from "./_attachments.ts";
-import { KIT } from "./_lazy.ts";
+import { KIT, serverParts } from "./_lazy.ts";
 import { type Clock, rememberClock } from "../components/clock.ts";
-import { chatApi, chatSocket, connection, markRead, presence, watchRoom } from "./_live.ts";
+import { chatApi, chatSocket, markRead, pane, presence, presenceOf, watchRoom } from "./_live.ts";
 import { Composer } from "./_composer.tsx";
 import {
   conversationRows,
@@ -66,9 +67,8 @@ import {
   useRowFocus,
 } from "./_conversation.tsx";
 import { reasonOf, useMessageOps } from "./_message_ops.ts";
-import { MemberList } from "./_members.tsx";
+import { SERVER_HTML } from "../lib/islands/server_html.ts";
 import { nameOf, peopleOf } from "../components/message_row.tsx";
-import { RoomHeader } from "./_room_header.tsx";
 
 export interface ChatRoomProps {
   me: User;
@@ -87,12 +87,33 @@ export interface ChatRoomProps {
   notice?: { tone: "info" | "error"; text: string };
   /** `?at=SEQ` (a search result): open at this message, briefly highlighted. */
   at?: number;
+  /** Browser only, from `_nav.ts` (a room switched to without a page load): */
+  /** where the conversation was scrolled when I left it; */
+  scrollTop?: number;
+  /** what changed after a revision (`null`: too much, start from the newest page); */
+  changes?(sinceRev: number): Promise<Message[] | null>;
+  /** messages before `messages`, rendered once the pane is on screen; */
+  later?: Message[];
+  /** the room menu's forms, as the server renders them (see `_room_header.tsx`). */
+  menuHtml?: string;
 }
 
 const TYPING_SHOWN_MS = 5_000;
 const NEAR_BOTTOM_PX = 48;
 const NEAR_TOP_PX = 400;
 const STRAYS_MAX = 1_000;
+
+/**
+ * The room header and the member list: in the browser loaded with the pane's code
+ * (until they are here, the server's markup stands), so that theirs is not in the
+ * page's first load; on the server handed over (`serverParts` in `_lazy.ts`).
+ */
+const header = signal<typeof import("./_room_header.tsx") | null>(null);
+const memberList = signal<typeof import("./_members.tsx") | null>(null);
+if (globalThis.__ISLAND_BUNDLE__) {
+  import("./_room_header.tsx").then((module) => header.value = module, () => {});
+  import("./_members.tsx").then((module) => memberList.value = module, () => {});
+}
 
 /** The thread panel, once a thread was opened on this page. */
 const threadPanel = signal<typeof import("./_thread_panel.tsx") | null>(null);
@@ -117,6 +138,27 @@ function removedText(reason: string | undefined, name: string): string {
 }
 
 const LEAVE_AFTER_MS = 4_000;
+
+/**
+ * A lazily loaded part of the pane (`header`, `memberList`), in a Preact root of its
+ * own: the server's markup stands until its code is here, which then hydrates it
+ * (a part shown later, or in a room switched to, renders into an empty slot).
+ */
+function Part<P>({ component, props }: { component?: ComponentType<P>; props: P }) {
+  const slot = useRef<HTMLDivElement>(null);
+  const started = useRef(false);
+  useLayoutEffect(() => {
+    const el = slot.current!;
+    return () => render(null, el);
+  }, []);
+  useLayoutEffect(() => {
+    if (!component) return;
+    const vnode = h(component as ComponentType, props as object);
+    (started.current || !slot.current!.firstChild ? render : hydrate)(vnode, slot.current!);
+    started.current = true;
+  });
+  return <div ref={slot} {...SERVER_HTML} class="contents" />;
+}
 
 export default function ChatRoom(props: ChatRoomProps) {
   const { me, clock } = props;
@@ -324,34 +366,57 @@ export default function ChatRoom(props: ChatRoomProps) {
     // The newest revision rendered: replays every event after it (messages and
     // changes). Messages from before revisions have rev = seq.
     const sinceRev = Math.max(0, ...props.messages.map(revOf));
-    watchRoom(room.id, sinceRev ? { sinceRev } : { since: tl.lastSeq || room.lastSeq });
+    const change = (message: Message) => {
+      if (tl.get(message.seq) || message.seq > tl.lastSeq) return apply([message]);
+      // Older than what is held: it comes in its current state with its page of
+      // history, unless it changes again while that page is in flight. Kept (the
+      // newest state of each, a bounded number) to be applied after each page.
+      const kept = strays.get(message.seq);
+      if (!kept || revOf(message) > revOf(kept)) strays.set(message.seq, message);
+      if (strays.size > STRAYS_MAX) strays.delete(strays.keys().next().value!);
+    };
+    // Too much was missed to replay: start again from the newest page.
+    const restart = () =>
+      chatApi().messages(room.id).then((page) => {
+        tl.clear();
+        apply(page.messages);
+        messages.value = tl.messages();
+        hasMore.value = page.hasMore;
+      }, () => {});
+    // Subscribed already (a room switched to): what changed since these props were
+    // taken comes over HTTP, while frames from now on come on the socket.
+    if (!watchRoom(room.id, sinceRev ? { sinceRev } : { since: tl.lastSeq || room.lastSeq })) {
+      props.changes?.(sinceRev).then((list) => list ? list.forEach(change) : restart(), () => {});
+    }
+    // After the frame that shows the newest ones (effects run before it is painted).
+    if (props.later) requestAnimationFrame(() => setTimeout(() => apply(props.later!)));
+    pane.component = ChatRoom;
+    pane.root = scroller.current?.closest("island-root");
+    pane.snapshot = () => ({
+      roomId: room.id,
+      props: {
+        ...props,
+        room: current.peek(),
+        members: members.peek(),
+        messages: tl.messages().slice(-100),
+        hasMore: hasMore.peek() || tl.size > 100,
+        readSeq: readSent.current,
+        notice: undefined,
+        at: undefined,
+      },
+      scrollTop: scroller.current?.scrollTop ?? 0,
+    });
     const offs = [
       socket.on("message", (frame) => {
         if (frame.roomId === room.id) receive(frame.message);
       }),
       socket.on("update", (frame) => {
-        if (frame.roomId !== room.id) return;
-        const { message } = frame;
-        if (tl.get(message.seq) || message.seq > tl.lastSeq) return apply([message]);
-        // Older than what is held: it comes in its current state with its page of
-        // history, unless it changes again while that page is in flight. Kept (the
-        // newest state of each, a bounded number) to be applied after each page.
-        const kept = strays.get(message.seq);
-        if (!kept || revOf(message) > revOf(kept)) strays.set(message.seq, message);
-        if (strays.size > STRAYS_MAX) strays.delete(strays.keys().next().value!);
+        if (frame.roomId === room.id) change(frame.message);
       }),
       socket.on("subscribed", (frame) => {
         if (frame.roomId !== room.id) return;
         members.value = frame.members;
-        // Too much was missed to replay: start again from the newest page.
-        if (!frame.recovered) {
-          chatApi().messages(room.id).then((page) => {
-            tl.clear();
-            apply(page.messages);
-            messages.value = tl.messages();
-            hasMore.value = page.hasMore;
-          }, () => {});
-        }
+        if (!frame.recovered) restart();
       }),
       socket.on("typing", (frame) => {
         if (frame.roomId !== room.id || frame.userId === me.id) return;
@@ -412,6 +477,8 @@ export default function ChatRoom(props: ChatRoomProps) {
       if (event instanceof KeyboardEvent && event.key !== "Escape") return;
       for (const menu of document.querySelectorAll("details[data-menu][open]")) {
         if (event instanceof KeyboardEvent || !menu.contains(event.target as Node)) {
+          // Focus in it would drop to <body> as it closes: it goes back to its summary.
+          if (menu.contains(document.activeElement)) menu.querySelector("summary")!.focus();
           (menu as HTMLDetailsElement).open = false;
         }
       }
@@ -438,18 +505,28 @@ export default function ChatRoom(props: ChatRoomProps) {
     const dragEvents = ["dragover", "drop"] as const;
     for (const type of dragEvents) document.addEventListener(type, onDrag);
     document.addEventListener("paste", onPaste);
-    // Open at the "New messages" divider when there is one, else at the bottom.
+    // Open where I left it, or at the "New messages" divider when there is one, else
+    // at the bottom.
     const marker = scroller.current?.querySelector('[data-divider="new"]');
-    if (marker && scroller.current) {
+    if (props.scrollTop) scroller.current!.scrollTop = props.scrollTop;
+    else if (marker && scroller.current) {
       const box = scroller.current.getBoundingClientRect();
       if (marker.getBoundingClientRect().top < box.top) marker.scrollIntoView({ block: "start" });
     }
+    // What is sent while the socket is down is kept in IndexedDB until stored, and
+    // what waits there is sent (`_outbox.ts`). Loaded now: offline it could not be.
+    import("./_outbox.ts").then((outbox) => {
+      const off = outbox.attach(socket, { room, me, pending, apply });
+      // Switched to another room meanwhile: this pane is gone.
+      if (offs.length) offs.push(off);
+      else off();
+    }, () => {});
     markSeen();
     // Nobody needs the actions toolbar before a message is hovered or focused.
     const idle = setTimeout(loadToolbar, 300);
     return () => {
       clearTimeout(idle);
-      offs.forEach((off) => off());
+      offs.splice(0).forEach((off) => off());
       clearInterval(prune);
       document.removeEventListener("visibilitychange", onVisible);
       removeEventListener("focus", onVisible);
@@ -494,28 +571,39 @@ export default function ChatRoom(props: ChatRoomProps) {
 
   const typers = Object.entries(typing.value).map(([id, t]) => nameOf(people[id] ?? t).name);
   const peer = room.peer;
-  const online = presence.value;
   const first = list[0]?.seq;
+  const listProps = {
+    kit: KIT,
+    me,
+    members: members.value,
+    open: membersOpen.value,
+    onClose: () => membersOpen.value = false,
+  };
+  const headerProps = {
+    kit: KIT,
+    room,
+    peerOnline: peer
+      ? presenceOf(peer.id, members.value.find((m) => m.id === peer.id)?.online)
+      : undefined,
+    memberCount: members.value.length,
+    membersOpen: membersOpen.value,
+    onToggleMembers: () => membersOpen.value = !membersOpen.value,
+    onNotice: (said: NonNullable<ChatRoomProps["notice"]>) => notice.value = said,
+    live: mounted.value,
+    me,
+    members: members.value,
+    peer: peer && people[peer.id],
+    clock,
+    menuHtml: props.menuHtml,
+  };
   const answering = replyTo.value;
 
   return (
     <div class="relative flex min-h-0 flex-1">
       <section class="flex min-w-0 flex-1 flex-col" aria-label={`Conversation: ${room.name}`}>
-        <RoomHeader
-          room={room}
-          connection={mounted.value ? connection.value : undefined}
-          peerOnline={peer
-            ? online[peer.id] ?? members.value.find((m) => m.id === peer.id)?.online
-            : undefined}
-          memberCount={members.value.length}
-          membersOpen={membersOpen.value}
-          onToggleMembers={() => membersOpen.value = !membersOpen.value}
-          onNotice={(said) => notice.value = said}
-          live={mounted.value}
-          me={me}
-          members={members.value}
-          peer={peer && people[peer.id]}
-        />
+        {globalThis.__ISLAND_BUNDLE__
+          ? <Part component={header.value?.RoomHeader} props={headerProps} />
+          : <div class="contents">{h(serverParts.RoomHeader!, headerProps)}</div>}
         {notice.value && (
           <p
             role={notice.value.tone === "error" ? "alert" : "status"}
@@ -531,7 +619,7 @@ export default function ChatRoom(props: ChatRoomProps) {
         )}
         <div
           ref={scroller}
-          tabIndex={0}
+          tabIndex={-1}
           aria-label="Messages"
           class="flex min-h-0 flex-1 flex-col-reverse overflow-y-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500"
           onScroll={(event) => {
@@ -619,13 +707,9 @@ export default function ChatRoom(props: ChatRoomProps) {
         />
       )}
       {room.kind !== "direct" && !thread.value && (
-        <MemberList
-          me={me}
-          members={members.value}
-          online={online}
-          open={membersOpen.value}
-          onClose={() => membersOpen.value = false}
-        />
+        globalThis.__ISLAND_BUNDLE__
+          ? <Part component={memberList.value?.MemberList} props={listProps} />
+          : <div class="contents">{h(serverParts.MemberList!, listProps)}</div>
       )}
     </div>
   );

@@ -17,6 +17,12 @@
  *   both; reading a thread clears its count under "Threads" (from `GET
  *   /api/threads`, then `thread_activity` and `read` frames).
  *
+ * Rooms are listed by name, direct conversations by their latest activity
+ * (components/room_order.ts, the server's order too), and nothing moves while
+ * the pointer or the focus is in the list (`arrange`). Presence dots are
+ * "unknown" while the connection is down (`presenceOf`); the layout's one
+ * connection indicator is written from here.
+ *
  * The tab's title and icon say how many mentions wait: "(2) general · Deno Chat";
  * so does the phone's back link in the chat pane, for the other rooms
  * (`mentionsElsewhere`; the pane imports it, so this module shares its chunk).
@@ -46,16 +52,21 @@ import { Button } from "../components/button.tsx";
 import { OnlineDot } from "../components/online_dot.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import { cx } from "../components/_cx.ts";
+import { sidebarOrder } from "../components/room_order.ts";
 import { SERVER_HTML } from "../lib/islands/server_html.ts";
 import { rememberClock } from "../components/clock.ts";
 import { SEARCH_INPUT_ID } from "../components/search_box.tsx";
+import { CONNECTION_STATUS_ID } from "../components/app_layout.tsx";
 import {
+  activeRoom,
   chatApi,
   chatSocket,
   connection,
+  notePresence,
   onRead,
   onSettings,
-  presence,
+  pane,
+  presenceOf,
   watchRoom,
 } from "./_live.ts";
 
@@ -119,10 +130,6 @@ export function sidebarRoom(
   return entry;
 }
 
-function byActivity(a: SidebarRoom, b: SidebarRoom): number {
-  return b.lastActivityAt - a.lastActivityAt;
-}
-
 /** A thread reply that shows only in its thread (see `_conversation.tsx`). */
 function inThreadOnly(message: Message): boolean {
   return !!message.threadRoot && !message.alsoInRoom;
@@ -141,7 +148,8 @@ export const mentionsElsewhere = signal(0);
 const notifyMenu = signal<typeof import("./_notify_menu.tsx") | null>(null);
 
 export default function RoomList(props: RoomListProps) {
-  const { me, rooms: initial, activeRoomId, online } = props;
+  const { me, rooms: initial, online } = props;
+  const activeRoomId = activeRoom.value ?? props.activeRoomId;
   const rooms = useSignal(initial);
   const mounted = useSignal(false);
   /** "roomId root" → the thread's unread, and my read marker in it seen on this page. */
@@ -152,8 +160,23 @@ export default function RoomList(props: RoomListProps) {
   /** Per room: the newest seq the server had counted (thread activity up to it is in). */
   const counted = useRef(new Map(initial.map((r) => [r.id, r.lastSeq]))).current;
 
+  const nav = useRef<HTMLElement>(null);
+  /**
+   * Sets the list (`rooms` is in the order shown), in its order
+   * (components/room_order.ts, the server's too) unless the pointer is over the
+   * sidebar or the focus is in it, where a link must not move away from under
+   * them: then as it is (unread marks change in place, a room that arrives goes
+   * last in its section) until they leave (checked once they did: during
+   * `focusout` the focus is nowhere yet). A phone's tap leaves `:hover` on the
+   * list until the next tap elsewhere: the order waits for it, or for the next
+   * change after it.
+   */
+  const arrange = (list = rooms.peek()) => {
+    rooms.value = nav.current?.matches(":hover,:focus-within") ? list : sidebarOrder(list);
+  };
+  const arrangeSoon = () => setTimeout(arrange);
   const update = (id: string, change: (room: SidebarRoom) => SidebarRoom) => {
-    rooms.value = rooms.value.map((room) => room.id === id ? change(room) : room);
+    arrange(rooms.peek().map((room) => room.id === id ? change(room) : room));
   };
 
   useEffect(() => {
@@ -161,12 +184,14 @@ export default function RoomList(props: RoomListProps) {
     // The home page a sign-in lands on stores my zone, so rooms render in it.
     rememberClock();
     const socket = chatSocket();
+    // Messages kept while offline wait (`_outbox.ts`): any page sends them; flushes take turns.
+    if (localStorage["chat-outbox"]) import("./_outbox.ts").then((o) => o.flush(socket), () => {});
     for (const room of rooms.peek()) if (!room.invited) watchRoom(room.id, { since: room.lastSeq });
     if (typeof Notification === "function") permission.value = Notification.permission;
     const refresh = async () => {
       const mine = await chatApi().rooms();
       const invited = rooms.peek().filter((r) => r.invited && !mine.some((m) => m.id === r.id));
-      rooms.value = [...mine.map((room) => sidebarRoom(room)), ...invited].sort(byActivity);
+      arrange([...mine.map((room) => sidebarRoom(room)), ...invited]);
       for (const room of mine) {
         counted.set(room.id, room.lastSeq);
         watchRoom(room.id, { since: room.lastSeq });
@@ -199,7 +224,6 @@ export default function RoomList(props: RoomListProps) {
           if (room.kind === "direct" ? counts : mentionsMe(message, me.id, true)) next.mentions++;
           return next;
         });
-        rooms.value = [...rooms.value].sort(byActivity);
       }),
       socket.on("subscribed", ({ roomId, lastSeq }) => {
         // More was missed than a subscription replays: the server counts again.
@@ -248,13 +272,10 @@ export default function RoomList(props: RoomListProps) {
         const invited = room.kind !== "direct";
         const entry = sidebarRoom(room, invited, invitation?.invitedBy.username);
         counted.set(room.id, room.lastSeq);
-        rooms.value = [entry, ...rooms.peek()].sort(byActivity);
+        arrange([...rooms.peek(), entry]);
         if (!invited) watchRoom(room.id, { since: 0 });
         if (room.peer) {
-          chatApi().user(room.peer.username).then(
-            (user) => notePeer(user.id, user.online),
-            () => {},
-          );
+          chatApi().user(room.peer.username).then((user) => notePresence([user]), () => {});
         }
       }),
       socket.on("removed", ({ roomId }) => {
@@ -297,20 +318,23 @@ export default function RoomList(props: RoomListProps) {
     // The layout's search box and the quick switcher: their code (`_search_ui.ts`)
     // loads on first use; this only listens. Ctrl+K or ⌘K opens the switcher, a key
     // in the box loads the suggestions; `/` and Ctrl+F focus the box unless a text
-    // field has the focus (there Ctrl+F is the browser's find).
+    // field has the focus (there Ctrl+F is the browser's find). Alt+↑/↓ (with Shift:
+    // to unread rooms) and `?` (the shortcuts sheet, unless in a text field) load
+    // `_keys.ts`, which does the rest.
     const finder = { me, rooms, api: chatApi };
     const box = document.getElementById(SEARCH_INPUT_ID) as HTMLInputElement | null;
     const onKey = (event: KeyboardEvent) => {
       const { key, target } = event;
       const mod = event.ctrlKey || event.metaKey;
       const switcher = mod && key === "k";
-      if (switcher || target === box) {
+      const text = "selectionStart" in (target as object);
+      if (event.altKey && (key === "ArrowUp" || key === "ArrowDown") || key === "?" && !text) {
+        event.preventDefault();
+        void import("./_keys.ts").then((m) => m.onKey(event));
+      } else if (switcher || target === box) {
         if (switcher) event.preventDefault();
         void import("./_search_ui.ts").then((m) => m.start(finder, box, switcher));
-      } else if (
-        (key === "/" ? !mod : mod && key === "f") && box?.offsetParent &&
-        !("selectionStart" in (target as object))
-      ) {
+      } else if ((key === "/" ? !mod : mod && key === "f") && box?.offsetParent && !text) {
         event.preventDefault();
         box.focus();
       }
@@ -319,10 +343,6 @@ export default function RoomList(props: RoomListProps) {
     offs.push(() => removeEventListener("keydown", onKey));
     return () => offs.forEach((off) => off());
   }, []);
-
-  const notePeer = (id: string, isOnline: boolean) => {
-    if (presence.peek()[id] === undefined) presence.value = { ...presence.peek(), [id]: isOnline };
-  };
 
   const mentionTotal = useComputed(() =>
     rooms.value.reduce((sum, r) => sum + (r.invited ? 0 : r.mentions), 0)
@@ -336,8 +356,22 @@ export default function RoomList(props: RoomListProps) {
     document.title = total > 0 ? `(${badgeText(total)}) ${base}` : base;
     const icon = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
     if (icon) icon.href = total > 0 ? MENTION_ICON : ICON;
-    mentionsElsewhere.value = total -
-      (rooms.value.find((r) => r.id === activeRoomId)?.mentions ?? 0);
+    const active = activeRoom.value ?? props.activeRoomId;
+    mentionsElsewhere.value = total - (rooms.value.find((r) => r.id === active)?.mentions ?? 0);
+  });
+
+  // The layout's connection indicator (components/app_layout.tsx), once live.
+  useSignalEffect(() => {
+    const state = connection.value;
+    const status = document.getElementById(CONNECTION_STATUS_ID);
+    // Nothing while the page's first connection is being made: no flash on each load.
+    if (status) {
+      status.textContent = state === "closed"
+        ? "Offline"
+        : state === "reconnecting"
+        ? "Reconnecting…"
+        : "";
+    }
   });
 
   // Not allowed yet: "Enable notifications" over the footer; else a bell in it.
@@ -364,34 +398,27 @@ export default function RoomList(props: RoomListProps) {
   const invites = list.filter((r) => r.invited);
   const groups = list.filter((r) => !r.invited && r.kind !== "direct");
   const directs = list.filter((r) => !r.invited && r.kind === "direct");
-  const isOnline = (id: string) => presence.value[id] ?? online[id] ?? false;
-  const state = connection.value;
+  const isOnline = (id: string) => presenceOf(id, online[id]);
 
   return (
     <nav
+      onClick={follow}
+      onPointerOver={follow}
+      onFocusIn={follow}
+      onPointerLeave={arrangeSoon}
+      onFocusOut={arrangeSoon}
+      ref={nav}
       aria-label="Rooms and conversations"
-      data-connection={mounted.value ? state : undefined}
+      data-connection={mounted.value ? connection.value : undefined}
       class="flex min-h-0 flex-1 flex-col bg-gray-50 dark:bg-[#0d1320]"
     >
-      <header class="flex h-14 shrink-0 items-center justify-between gap-2 px-4">
-        {globalThis.__ISLAND_BUNDLE__ ? <div {...SERVER_HTML} /> : (
-          <div>
+      {globalThis.__ISLAND_BUNDLE__
+        ? <header {...SERVER_HTML} class={HEADER} />
+        : (
+          <header class={HEADER}>
             <Brand />
-          </div>
+          </header>
         )}
-        {mounted.value && state !== "open" && (
-          <span
-            role="status"
-            class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 dark:bg-amber-900 dark:text-amber-200"
-          >
-            {state === "closed"
-              ? "Offline"
-              : state === "reconnecting"
-              ? "Reconnecting…"
-              : "Connecting…"}
-          </span>
-        )}
-      </header>
       {
         /* Links that never change: the server's markup, kept as it is (see SERVER_HTML). */
       }
@@ -516,6 +543,28 @@ export default function RoomList(props: RoomListProps) {
 }
 
 const ACTIONS = "flex gap-2 px-3 pb-3";
+const HEADER = "flex h-14 shrink-0 items-center px-4";
+
+/**
+ * On a page with a chat pane, a plain click on a room's link switches the pane to
+ * it in place (`_nav.ts`, loaded when a link is first pointed at or focused, which
+ * also fetches the room ahead); elsewhere, or with a modifier key, the link is a link.
+ */
+function follow(event: MouseEvent | FocusEvent) {
+  const link = (event.target as Element).closest?.("a[data-room]") as HTMLAnchorElement | null;
+  if (!link || !pane.root) return;
+  const click = event.type === "click";
+  const { ctrlKey, metaKey, shiftKey, altKey, button } = event as MouseEvent;
+  if (click && (ctrlKey || metaKey || shiftKey || altKey || button)) return;
+  if (click) event.preventDefault();
+  import("./_nav.ts").then(
+    (nav) => click ? nav.go(link.dataset.room!, NAV) : nav.prefetch(link.dataset.room!, NAV),
+    () => click && location.assign(link.href),
+  );
+}
+
+const NAV = { activeRoom, pane, chatApi };
+export type NavKit = typeof NAV;
 
 // Server only, the parts of the list that never change (the browser keeps the
 // server's markup, see SERVER_HTML): the minifier leaves them out of the bundle.
@@ -562,7 +611,7 @@ function RoomActions() {
       </a>
       <a
         href="/directory#create"
-        class="flex-1 rounded-lg bg-indigo-600 px-3 py-1.5 text-center text-sm font-medium text-white hover:bg-indigo-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 dark:bg-indigo-500 dark:hover:bg-indigo-400 dark:focus-visible:ring-offset-gray-900"
+        class="flex-1 rounded-lg bg-indigo-600 px-3 py-1.5 text-center text-sm font-medium text-white hover:bg-indigo-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 dark:focus-visible:ring-offset-gray-900"
       >
         New room
       </a>
@@ -607,6 +656,7 @@ function RoomLink(
         aria-current={active ? "page" : undefined}
         data-room={room.id}
         data-muted={room.muted ? "" : undefined}
+        data-unread={unread > 0 || mentions > 0 ? "" : undefined}
         title={room.muted ? "Muted" : undefined}
         class={cx(LINK, active ? ACTIVE : IDLE, room.muted && !active && "opacity-60")}
       >

@@ -12,6 +12,7 @@ import { renderPage } from "../lib/islands/render.ts";
 import type { Authenticated } from "../lib/auth/auth.ts";
 import type { MyRoom } from "../lib/protocol/types.ts";
 import { AppLayout } from "../components/app_layout.tsx";
+import { sidebarOrder } from "../components/room_order.ts";
 import RoomList, { sidebarRoom } from "../islands/room_list.tsx";
 
 export const APP_NAME = "Deno Chat";
@@ -57,6 +58,8 @@ export interface ShellOptions {
   threadsActive?: boolean;
   /** The search box's text, and it shows on a phone too (the search page). */
   query?: string;
+  /** The content has the composer (a room's chat pane): the skip link goes there. */
+  composer?: boolean;
 }
 
 /** The app frame for a signed-in user: the live room list, then `children`. */
@@ -93,10 +96,11 @@ export async function appShell(
       phone={options.phone}
       query={options.query}
       phoneSearch={options.query !== undefined}
+      composer={options.composer}
       sidebar={
         <RoomList
           me={auth.user}
-          rooms={list}
+          rooms={sidebarOrder(list)}
           activeRoomId={options.activeRoomId}
           online={online}
           threadsActive={options.threadsActive}

@@ -330,7 +330,7 @@ function HomeContent({ username }: { username: string }) {
         <div class="mt-6 flex flex-wrap justify-center gap-3">
           <a
             href="/directory"
-            class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 dark:bg-indigo-500 dark:focus-visible:ring-offset-gray-900"
+            class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 dark:focus-visible:ring-offset-gray-900"
           >
             Browse rooms
           </a>

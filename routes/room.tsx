@@ -14,13 +14,14 @@
  */
 
 import { Hono } from "hono";
+import { renderToString } from "preact-render-to-string";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, ForbiddenError } from "../lib/errors.ts";
 import type { AppEnv } from "../lib/http/env.ts";
 import { readFormBody } from "../lib/http/request.ts";
-import type { InviteOutcome, Member, Message, Room } from "../lib/protocol/types.ts";
+import type { InviteOutcome, Member, Message, MyRoom, Room } from "../lib/protocol/types.ts";
 import { inviteNotice } from "../lib/client/notices.ts";
 import { isUsername, parseSeqParam } from "../lib/protocol/validate.ts";
 import { BackLink } from "../components/app_layout.tsx";
@@ -29,10 +30,16 @@ import { type Clock, CLOCK_COOKIE, clockFrom } from "../components/clock.ts";
 import { continuesRun, MessageRow, peopleOf } from "../components/message_row.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import ChatRoom, { type ChatRoomProps } from "../islands/chat_room.tsx";
+import { serverParts } from "../islands/_lazy.ts";
+import { MemberList } from "../islands/_members.tsx";
+import { RoomHeader } from "../islands/_room_header.tsx";
+import { RoomMenuForms } from "../components/room_menu.tsx";
 import { appShell, page } from "./_page.tsx";
 import { sameOriginForm, signedInPage } from "./_session.ts";
 
 export const roomPages = new Hono<AppEnv>();
+// The parts of the chat pane the browser loads lazily (see islands/_lazy.ts).
+Object.assign(serverParts, { MemberList, RoomHeader, RoomMenuForms });
 // Per route, not `use()`: middleware of a group mounted at "/" would reach every path.
 const guard = [sameOriginForm(), signedInPage()] as const;
 
@@ -66,7 +73,13 @@ function StaticRoom(
             <bdi>{room.name}</bdi>
           </h1>
           {room.topic && (
-            <p dir="auto" class="truncate text-xs text-gray-500 dark:text-gray-400">{room.topic}</p>
+            <p
+              dir="auto"
+              title={room.topic}
+              class="truncate text-xs text-gray-500 dark:text-gray-400"
+            >
+              {room.topic}
+            </p>
           )}
         </div>
       </header>
@@ -163,31 +176,67 @@ async function historyFor(
   return { messages: list, hasMore };
 }
 
+/** What the live pane of a room I am in is rendered from (here, or by `/rooms/:id/pane`). */
+interface PaneData {
+  room: Room;
+  members: Member[];
+  history: { messages: Message[]; hasMore: boolean };
+  mine: MyRoom[];
+  membership?: MyRoom;
+}
+
+async function paneData(
+  c: Context<AppEnv>,
+  roomId: string,
+  query: { before?: number; at?: number } = {},
+): Promise<PaneData> {
+  const { rooms } = c.get("services");
+  const me = c.get("auth").user;
+  const { room, members } = await rooms.details(me.id, roomId);
+  const history = await historyFor(c, room.id, query);
+  // Read after the history, so the list's seqs are at least as new as the pane's.
+  const mine = await rooms.mine(me.id);
+  return { room, members, history, mine, membership: mine.find((r) => r.id === room.id) };
+}
+
+function paneProps(
+  c: Context<AppEnv>,
+  { room, members, history, membership }: PaneData,
+  extra: Pick<ChatRoomProps, "notice" | "at"> = {},
+): ChatRoomProps {
+  const lastShown = history.messages.at(-1)?.seq ?? 0;
+  return {
+    me: c.get("auth").user,
+    room,
+    members,
+    messages: history.messages,
+    hasMore: history.hasMore,
+    readSeq: Math.min(membership?.readSeq ?? 0, lastShown),
+    draftClientId: crypto.randomUUID(),
+    clock: clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language")),
+    ...extra,
+  };
+}
+
 async function roomPage(
   c: Context<AppEnv>,
   options: { notice?: Notice; status?: number } = {},
 ): Promise<Response> {
-  const { rooms } = c.get("services");
   const me = c.get("auth").user;
-  const roomId = c.req.param("id");
+  const roomId = c.req.param("id")!;
   const before = parseSeqParam(c.req.query("before"), "before");
   const at = parseSeqParam(c.req.query("at"), "at");
-  let details;
+  let data;
   try {
-    details = await rooms.details(me.id, roomId);
+    data = await paneData(c, roomId, { before, at });
   } catch (error) {
     if (!(error instanceof ForbiddenError)) throw error;
-    const shell = await appShell(c, <PrivateDoor roomId={roomId!} />);
+    const shell = await appShell(c, <PrivateDoor roomId={roomId} />);
     return page(c, shell, { title: "Private room", status: 403 });
   }
-  const { room, members } = details;
-  const history = await historyFor(c, room.id, { before, at });
+  const { room, members, history, mine, membership } = data;
   const lastShown = history.messages.at(-1)?.seq ?? 0;
-  // Read after the history, so the list's seqs are at least as new as the pane's.
-  const mine = await rooms.mine(me.id);
-  const membership = mine.find((r) => r.id === room.id);
   const status = (options.status ?? 200) as ContentfulStatusCode;
-  const clock = clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"));
   if (!membership || before !== undefined) {
     const body = (
       <StaticRoom
@@ -196,7 +245,7 @@ async function roomPage(
         hasMore={history.hasMore}
         older={before !== undefined}
         join={!membership}
-        clock={clock}
+        clock={clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"))}
         me={me.id}
         members={members}
       />
@@ -207,26 +256,38 @@ async function roomPage(
   const invited = inviteFromQuery(c, room.id);
   const notice = options.notice ??
     (invited ? { tone: "info" as const, text: inviteNotice(invited, `#${room.name}`) } : undefined);
-  const body = (
-    <ChatRoom
-      me={me}
-      room={room}
-      members={members}
-      messages={history.messages}
-      hasMore={history.hasMore}
-      readSeq={Math.min(membership.readSeq, lastShown)}
-      draftClientId={crypto.randomUUID()}
-      clock={clock}
-      notice={notice}
-      at={at && at <= lastShown ? at : undefined}
-    />
-  );
-  const shell = await appShell(c, body, {
+  const props = paneProps(c, data, { notice, at: at && at <= lastShown ? at : undefined });
+  const shell = await appShell(c, <ChatRoom {...props} />, {
     activeRoomId: room.id,
     activeLastSeq: lastShown,
     mine,
+    composer: true,
   });
   return page(c, shell, { title: room.name, status });
+}
+
+/**
+ * The live pane's props as JSON, for switching rooms without a page load
+ * (islands/_nav.ts renders the island from them). Only for a room I am in: else
+ * 403, and the page loads the room the plain way.
+ */
+async function paneJson(c: Context<AppEnv>): Promise<Response> {
+  c.header("cache-control", "no-store");
+  try {
+    const data = await paneData(c, c.req.param("id")!);
+    if (!data.membership) throw new ForbiddenError("You are not a member of this room");
+    const props = paneProps(c, data);
+    if (data.room.kind !== "direct") {
+      props.menuHtml = renderToString(<RoomMenuForms roomId={data.room.id} />);
+    }
+    return c.json(props);
+  } catch (error) {
+    if (!(error instanceof ChatError) || error.code === "internal") throw error;
+    return c.json(
+      { error: { code: error.code, message: error.message } },
+      error.status as ContentfulStatusCode,
+    );
+  }
 }
 
 const INVITE_OUTCOMES: readonly string[] = ["invited", "already_member", "self"];
@@ -250,6 +311,7 @@ async function action(c: Context<AppEnv>, run: () => Promise<string>): Promise<R
 }
 
 roomPages.get("/rooms/:id", ...guard, (c) => roomPage(c));
+roomPages.get("/rooms/:id/pane", ...guard, paneJson);
 
 roomPages.post("/rooms/:id/messages", ...guard, (c) =>
   action(c, async () => {

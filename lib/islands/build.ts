@@ -117,6 +117,13 @@ async function describe(
       classes: knownClasses(text.join("\n")),
     };
   }
+  const entries = new Set([join(PROJECT_ROOT, "lib/islands/boot.ts"), ...context.islands.values()]);
+  manifest.lazy = {};
+  for (const [entry, output] of [...byEntry].sort()) {
+    if (!entries.has(entry) && entry.startsWith(root + sep)) {
+      manifest.lazy[relative(root, entry)] = name(output);
+    }
+  }
   manifest.inputs = [...new Set(Object.values(outputs).flatMap((o) => Object.keys(o.inputs)))]
     .map((input) => resolve(root, input))
     .filter((input) => input.startsWith(root + sep))

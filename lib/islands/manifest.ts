@@ -38,6 +38,8 @@ export interface Manifest {
   islands: Record<string, IslandEntry>;
   /** The project files bundled (relative to the root), to detect a stale build. */
   inputs: string[];
+  /** Modules only ever `import()`ed (relative to the root) → their chunk, for `deno task budget`. */
+  lazy?: Record<string, string>;
   /** {@linkcode hashSources} of `inputs` at build time. */
   sourceHash: string;
 }

@@ -1,12 +1,13 @@
 /**
  * @module What the browser tests of the chat pages share: the page is clean (no
  * CSP violation, console error or uncaught exception), the app is live, the
- * conversation's rows, the session cookie, and signing in through the login form.
+ * conversation's rows, the session cookie, and signing in through the login form
+ * (in a page of its own: `signedIn`).
  */
 
 import assert from "node:assert/strict";
-import type { Locator, Page } from "playwright-core";
-import type { WatchedPage } from "./_chromium.ts";
+import type { Browser, Locator, Page } from "playwright-core";
+import { openPage, type OpenPageOptions, type WatchedPage } from "./_chromium.ts";
 
 /** No CSP violation, console error (`ignore`: those a step expects) or uncaught error. */
 export function assertClean(
@@ -54,4 +55,20 @@ export async function logIn(
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
   await page.waitForURL(`${url}${next}`);
+}
+
+/** A new browser context signed in as `username` on `path` (10 s default timeout). */
+export async function signedIn(
+  browser: Browser,
+  url: string,
+  username: string,
+  password: string,
+  path: string,
+  options: OpenPageOptions & { live?: boolean } = {},
+): Promise<WatchedPage> {
+  const watched = await openPage(browser, options);
+  watched.page.setDefaultTimeout(10_000);
+  await logIn(watched.page, url, username, password, path);
+  if (options.live) await live(watched.page);
+  return watched;
 }

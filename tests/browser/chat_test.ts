@@ -198,7 +198,7 @@ Deno.test({
         // Keyboard users can skip the room list.
         await a.page.keyboard.press("Tab");
         const focused = await a.page.evaluate(() => document.activeElement?.textContent?.trim());
-        assert.equal(focused, "Skip to content");
+        assert.equal(focused, "Skip to composer");
 
         await b.page.getByRole("link", { name: "Browse rooms" }).first().click();
         await b.page.getByRole("button", { name: `Join ${room}` }).click();

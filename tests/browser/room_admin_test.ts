@@ -13,24 +13,20 @@ import { ChatApi } from "../../lib/client/http.ts";
 import "../../lib/client/admin.ts";
 import { startServer, type TestServer } from "../_server.ts";
 import { RecordingSocket, sleep, waitFor } from "../_clients.ts";
-import { launchChromium, openPage, type WatchedPage } from "./_chromium.ts";
-import { assertClean, live, logIn } from "./_pages.ts";
+import { launchChromium, type WatchedPage } from "./_chromium.ts";
+import { assertClean, live, signedIn as signedInAs } from "./_pages.ts";
 
 const PASSWORD = "correct horse battery";
 const suffix = Date.now().toString(36).slice(-4);
 
-async function signedIn(
+function signedIn(
   browser: Browser,
   url: string,
   username: string,
   path: string,
   colorScheme: "light" | "dark" = "light",
 ): Promise<WatchedPage> {
-  const watched = await openPage(browser, { colorScheme });
-  watched.page.setDefaultTimeout(10_000);
-  await logIn(watched.page, url, username, PASSWORD, path);
-  await live(watched.page);
-  return watched;
+  return signedInAs(browser, url, username, PASSWORD, path, { colorScheme, live: true });
 }
 
 async function openSettings(page: Page) {
@@ -84,7 +80,7 @@ Deno.test({
         await dialog.getByRole("button", { name: "Save" }).click();
         await dialog.getByRole("status").getByText("Saved").waitFor();
         await b.page.locator("header h1", { hasText: `crew-${suffix}` }).waitFor();
-        await b.page.locator("header p", { hasText: "Ships and sails" }).waitFor();
+        await b.page.locator('header summary[title="Ships and sails"]').waitFor();
         await b.page.locator(`nav a[data-room="${room.id}"]`, { hasText: `crew-${suffix}` })
           .waitFor();
         await a.screenshot("room-settings-owner");
