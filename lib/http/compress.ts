@@ -21,8 +21,6 @@
  * percent of the best ratio on HTML.
  */
 
-import { promisify } from "node:util";
-import { brotliCompress, constants, gzip } from "node:zlib";
 import type { MiddlewareHandler } from "hono";
 
 /** Bodies smaller than this go as they are. */
@@ -31,14 +29,27 @@ export const COMPRESS_MIN = 1024;
 const COMPRESSIBLE =
   /^(?:text\/(?:html|css|plain|javascript)|application\/(?:json|javascript|manifest\+json)|image\/svg\+xml)\b/i;
 
-const brotli = promisify(brotliCompress);
-const gzipped = promisify(gzip);
-const BROTLI_OPTIONS = {
-  params: {
-    [constants.BROTLI_PARAM_QUALITY]: 5,
-    [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-  },
-};
+let zlib: Promise<typeof import("node:zlib")> | undefined;
+
+/**
+ * Brotli (quality 5, text mode) or gzip (level 6). `node:zlib` is loaded on the
+ * first answer that needs it, not at start-up: the Node compatibility modules
+ * cost a fresh process about 20 ms before its first answer.
+ */
+async function pack(plain: Uint8Array, encoding: "br" | "gzip"): Promise<Uint8Array> {
+  const { brotliCompress, constants, gzip } = await (zlib ??= import("node:zlib"));
+  return await new Promise((resolve, reject) => {
+    const done = (error: Error | null, result: Uint8Array) =>
+      error ? reject(error) : resolve(result);
+    if (encoding === "gzip") return gzip(plain, { level: 6 }, done);
+    brotliCompress(plain, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 5,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      },
+    }, done);
+  });
+}
 
 /** The encoding to use for an `accept-encoding`, or undefined for none. */
 export function chooseEncoding(header: string | undefined): "br" | "gzip" | undefined {
@@ -91,9 +102,7 @@ export function compression(): MiddlewareHandler {
       c.res = new Response(plain, source);
       return;
     }
-    const packed = encoding === "br"
-      ? await brotli(plain, BROTLI_OPTIONS)
-      : await gzipped(plain, { level: 6 });
+    const packed = await pack(plain, encoding);
     // Hono's setter carries the old answer's headers over: set ours after it.
     c.res = new Response(new Uint8Array(packed), source);
     c.res.headers.set("content-encoding", encoding);

@@ -2,7 +2,8 @@
  * @module Loads the island bundle the server serves: registers every island
  * component for server rendering, then takes the ahead-of-time build in
  * `_build/` (from `deno task build`) or, when there is none (or in dev), bundles
- * in memory at start-up. Files are gzipped once here, not per request.
+ * in memory at start-up. Files are gzipped once (by the build, or here), not per
+ * request.
  */
 
 import { join, resolve } from "node:path";
@@ -36,7 +37,10 @@ export interface LoadIslandsOptions {
   root?: string;
 }
 
-async function readBuild(dir: string): Promise<Build | null> {
+/** A build read from disk, with the files' gzip when the build wrote it. */
+type ReadBuild = Build & { gzip?: Map<string, Uint8Array> };
+
+async function readBuild(dir: string): Promise<ReadBuild | null> {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(await Deno.readTextFile(join(dir, "manifest.json")));
@@ -48,8 +52,15 @@ async function readBuild(dir: string): Promise<Build | null> {
   for await (const entry of Deno.readDir(join(dir, "islands"))) {
     if (entry.isFile) names.push(entry.name);
   }
-  const bodies = await Promise.all(names.map((name) => Deno.readFile(join(dir, "islands", name))));
-  return { manifest, files: new Map(names.map((name, i) => [name, bodies[i]])) };
+  const read = (sub: string) =>
+    Promise.all(names.map((name) => Deno.readFile(join(dir, sub, name))));
+  const [bodies, gzipped] = await Promise.all([
+    read("islands"),
+    read("islands-gzip").catch(() => null),
+  ]);
+  const files = new Map(names.map((name, i) => [name, bodies[i]]));
+  if (!gzipped) return { manifest, files };
+  return { manifest, files, gzip: new Map(names.map((name, i) => [name, gzipped[i]])) };
 }
 
 /** Whether a build still matches the sources: same islands, same file contents. */
@@ -69,7 +80,7 @@ async function readFreshBuild(
   dir: string,
   root: string,
   names: Iterable<string>,
-): Promise<Build | null> {
+): Promise<ReadBuild | null> {
   const build = await readBuild(dir);
   if (build && !(await isFresh(build.manifest, root, names))) {
     console.warn("_build/ is older than the islands: run deno task build; bundling in memory");
@@ -93,7 +104,7 @@ export async function loadIslands(options: LoadIslandsOptions = {}): Promise<Isl
     dev ? null : readFreshBuild(join(root, "_build"), root, islands.keys()),
   ]);
   [...islands.keys()].forEach((name, i) => registerIsland(name, modules[i].default));
-  let build = built;
+  let build: ReadBuild | null = built;
   const source = build ? "_build" : "memory";
   // The bundler (esbuild) is loaded only to bundle: a fresh `_build/` starts faster.
   build ??= await (await import("./build.ts")).buildIslands({ root, dev });
@@ -103,9 +114,15 @@ export async function loadIslands(options: LoadIslandsOptions = {}): Promise<Isl
     build.manifest.buildId = crypto.randomUUID();
   }
   const entries = [...build.files];
-  const gzipped = await Promise.all(entries.map(([, body]) => gzip(body)));
+  const done = build.gzip;
+  const gzipped = await Promise.all(
+    entries.map(([name, body]) => done?.has(name) ? done.get(name)! : gzip(body)),
+  );
   const files = new Map<string, AssetFile>(
-    entries.map(([name, body], i) => [name, { body: new Uint8Array(body), gzip: gzipped[i] }]),
+    entries.map((
+      [name, body],
+      i,
+    ) => [name, { body: new Uint8Array(body), gzip: new Uint8Array(gzipped[i]) }]),
   );
   return {
     manifest: build.manifest,

@@ -134,12 +134,19 @@ async function describe(
   return manifest;
 }
 
-/** Writes a build to `outDir` (`islands/*.js` and `manifest.json`), replacing the old one. */
+/**
+ * Writes a build to `outDir` (`islands/*.js`, the same gzipped in `islands-gzip/`,
+ * and `manifest.json`), replacing the old one.
+ */
 export async function writeBuild(build: Build, outDir: string): Promise<void> {
-  await Deno.remove(join(outDir, "islands"), { recursive: true }).catch(() => {});
-  await Deno.mkdir(join(outDir, "islands"), { recursive: true });
+  for (const dir of ["islands", "islands-gzip"]) {
+    await Deno.remove(join(outDir, dir), { recursive: true }).catch(() => {});
+    await Deno.mkdir(join(outDir, dir), { recursive: true });
+  }
   for (const [file, contents] of build.files) {
     await Deno.writeFile(join(outDir, "islands", file), contents);
+    // Compressed once here, so that a server started from the build need not.
+    await Deno.writeFile(join(outDir, "islands-gzip", file), await gzip(contents));
   }
   const manifest = JSON.stringify(build.manifest, null, 2) + "\n";
   await Deno.writeTextFile(join(outDir, "manifest.json"), manifest);

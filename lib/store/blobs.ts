@@ -20,7 +20,7 @@
  * record, to an upload in progress, or to a marker the reaper will finish.
  */
 
-import { createHash } from "node:crypto";
+import type { Hash } from "node:crypto";
 
 /** Bytes per chunk: KV's largest value. */
 export const CHUNK_SIZE = 64 * 1024;
@@ -71,6 +71,16 @@ export function trashKey(blobId: string): Deno.KvKey {
   return ["blob_trash", blobId];
 }
 
+let nodeCrypto: Promise<typeof import("node:crypto")> | undefined;
+
+/**
+ * A streaming SHA-256. `node:crypto` is loaded with the first blob, not at
+ * start-up (the Node compatibility modules cost a fresh process ~20 ms).
+ */
+async function newSha256(): Promise<Hash> {
+  return (await (nodeCrypto ??= import("node:crypto"))).createHash("sha256");
+}
+
 /**
  * Writes one blob: bytes in, chunks out, CHUNKS_PER_COMMIT at a time, so at most
  * that much is held in memory whatever the size. The hash is taken as bytes pass.
@@ -80,7 +90,7 @@ export class BlobWriter {
   #kv: Deno.Kv;
   #pending: PendingBlob;
   #now: () => number;
-  #hash = createHash("sha256");
+  #hash: Hash | undefined;
   /** Full chunks not yet committed, and the chunk being filled. */
   #full: Uint8Array[] = [];
   #current = new Uint8Array(CHUNK_SIZE);
@@ -107,7 +117,7 @@ export class BlobWriter {
   /** Appends bytes; commits whenever CHUNKS_PER_COMMIT chunks are full. */
   async write(bytes: Uint8Array): Promise<void> {
     if (this.#done) throw new Error("Blob already finished");
-    this.#hash.update(bytes);
+    (this.#hash ??= await newSha256()).update(bytes);
     this.#size += bytes.byteLength;
     let offset = 0;
     while (offset < bytes.byteLength) {
@@ -134,7 +144,7 @@ export class BlobWriter {
       blobId: this.blobId,
       pendingStamp: this.#stamp!,
       size: this.#size,
-      sha256: this.#hash.digest("hex"),
+      sha256: (this.#hash ?? await newSha256()).digest("hex"),
     };
   }
 
