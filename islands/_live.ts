@@ -129,6 +129,10 @@ export function chatSocket(): ChatSocket {
   created.on("sessionEnded", () => {
     location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
   });
+  // The browser knows before our pings do: offline, the connection is given up at
+  // once (its close may never come); online again, it is tried at once.
+  addEventListener("offline", () => created.drop());
+  addEventListener("online", () => created.retryNow());
   // Leaving the page: close cleanly, so others see us go offline at once.
   addEventListener("pagehide", (event) => {
     if (!event.persisted) created.close();

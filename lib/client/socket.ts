@@ -243,9 +243,24 @@ export class ChatSocket {
     this.#failAll(new Error("Socket closed"), true);
   }
 
-  /** Drops the connection as a network fault would; the socket reconnects. */
+  /**
+   * Drops the connection as a network fault would; the socket reconnects. At once:
+   * a dead connection's close handshake may never finish, so its events are
+   * ignored from here (the browser's `offline`, or pings unanswered).
+   */
   drop(): void {
-    this.#ws?.close(4000, "dropped by client");
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.#closedByUs) return;
+    this.#ws = undefined;
+    ws.close(4000, "dropped by client");
+    this.#onClose(4000, "dropped by client");
+  }
+
+  /** Waiting to reconnect: tries now (the browser's `online`: the network is back). */
+  retryNow(): void {
+    if (this.#state !== "reconnecting" || this.#ws?.readyState === WebSocket.CONNECTING) return;
+    clearTimeout(this.#reconnectTimer);
+    this.#connect();
   }
 
   #connect(): void {

@@ -356,3 +356,22 @@ Deno.test("with reconnect: false, pending requests fail when the connection clos
     });
   });
 });
+
+Deno.test("drop() gives the connection up at once and reconnects; retryNow() skips the backoff", async () => {
+  await withStandIn(async (server) => {
+    await withSocket(server, { backoffInitialMs: 60_000, backoffMaxMs: 60_000 }, async (socket) => {
+      const states: string[] = [];
+      socket.on("state", (state) => states.push(state));
+      socket.retryNow(); // open: nothing to do
+      assert.equal(server.connections.length, 1);
+      socket.drop();
+      // At once, not when a close handshake finishes (a dead link's never does).
+      assert.equal(socket.state, "reconnecting");
+      // The backoff here is up to a minute: retryNow connects now.
+      socket.retryNow();
+      await waitFor("ready again", () => socket.state === "open", 5_000);
+      assert.equal(server.connections.length, 2);
+      assert.deepEqual(states, ["reconnecting", "open"]);
+    });
+  });
+});

@@ -242,6 +242,21 @@ Deno.test({
         assert.equal(await page.getByText(/^(Reconnecting…|Offline|Connecting…)$/).count(), 0);
       });
 
+      await t.step("the browser offline: said at once, not after the pings time out", async () => {
+        const status = page.locator('[role="status"]', { hasText: /^Reconnecting…$/ });
+        // Chromium's offline mode leaves an open WebSocket be: only the `offline` event tells.
+        await page.context().setOffline(true);
+        await status.waitFor({ timeout: 3_000 });
+        assert.equal(await dmDot(page, withBob.id), "presence unknown");
+        await page.context().setOffline(false);
+        // And back at once, not after the backoff.
+        await page.waitForSelector('[data-connection="open"]', {
+          state: "attached",
+          timeout: 5_000,
+        });
+        await status.waitFor({ state: "hidden", timeout: 3_000 });
+      });
+
       for (const watched of pages) assertClean(watched, "ada's pages", unexpected);
     } finally {
       for (const socket of sockets) socket.close();
