@@ -95,9 +95,6 @@ export async function measureWebBudget(options: { runs?: number } = {}): Promise
     headers.set("accept-encoding", encoding);
     return await server.fetch(new Request(base + path, { ...init, headers }));
   };
-  /** A page's HTML, uncompressed (to read it). */
-  const html = async (path: string, init: RequestInit = {}) =>
-    await (await call(path, init, "identity")).text();
   try {
     const registered = await call("/api/auth/register", {
       method: "POST",
@@ -161,14 +158,6 @@ export async function measureWebBudget(options: { runs?: number } = {}): Promise
       }
       return bytes;
     };
-    const jsOn = async (path: string) => {
-      const text = await html(path);
-      let bytes = inlineScripts(text).join("").length;
-      for (const file of scriptFiles(text)) {
-        bytes += (await (await call(file)).arrayBuffer()).byteLength;
-      }
-      return bytes;
-    };
 
     const wire: WebBudget["wire"] = [];
     const pages: Array<[string, string, RequestInit]> = [
@@ -224,8 +213,8 @@ export async function measureWebBudget(options: { runs?: number } = {}): Promise
         htmlBytes: htmlBytes.byteLength,
         htmlGzipBytes: await gzipSize(htmlBytes),
       },
-      loginPageJsBytes: await jsOn("/login"),
-      registerPageJsBytes: await jsOn("/register"),
+      loginPageJsBytes: await jsGzipOn("/login", {}),
+      registerPageJsBytes: await jsGzipOn("/register", {}),
       render: {
         messages,
         runs,

@@ -84,10 +84,13 @@ function start(kit: NavKit): void {
   });
 }
 
+/** Whether the pane shows this room now (the URL follows it, but for a moment on back/forward). */
+const shown = (roomId: string) => location.pathname === pathOf(roomId);
+
 /** Fetches a room's props ahead, unless it is kept or shown. */
 export function prefetch(roomId: string, kit: NavKit): void {
   start(kit);
-  if (!kept.has(roomId) && kit.pane.snapshot?.().roomId !== roomId) void load(roomId, kit);
+  if (!kept.has(roomId) && !shown(roomId)) void load(roomId, kit);
 }
 
 /** Shows a room in the pane; `push`: as a new history entry (not for back and forward). */
@@ -96,6 +99,7 @@ export async function go(roomId: string, kit: NavKit, push = true): Promise<void
   const mine = ++turn;
   const { pane } = kit;
   if (!pane.root || !pane.component || !pane.snapshot) return location.assign(pathOf(roomId));
+  // The pane's own word, not the URL's: on back and forward the URL has moved already.
   if (pane.snapshot().roomId !== roomId) {
     const entry = kept.get(roomId) ?? await load(roomId, kit);
     if (mine !== turn) return;

@@ -11,6 +11,8 @@ import type { AppEnv } from "../lib/http/env.ts";
 import { renderPage } from "../lib/islands/render.ts";
 import type { Authenticated } from "../lib/auth/auth.ts";
 import type { MyRoom } from "../lib/protocol/types.ts";
+import { getCookie } from "hono/cookie";
+import { type Clock, CLOCK_COOKIE, clockFrom } from "../components/clock.ts";
 import { AppLayout } from "../components/app_layout.tsx";
 import { sidebarOrder } from "../components/room_order.ts";
 import RoomList, { sidebarRoom } from "../islands/room_list.tsx";
@@ -27,6 +29,11 @@ const INSTALLABLE = {
   },
   serviceWorker: "/sw.js",
 };
+
+/** The reader's locale and zone: their `chat_clock` cookie, else `accept-language`. */
+export function readerClock(c: Context<AppEnv>): Clock {
+  return clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"));
+}
 
 /** Answers a full HTML page. Pages show private data: never cached. */
 export function page(

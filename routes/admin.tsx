@@ -23,7 +23,6 @@ import { BackLink } from "../components/app_layout.tsx";
 import { Avatar } from "../components/avatar.tsx";
 import { Button } from "../components/button.tsx";
 import { Card } from "../components/card.tsx";
-import { CLOCK_COOKIE, clockFrom } from "../components/clock.ts";
 import {
   type InviteForm,
   InvitesCard,
@@ -34,7 +33,7 @@ import {
   UsersCard,
 } from "../components/admin_sections.tsx";
 import { Notice } from "../components/settings_notice.tsx";
-import { appShell, page } from "./_page.tsx";
+import { appShell, page, readerClock } from "./_page.tsx";
 import { sameOriginForm, signedInPage } from "./_session.ts";
 
 export const adminPages = new Hono<AppEnv>();
@@ -111,7 +110,7 @@ async function adminPage(c: Context<AppEnv>, forms: Forms = {}, status = 200) {
     serverAdmin.users(me, { limit, cursor: cursors.users }),
     serverAdmin.rooms(me, { limit, cursor: cursors.rooms }),
   ]);
-  const clock = clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"));
+  const clock = readerClock(c);
   const doneKey = c.req.query("done");
   const done = doneKey && Object.hasOwn(DONE, doneKey)
     ? DONE[doneKey as keyof typeof DONE]

@@ -16,7 +16,6 @@
 import { Hono } from "hono";
 import { renderToString } from "preact-render-to-string";
 import type { Context } from "hono";
-import { getCookie } from "hono/cookie";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, ForbiddenError } from "../lib/errors.ts";
 import type { AppEnv } from "../lib/http/env.ts";
@@ -26,7 +25,7 @@ import { inviteNotice } from "../lib/client/notices.ts";
 import { isUsername, parseSeqParam } from "../lib/protocol/validate.ts";
 import { BackLink } from "../components/app_layout.tsx";
 import { Button } from "../components/button.tsx";
-import { type Clock, CLOCK_COOKIE, clockFrom } from "../components/clock.ts";
+import { type Clock } from "../components/clock.ts";
 import { continuesRun, MessageRow, peopleOf } from "../components/message_row.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import ChatRoom, { type ChatRoomProps } from "../islands/chat_room.tsx";
@@ -34,7 +33,7 @@ import { serverParts } from "../islands/_lazy.ts";
 import { MemberList } from "../islands/_members.tsx";
 import { RoomHeader } from "../islands/_room_header.tsx";
 import { RoomMenuForms } from "../components/room_menu.tsx";
-import { appShell, page } from "./_page.tsx";
+import { appShell, page, readerClock } from "./_page.tsx";
 import { sameOriginForm, signedInPage } from "./_session.ts";
 
 export const roomPages = new Hono<AppEnv>();
@@ -213,7 +212,7 @@ function paneProps(
     hasMore: history.hasMore,
     readSeq: Math.min(membership?.readSeq ?? 0, lastShown),
     draftClientId: crypto.randomUUID(),
-    clock: clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language")),
+    clock: readerClock(c),
     ...extra,
   };
 }
@@ -245,7 +244,7 @@ async function roomPage(
         hasMore={history.hasMore}
         older={before !== undefined}
         join={!membership}
-        clock={clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"))}
+        clock={readerClock(c)}
         me={me.id}
         members={members}
       />

@@ -12,7 +12,6 @@
 import { Hono } from "hono";
 import { Fragment } from "preact";
 import type { Context } from "hono";
-import { getCookie } from "hono/cookie";
 import { ChatError } from "../lib/errors.ts";
 import type { AppEnv } from "../lib/http/env.ts";
 import type { Room, SearchResult } from "../lib/protocol/types.ts";
@@ -28,7 +27,7 @@ import {
 } from "../components/clock.ts";
 import { HighlightedText } from "../components/highlighted_text.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
-import { appShell, page } from "./_page.tsx";
+import { appShell, page, readerClock } from "./_page.tsx";
 import { signedInPage } from "./_session.ts";
 
 export const searchPages = new Hono<AppEnv>();
@@ -138,7 +137,7 @@ async function searchPage(c: Context<AppEnv>): Promise<Response> {
   const me = c.get("auth").user;
   const q = (c.req.query("q") ?? "").slice(0, 2_000);
   const cursor = c.req.query("cursor") || undefined;
-  const clock = clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"));
+  const clock = readerClock(c);
   let results: SearchResult[] = [];
   let next: string | undefined;
   let error: string | undefined;

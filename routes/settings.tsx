@@ -9,7 +9,6 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { getCookie } from "hono/cookie";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   BadRequestError,
@@ -23,7 +22,6 @@ import { readFormBody } from "../lib/http/request.ts";
 import { AVATAR_UPLOAD_MAX } from "../lib/protocol/limits.ts";
 import { validatePassword } from "../lib/protocol/validate.ts";
 import { BackLink } from "../components/app_layout.tsx";
-import { CLOCK_COOKIE, clockFrom } from "../components/clock.ts";
 import {
   DeactivateCard,
   DeactivateForm,
@@ -35,7 +33,7 @@ import {
   SessionsCard,
   type SessionsState,
 } from "../components/settings_forms.tsx";
-import { appShell, page } from "./_page.tsx";
+import { appShell, page, readerClock } from "./_page.tsx";
 import { clearSessionCookie, sameOriginForm, signedInPage } from "./_session.ts";
 
 export const settingsPages = new Hono<AppEnv>();
@@ -77,7 +75,7 @@ async function settingsPage(c: Context<AppEnv>, forms: Forms, status = 200) {
   const auth = c.get("auth");
   const { accounts } = c.get("services");
   const sessions = await accounts.sessions(auth);
-  const clock = clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"));
+  const clock = readerClock(c);
   const me = auth.user;
   const body = (
     <>

@@ -7,7 +7,6 @@
  */
 
 import { Hono } from "hono";
-import { getCookie } from "hono/cookie";
 import type { AppEnv } from "../lib/http/env.ts";
 import type { ThreadInfo } from "../lib/protocol/types.ts";
 import { BackLink } from "../components/app_layout.tsx";
@@ -21,7 +20,7 @@ import {
   formatTime,
 } from "../components/clock.ts";
 import { timeAgo } from "../components/message_row.tsx";
-import { appShell, page } from "./_page.tsx";
+import { appShell, page, readerClock } from "./_page.tsx";
 import { signedInPage } from "./_session.ts";
 
 export const threadPages = new Hono<AppEnv>();
@@ -87,7 +86,7 @@ function ThreadItem({ info, clock }: { info: ThreadInfo; clock: Clock }) {
 threadPages.get("/threads", signedInPage(), async (c) => {
   const me = c.get("auth").user;
   const threads = await c.get("services").threads.followed(me.id);
-  const clock = clockFrom(getCookie(c, CLOCK_COOKIE), c.req.header("accept-language"));
+  const clock = readerClock(c);
   const body = (
     <>
       <header class="flex h-14 shrink-0 items-center gap-2 border-b border-gray-200 px-3 md:px-4 dark:border-gray-700">

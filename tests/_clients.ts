@@ -18,6 +18,23 @@ export async function newUser(baseUrl: string, prefix = "user"): Promise<ChatApi
   return api;
 }
 
+/**
+ * Registers each name in turn (the first on a fresh server is its admin), with
+ * this site's Origin as its own pages send it, and answers their clients by name.
+ */
+export async function registered(
+  baseUrl: string,
+  names: string[],
+  password = USER_PASSWORD,
+): Promise<Record<string, ChatApi>> {
+  const apis: Record<string, ChatApi> = {};
+  for (const name of names) {
+    apis[name] = new ChatApi(baseUrl, { headers: { origin: baseUrl } });
+    await apis[name].register(name, password);
+  }
+  return apis;
+}
+
 /** A socket that records every frame it receives, raw, before any deduplication. */
 export class RecordingSocket {
   readonly socket: ChatSocket;

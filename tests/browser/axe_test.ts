@@ -15,7 +15,7 @@
 import assert from "node:assert/strict";
 import axe from "axe-core";
 import type { Browser, Page } from "playwright-core";
-import { ChatApi } from "../../lib/client/http.ts";
+import { registered } from "../_clients.ts";
 import { startServer, type TestServer } from "../_server.ts";
 import { launchChromium, openPage, type WatchedPage } from "./_chromium.ts";
 import { assertClean, live, row, signedIn as signedInAs } from "./_pages.ts";
@@ -85,10 +85,7 @@ Deno.test({
     // The first to register is the server's admin.
     const ada = `ada_${suffix}`;
     const bob = `bob_${suffix}`;
-    const apis = Object.fromEntries(
-      [ada, bob].map((name) => [name, new ChatApi(url, { headers: { origin: url } })]),
-    );
-    for (const name of [ada, bob]) await apis[name].register(name, PASSWORD);
+    const apis = await registered(url, [ada, bob], PASSWORD);
     const general = await apis[ada].createRoom(`general-${suffix}`, { topic: "Everything" });
     await apis[ada].createRoom(`lobby-${suffix}`);
     await apis[bob].join(general.id);

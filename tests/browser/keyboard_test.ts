@@ -11,8 +11,8 @@
 
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { ChatApi } from "../../lib/client/http.ts";
 import type { Room } from "../../lib/protocol/types.ts";
+import { registered } from "../_clients.ts";
 import { startServer, type TestServer } from "../_server.ts";
 import { launchChromium, openPage, type WatchedPage } from "./_chromium.ts";
 import { assertClean, live, logIn, row, rows } from "./_pages.ts";
@@ -54,10 +54,7 @@ Deno.test({
     const browser = await launchChromium();
     const ada = `ada_${suffix}`;
     const bob = `bob_${suffix}`;
-    const apis = Object.fromEntries(
-      [ada, bob].map((name) => [name, new ChatApi(url, { headers: { origin: url } })]),
-    );
-    for (const name of [ada, bob]) await apis[name].register(name, PASSWORD);
+    const apis = await registered(url, [ada, bob], PASSWORD);
     // Four rooms (in the sidebar in an order of its own: the test reads it).
     const rooms: Room[] = [];
     for (const name of ["north", "east", "south", "west"]) {

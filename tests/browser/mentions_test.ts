@@ -17,7 +17,7 @@
 
 import assert from "node:assert/strict";
 import type { Browser, Locator, Page } from "playwright-core";
-import { ChatApi } from "../../lib/client/http.ts";
+import { registered } from "../_clients.ts";
 import { startServer, type TestServer } from "../_server.ts";
 import { launchChromium, openPage, type WatchedPage } from "./_chromium.ts";
 import { assertClean, live, logIn, row } from "./_pages.ts";
@@ -109,10 +109,7 @@ Deno.test({
     const alice = `alice_${suffix}`;
     const bob = `bob_${suffix}`;
     const carl = `carl_${suffix}`;
-    const apis = Object.fromEntries(
-      [alice, bob, carl].map((name) => [name, new ChatApi(url, { headers: { origin: url } })]),
-    );
-    for (const [name, api] of Object.entries(apis)) await api.register(name, PASSWORD);
+    const apis = await registered(url, [alice, bob, carl], PASSWORD);
     const general = await apis[alice].createRoom(`general-${suffix}`);
     const lobby = await apis[alice].createRoom(`lobby-${suffix}`);
     for (const name of [bob, carl]) {

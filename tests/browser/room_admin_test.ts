@@ -9,10 +9,9 @@
 
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { ChatApi } from "../../lib/client/http.ts";
 import "../../lib/client/admin.ts";
 import { startServer, type TestServer } from "../_server.ts";
-import { RecordingSocket, sleep, waitFor } from "../_clients.ts";
+import { RecordingSocket, registered, sleep, waitFor } from "../_clients.ts";
 import { launchChromium, type WatchedPage } from "./_chromium.ts";
 import { assertClean, live, signedIn as signedInAs } from "./_pages.ts";
 
@@ -48,10 +47,7 @@ Deno.test({
     const owner = `owner_${suffix}`;
     const bob = `bob_${suffix}`;
     const carl = `carl_${suffix}`;
-    const apis = Object.fromEntries(
-      [owner, bob, carl].map((name) => [name, new ChatApi(url, { headers: { origin: url } })]),
-    );
-    for (const [name, api] of Object.entries(apis)) await api.register(name, PASSWORD);
+    const apis = await registered(url, [owner, bob, carl], PASSWORD);
     const room = await apis[owner].createRoom(`team-${suffix}`);
     const other = await apis[owner].createRoom(`other-${suffix}`);
     for (const name of [bob, carl]) {

@@ -13,7 +13,7 @@
 
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
-import { ChatApi } from "../../lib/client/http.ts";
+import { registered } from "../_clients.ts";
 import { startServer, type TestServer } from "../_server.ts";
 import { launchChromium, openPage, type OpenPageOptions, type WatchedPage } from "./_chromium.ts";
 import { assertClean, live, logIn, rows } from "./_pages.ts";
@@ -62,10 +62,7 @@ Deno.test({
     const browser = await launchChromium();
     const ada = `ada_${suffix}`;
     const bob = `bob_${suffix}`;
-    const apis = Object.fromEntries(
-      [ada, bob].map((name) => [name, new ChatApi(url, { headers: { origin: url } })]),
-    );
-    for (const [name, api] of Object.entries(apis)) await api.register(name, PASSWORD);
+    const apis = await registered(url, [ada, bob], PASSWORD);
     const general = await apis[ada].createRoom(`general-${suffix}`);
     const design = await apis[ada].createRoom(`design-reviews-${suffix}`);
     const montreal = await apis[ada].createRoom(`equipe-${suffix}`, {
