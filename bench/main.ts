@@ -2,16 +2,18 @@
  * @module `deno task bench`: runs every scenario against every server it applies to,
  * prints the tables, and writes `bench/results/` (JSON, Markdown, SVG chart).
  *
- *   deno task bench                 full run (about 9–17 minutes on 2 cores)
- *   deno task bench --quick         reduced run, under two minutes; a smoke test
- *   --only=fanout,idle              some scenarios (fanout, many-rooms, idle,
- *                                   reconnect, logins, history, changes, notify,
- *                                   delete-room,
- *                                   files, search, cold-start)
+ *   deno task bench                 full run (about 22–30 minutes on 2 cores, 10 of
+ *                                   them the soak)
+ *   deno task bench --quick         reduced run, about three minutes; a smoke test
+ *   --only=fanout,idle              some scenarios (fanout, many-rooms, big-room,
+ *                                   idle, reconnect, logins, history, changes,
+ *                                   notify, delete-room, files, search, soak,
+ *                                   deploy-sim, cold-start)
  *   --servers=ours,ceiling          some servers (ours, ours-parallel, socketio, ceiling)
  *   --out=DIR                       where to write results (default bench/results)
  *   --rates=1,2,4                   fan-out: these messages/s per member instead
  *   --measure=8000                  measured window per run, ms
+ *   --soak-minutes=10               how long the soak runs (default 10; --quick 20 s)
  *   --merge                         replace only what this run measured in the
  *                                   previous results (e.g. one scenario re-run)
  *   --profile                       run our servers with --cpu-prof and summarize
@@ -56,6 +58,9 @@ import { history } from "./scenarios/history.ts";
 import { idle } from "./scenarios/idle.ts";
 import { loginsUnderLoad } from "./scenarios/logins.ts";
 import { manyRooms } from "./scenarios/many_rooms.ts";
+import { bigRoom } from "./scenarios/big_room.ts";
+import { soak } from "./scenarios/soak.ts";
+import { deploySim } from "./scenarios/deploy_sim.ts";
 import { reconnectStorm } from "./scenarios/reconnect.ts";
 import { summarizeDir } from "./profile.ts";
 
@@ -78,6 +83,8 @@ const SCENARIOS: Scenario[] = [
   // Runs interleaved across the servers (median of three per step).
   { name: "fanout", key: "fanout", servers: ALL_SERVER_KINDS, runAll: fanoutAll },
   { name: "many-rooms", key: "manyRooms", servers: ALL_SERVER_KINDS, run: manyRooms },
+  // 5,000 members with presence churning: ours only (the peers have no presence).
+  { name: "big-room", key: "bigRoom", servers: ["ours", "ours-parallel"], run: bigRoom },
   { name: "idle", key: "idle", servers: ALL_SERVER_KINDS, run: idle },
   { name: "reconnect", key: "reconnect", servers: OUR_KINDS, run: reconnectStorm },
   { name: "logins", key: "logins", servers: OUR_KINDS, run: loginsUnderLoad },
@@ -92,6 +99,10 @@ const SCENARIOS: Scenario[] = [
   { name: "files", key: "files", servers: OUR_KINDS, run: files },
   // Search over 100,000 seeded messages: ours only (the peers have no search).
   { name: "search", key: "search", servers: ["ours"], run: searchBench },
+  // Ten minutes of fan-out near the knee, the server's RSS sampled: ours only.
+  { name: "soak", key: "soak", servers: ["ours"], run: soak },
+  // Every KV call made late, at Deno Deploy's published latencies: ours only.
+  { name: "deploy-sim", key: "deploySim", servers: ["ours"], run: deploySim },
   { name: "cold-start", key: "coldStart", servers: ALL_SERVER_KINDS, run: coldStart },
 ];
 
@@ -146,6 +157,12 @@ async function main(args: string[]): Promise<number> {
   const params = structuredClone(quick ? QUICK : FULL);
   const rates = option(args, "rates");
   if (rates) params.fanout.rates = rates.split(",").map(Number);
+  const soakMinutes = Number(option(args, "soak-minutes"));
+  if (soakMinutes > 0) {
+    params.soak.durationMs = soakMinutes * 60_000;
+    // A short soak keeps a warm-up of at most half its length.
+    params.soak.warmupMs = Math.min(params.soak.warmupMs, params.soak.durationMs / 2);
+  }
   const measure = Number(option(args, "measure"));
   if (measure > 0) {
     const measured = [
@@ -156,6 +173,7 @@ async function main(args: string[]): Promise<number> {
       params.notify,
       params.deleteRoom,
       params.files,
+      params.bigRoom,
     ];
     for (const scenario of measured) {
       scenario.measureMs = measure;
@@ -169,16 +187,21 @@ async function main(args: string[]): Promise<number> {
     /\/+$/,
     "",
   );
-  const needFiles = params.idle.sockets + 1000;
+  // The scenarios that hold thousands of sockets open in this process.
+  const sockets = [
+    ...(scenarioNames.includes("idle") ? [params.idle.sockets] : []),
+    ...(scenarioNames.includes("big-room") ? [params.bigRoom.members] : []),
+  ];
+  const needFiles = Math.max(0, ...sockets) + 1000;
   const limit = openFileLimit();
-  if (scenarioNames.includes("idle") && limit.soft < needFiles) {
+  if (sockets.length && limit.soft < needFiles) {
     // Deno cannot raise its own limit: start again under a shell that did.
     if (limit.hard >= needFiles && !Deno.env.get("BENCH_ULIMIT_RAISED")) {
       return await rerunWithFileLimit(needFiles, args);
     }
     throw new Error(
-      `Open-file limit is ${limit.soft} (hard ${limit.hard}), the idle scenario needs ` +
-        `${needFiles}: raise it (ulimit -n) or skip the scenario (--only=…)`,
+      `Open-file limit is ${limit.soft} (hard ${limit.hard}), the idle and big-room ` +
+        `scenarios need ${needFiles}: raise it (ulimit -n) or skip them (--only=…)`,
     );
   }
   const profiling = args.includes("--profile");
@@ -195,6 +218,7 @@ async function main(args: string[]): Promise<number> {
     params,
     fanout: [],
     manyRooms: [],
+    bigRoom: [],
     idle: [],
     reconnect: [],
     logins: [],
@@ -204,6 +228,8 @@ async function main(args: string[]): Promise<number> {
     deleteRoom: [],
     files: [],
     search: [],
+    soak: [],
+    deploySim: [],
     coldStart: [],
     errors: [],
     targets: [],

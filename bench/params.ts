@@ -97,6 +97,50 @@ export interface Params {
     livePerSec: number;
   };
   coldStart: { runs: number };
+  /**
+   * The big room (scenarios/big_room.ts): `members` sockets in one room; `rate`
+   * msgs/s into it in all, from `senders` of them; meanwhile `churnPerMin` others a
+   * minute drop and come back `awayMs` later, longer than the server's presence
+   * grace (`graceMs`, set as PRESENCE_GRACE_MS), so each is an offline and an
+   * online transition.
+   */
+  bigRoom: {
+    members: number;
+    senders: number;
+    rate: number;
+    churnPerMin: number;
+    awayMs: number;
+    graceMs: number;
+    warmupMs: number;
+    measureMs: number;
+  };
+  /**
+   * Soak (scenarios/soak.ts): the fan-out room of `members` at `rate` msgs/s each
+   * for `durationMs` (`--soak-minutes`), the server's RSS read every `sampleMs`;
+   * drift is judged from the first reading after `warmupMs`, within ±`bandPct` %.
+   */
+  soak: {
+    members: number;
+    rate: number;
+    durationMs: number;
+    warmupMs: number;
+    sampleMs: number;
+    bandPct: number;
+  };
+  /**
+   * Deploy, simulated (scenarios/deploy_sim.ts): each KV latency profile runs one
+   * room of `members` at `rate` msgs/s each, then `rooms` rooms of `roomSize` at
+   * `manyRoomsRate` msgs/s per member.
+   */
+  deploySim: {
+    members: number;
+    rate: number;
+    rooms: number;
+    roomSize: number;
+    manyRoomsRate: number;
+    warmupMs: number;
+    measureMs: number;
+  };
   /** Stop draining after this long without a single new delivery. */
   drainIdleMs: number;
 }
@@ -165,6 +209,33 @@ export const FULL: Params = {
     livePerSec: 200,
   },
   coldStart: { runs: 5 },
+  bigRoom: {
+    members: 5000,
+    senders: 100,
+    rate: 20,
+    churnPerMin: 500,
+    awayMs: 7000,
+    graceMs: 5000,
+    warmupMs: 10_000,
+    measureMs: 30_000,
+  },
+  soak: {
+    members: 200,
+    rate: 4,
+    durationMs: 600_000,
+    warmupMs: 60_000,
+    sampleMs: 10_000,
+    bandPct: 10,
+  },
+  deploySim: {
+    members: 200,
+    rate: 1,
+    rooms: 200,
+    roomSize: 10,
+    manyRoomsRate: 1,
+    warmupMs: 3000,
+    measureMs: 10_000,
+  },
   drainIdleMs: 5000,
 };
 
@@ -233,5 +304,32 @@ export const QUICK: Params = {
     livePerSec: 100,
   },
   coldStart: { runs: 1 },
+  bigRoom: {
+    members: 1000,
+    senders: 50,
+    rate: 20,
+    churnPerMin: 300,
+    awayMs: 3000,
+    graceMs: 1000,
+    warmupMs: 3000,
+    measureMs: 8000,
+  },
+  soak: {
+    members: 200,
+    rate: 4,
+    durationMs: 20_000,
+    warmupMs: 5000,
+    sampleMs: 2000,
+    bandPct: 10,
+  },
+  deploySim: {
+    members: 50,
+    rate: 1,
+    rooms: 20,
+    roomSize: 5,
+    manyRoomsRate: 1,
+    warmupMs: 1000,
+    measureMs: 3000,
+  },
   drainIdleMs: 3000,
 };

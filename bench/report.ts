@@ -20,6 +20,10 @@ import type { HistoryResult } from "./scenarios/history.ts";
 import type { IdleResult } from "./scenarios/idle.ts";
 import type { LoginsResult } from "./scenarios/logins.ts";
 import type { ManyRoomsResult } from "./scenarios/many_rooms.ts";
+import type { BigRoomResult } from "./scenarios/big_room.ts";
+import type { SoakResult } from "./scenarios/soak.ts";
+import type { DeploySimResult } from "./scenarios/deploy_sim.ts";
+import type { ServerWindow } from "./load/server_stats.ts";
 import type { ReconnectResult } from "./scenarios/reconnect.ts";
 import { SEARCH_GOALS, type SearchBenchResult } from "./scenarios/search.ts";
 import { fanoutChart, type Series } from "./chart.ts";
@@ -43,6 +47,8 @@ export interface BenchResults {
   params: Params;
   fanout: FanoutResult[];
   manyRooms: ManyRoomsResult[];
+  /** Results written before the scenario existed have none. */
+  bigRoom?: BigRoomResult[];
   idle: IdleResult[];
   reconnect: ReconnectResult[];
   logins: LoginsResult[];
@@ -52,6 +58,9 @@ export interface BenchResults {
   deleteRoom?: DeleteRoomResult[];
   files: FilesResult[];
   search?: SearchBenchResult[];
+  soak?: SoakResult[];
+  /** Ours with a remote KV's latencies (scenarios/deploy_sim.ts). */
+  deploySim?: DeploySimResult[];
   coldStart: ColdStartResult[];
   errors: Array<{ scenario: string; server: ServerKind; error: string }>;
   targets: Target[];
@@ -90,6 +99,24 @@ function fmt(value: number | undefined, unit = ""): string {
   return `${round(value).toLocaleString("en-US")}${unit}`;
 }
 
+/**
+ * Issue 19's goals (2-core machine), where the targets below take their numbers.
+ * Many isolates: `ours, parallel` ÷ `ours` of each scenario's figure.
+ */
+export const GOALS = {
+  fanoutVsSocketIo: 2,
+  fanoutVsCeiling: 1.5,
+  fanoutDeliveriesPerSec: 200_000,
+  manyRoomsP99Ms: 25,
+  bigRoomP99Ms: 100,
+  /** WebSocket frames carrying presence per transition, × the room's size. */
+  bigRoomPresenceCarriers: 0.25,
+  idleVsCeiling: 1.1,
+  reconnectCaughtUpMs: 1500,
+  parallelRatio: 1,
+  coldStartMs: 150,
+} as const;
+
 /** Holds the run to the product's targets (2-core machine). */
 export function checkTargets(r: BenchResults): Target[] {
   const targets: Target[] = [];
@@ -104,26 +131,67 @@ export function checkTargets(r: BenchResults): Target[] {
       met: ok ? ours! >= factor * peer! : null,
     });
   };
-  versus("Socket.IO", f("socketio"), 1);
-  versus("ceiling", f("ceiling"), 0.7);
+  versus("Socket.IO", f("socketio"), GOALS.fanoutVsSocketIo);
+  versus("ceiling", f("ceiling"), GOALS.fanoutVsCeiling);
+  const fanOurs = by(r.fanout, "ours");
+  const fanStep = fanOurs?.steps.filter((s) => s.passed).at(-1);
+  targets.push({
+    name: `Fan-out deliveries/s sustained with p99 ≤ ${r.params.fanout.p99LimitMs} ms (ours)`,
+    goal: `≥ ${fmt(GOALS.fanoutDeliveriesPerSec)}/s`,
+    value: fanOurs
+      ? `${fmt(fanOurs.maxDeliveriesPerSec)}/s${
+        fanStep ? ` (k = ${fanStep.k}, p99 ${fmt(fanStep.latency.p99)} ms)` : ""
+      }`
+      : "–",
+    met: fanOurs ? fanOurs.maxDeliveriesPerSec >= GOALS.fanoutDeliveriesPerSec : null,
+  });
   const many = by(r.manyRooms, "ours");
   targets.push({
     name: "Many rooms p99 (ours)",
-    goal: "≤ 50 ms",
-    value: fmt(many?.latency.p99, " ms"),
-    met: many ? many.latency.p99 <= 50 : null,
+    goal: `≤ ${GOALS.manyRoomsP99Ms} ms`,
+    value: many
+      ? `${fmt(many.latency.p99, " ms")}${
+        many.counters ? ` (${fmt(many.counters.kvCommitsPerSec)} KV commits/s)` : ""
+      }`
+      : "–",
+    met: many ? many.latency.p99 <= GOALS.manyRoomsP99Ms : null,
   });
+  targets.push(...bigRoomTargets(r));
   const idleOurs = by(r.idle, "ours");
   const idleCeiling = by(r.idle, "ceiling");
   targets.push({
     name: "Idle sockets RSS per socket, ours vs ceiling",
-    goal: "≤ 1.5×",
+    goal: `≤ ${GOALS.idleVsCeiling}×`,
     value: idleOurs && idleCeiling
       ? `${round(idleOurs.perSocketKb / idleCeiling.perSocketKb)}× (${
         fmt(idleOurs.perSocketKb)
       } vs ${fmt(idleCeiling.perSocketKb)} KiB)`
       : "–",
-    met: idleOurs && idleCeiling ? idleOurs.perSocketKb <= 1.5 * idleCeiling.perSocketKb : null,
+    met: idleOurs && idleCeiling
+      ? idleOurs.perSocketKb <= GOALS.idleVsCeiling * idleCeiling.perSocketKb
+      : null,
+  });
+  const soaked = by(r.soak ?? [], "ours");
+  targets.push({
+    name: `Soak: server RSS flat after the warm-up (ours${
+      soaked ? `, ${fmt(soaked.durationS / 60)} min` : ""
+    })`,
+    goal: `within ±${soaked?.rss.bandPct ?? r.params.soak?.bandPct ?? 10} %`,
+    value: soaked
+      ? `${fmt((soaked.rss.minKb / soaked.rss.firstKb - 1) * 100)} % to +${
+        fmt((soaked.rss.maxKb / soaked.rss.firstKb - 1) * 100)
+      } % (${fmt(soaked.rss.firstKb / 1024)} → ${fmt(soaked.rss.lastKb / 1024)} MiB, drift ${
+        fmt(soaked.rss.drift)
+      }×)`
+      : "–",
+    met: soaked ? soaked.rss.flat : null,
+  });
+  const storm = by(r.reconnect, "ours");
+  targets.push({
+    name: "Reconnect storm: all caught up (ours)",
+    goal: `≤ ${fmt(GOALS.reconnectCaughtUpMs)} ms`,
+    value: fmt(storm?.caughtUpMs, " ms"),
+    met: storm ? storm.caughtUpMs <= GOALS.reconnectCaughtUpMs : null,
   });
   const logins = by(r.logins, "ours");
   // A ratio over an overloaded baseline means nothing: then the target is not judged.
@@ -166,12 +234,26 @@ export function checkTargets(r: BenchResults): Target[] {
   const cold = by(r.coldStart, "ours");
   targets.push({
     name: "Cold start (ours)",
-    goal: "≤ 300 ms",
+    goal: `≤ ${GOALS.coldStartMs} ms`,
     value: fmt(cold?.median, " ms"),
-    met: cold ? cold.median <= 300 : null,
+    met: cold ? cold.median <= GOALS.coldStartMs : null,
   });
   targets.push(...filesTargets(r));
   targets.push(...searchTargets(r));
+  for (const x of isolateRatios(r)) {
+    targets.push({
+      name: `Many isolates: ${x.figure}, parallel ÷ ours`,
+      goal: `≤ ${GOALS.parallelRatio}×`,
+      value: x.ours === undefined || x.parallel === undefined && !x.note
+        ? "–"
+        : `${Number.isFinite(x.ratio) ? `${fmt(x.ratio)}×` : "–"} (${fmt(x.ours)} → ${
+          fmt(x.parallel)
+        } ms${x.note ? `; ${x.note}` : ""})`,
+      met: x.ours === undefined || x.parallel === undefined && !x.note
+        ? null
+        : Number.isFinite(x.ratio) && x.ratio <= GOALS.parallelRatio,
+    });
+  }
   const { lost, duplicates, disorder } = correctness(r);
   targets.push({
     name: "Lost / duplicated deliveries, every scenario and server",
@@ -187,6 +269,93 @@ export function checkTargets(r: BenchResults): Target[] {
     met: changes.length ? disorder === 0 : null,
   });
   return targets;
+}
+
+/** The big room's targets, for ours: delivery p99 and the presence frames per transition. */
+function bigRoomTargets(r: BenchResults): Target[] {
+  const b = by(r.bigRoom ?? [], "ours");
+  const size = b?.members ?? r.params.bigRoom?.members ?? 5000;
+  const limit = GOALS.bigRoomPresenceCarriers * size;
+  return [
+    {
+      name: `Big room (${fmt(size)} members, presence churning): delivery p99 (ours)`,
+      goal: `≤ ${GOALS.bigRoomP99Ms} ms`,
+      value: fmt(b?.latency.p99, " ms"),
+      met: b ? b.latency.p99 <= GOALS.bigRoomP99Ms : null,
+    },
+    {
+      name: "Big room: WebSocket frames carrying presence per transition (ours)",
+      goal: `≤ ${GOALS.bigRoomPresenceCarriers} × room size (${fmt(limit)})`,
+      value: b
+        ? `${fmt(b.presence.carriersPerTransition)} (${
+          fmt(b.presence.carriersPerTransition / size)
+        }× the room; ${fmt(b.presence.transitions)} transitions, ${
+          fmt(b.presence.framesPerTransition)
+        } presence frames each)`
+        : "–",
+      met: b && b.presence.transitions > 0 ? b.presence.carriersPerTransition <= limit : null,
+    },
+  ];
+}
+
+/** One scenario's figure for ours and for ours, parallel (p99 or caught-up time, ms). */
+export interface IsolateRatio {
+  scenario: string;
+  figure: string;
+  ours?: number;
+  parallel?: number;
+  /** parallel ÷ ours; NaN when parallel has no figure where ours has one. */
+  ratio: number;
+  note?: string;
+}
+
+/**
+ * Many isolates: is `ours, parallel` at least as fast as `ours` where both ran?
+ * Fan-out at ours' highest sustained k (parallel's run at that same k), many rooms
+ * and the big room by p99, the reconnect storm by the time until all caught up.
+ */
+export function isolateRatios(r: BenchResults): IsolateRatio[] {
+  const out: IsolateRatio[] = [];
+  const pair = (scenario: string, figure: string, ours?: number, parallel?: number) =>
+    out.push({
+      scenario,
+      figure,
+      ours,
+      parallel,
+      ratio: ours !== undefined && parallel !== undefined ? parallel / ours : NaN,
+    });
+  const fo = by(r.fanout, "ours");
+  const fp = by(r.fanout, "ours-parallel");
+  const step = fo?.steps.filter((s) => s.passed).at(-1);
+  const same = step && fp?.steps.find((s) => s.k === step.k);
+  pair(
+    "fanout",
+    `fan-out p99 at ours' k = ${step?.k ?? "–"}`,
+    step?.latency.p99,
+    same?.latency.p99,
+  );
+  if (step && fp && !same) {
+    out[out.length - 1].note = `parallel's sweep ended at k = ${fp.steps.at(-1)?.k ?? "–"}`;
+  }
+  pair(
+    "many-rooms",
+    "many rooms p99",
+    by(r.manyRooms, "ours")?.latency.p99,
+    by(r.manyRooms, "ours-parallel")?.latency.p99,
+  );
+  pair(
+    "big-room",
+    "big room p99",
+    by(r.bigRoom ?? [], "ours")?.latency.p99,
+    by(r.bigRoom ?? [], "ours-parallel")?.latency.p99,
+  );
+  pair(
+    "reconnect",
+    "reconnect storm, all caught up",
+    by(r.reconnect, "ours")?.caughtUpMs,
+    by(r.reconnect, "ours-parallel")?.caughtUpMs,
+  );
+  return out;
 }
 
 /** The search scenario's targets, for ours: each query kind, and the reindex rate. */
@@ -270,7 +439,8 @@ export function correctness(
     lost: all.reduce((sum, x) => sum + x.lost, 0),
     duplicates: all.reduce((sum, x) => sum + x.duplicates, 0),
     disorder: (r.changes ?? []).reduce((sum, x) => sum + x.disorder, 0) +
-      (r.fanout ?? []).flatMap((f) => f.steps).reduce((sum, s) => sum + (s.disorder ?? 0), 0),
+      (r.fanout ?? []).flatMap((f) => f.steps).reduce((sum, s) => sum + (s.disorder ?? 0), 0) +
+      [...(r.bigRoom ?? []), ...(r.soak ?? [])].reduce((sum, x) => sum + x.disorder, 0),
   };
 }
 
@@ -284,11 +454,20 @@ function deliveryChecks(
   return [
     ...of(r.fanout).flatMap((f) => f.steps),
     ...of(r.manyRooms),
+    ...of(r.bigRoom),
+    ...of(r.soak),
     ...of(r.reconnect),
     ...of(r.logins).flatMap((l) => [l.baseline, l.withLogins]),
     ...of(r.changes),
     ...of(r.files).flatMap((f) => [f.fanout.baseline, f.fanout.withUploads]),
   ];
+}
+
+/** KV commits/s and messages per message-commit from a window's counters. */
+function commitsCell(c: ServerWindow | null | undefined): string {
+  if (!c) return "–";
+  const isolates = c.isolates > 1 ? ` (${c.isolates} isolates)` : "";
+  return `${fmt(c.kvCommitsPerSec)}; ${fmt(c.messagesPerCommit)}${isolates}`;
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -314,12 +493,48 @@ export function summaryTable(r: BenchResults, servers: ServerKind[]): string {
     const step = by(r.fanout, k)?.steps.filter((s) => s.passed).at(-1);
     return fmt(step?.serverUsPerDelivery);
   });
+  row("Fan-out KV commits/s; messages per message-commit, at that rate", (k) => {
+    return commitsCell(by(r.fanout, k)?.steps.filter((s) => s.passed).at(-1)?.counters);
+  });
   row("Many rooms p50 / p99, ms", (k) => {
     const m = by(r.manyRooms, k);
     return m ? `${fmt(m.latency.p50)} / ${fmt(m.latency.p99)}` : "–";
   });
+  row("Many rooms KV commits/s (fsyncs/s); messages per message-commit", (k) => {
+    return commitsCell(by(r.manyRooms, k)?.counters);
+  });
+  const bigSize = r.bigRoom?.[0]?.members ?? r.params.bigRoom?.members;
+  row(`Big room (${fmt(bigSize)} members, presence churning): p50 / p99, ms`, (k) => {
+    const b = by(r.bigRoom ?? [], k);
+    return b ? `${fmt(b.latency.p50)} / ${fmt(b.latency.p99)}` : "–";
+  });
+  row("Big room: presence frames / WebSocket frames carrying presence, per transition", (k) => {
+    const b = by(r.bigRoom ?? [], k)?.presence;
+    return b ? `${fmt(b.framesPerTransition)} / ${fmt(b.carriersPerTransition)}` : "–";
+  });
   row("Idle sockets: RSS per socket, KiB", (k) => fmt(by(r.idle, k)?.perSocketKb));
   row("Reconnect storm: all caught up, ms", (k) => fmt(by(r.reconnect, k)?.caughtUpMs));
+  const soakRun = r.soak?.[0];
+  row(
+    `Soak${
+      soakRun ? ` (${fmt(soakRun.durationS / 60)} min at ${soakRun.rate}/s per member)` : ""
+    }: server RSS first → last, MiB (drift)`,
+    (k) => {
+      const x = by(r.soak ?? [], k)?.rss;
+      return x
+        ? `${fmt(x.firstKb / 1024)} → ${fmt(x.lastKb / 1024)} (${fmt(x.drift)}×${
+          x.flat ? "" : ", not flat"
+        })`
+        : "–";
+    },
+  );
+  const deploy = r.deploySim?.[0];
+  for (const profile of deploy?.profiles.slice(1) ?? []) {
+    row(`Deploy, simulated (${profile.name}): fan-out / many rooms p50 / p99, ms`, (k) => {
+      if (k !== deploy!.server) return "–";
+      return profile.loads.map((l) => `${fmt(l.latency.p50)} / ${fmt(l.latency.p99)}`).join("; ");
+    });
+  }
   row("Logins under load: fan-out p99 without → with, ms", (k) => {
     const l = by(r.logins, k);
     return l ? `${fmt(l.baseline.latency.p99)} → ${fmt(l.withLogins.latency.p99)}` : "–";
@@ -386,6 +601,14 @@ export function summaryTable(r: BenchResults, servers: ServerKind[]): string {
       : "–";
   });
   row("Cold start to first response, ms", (k) => fmt(by(r.coldStart, k)?.median));
+  const ratios = isolateRatios(r);
+  row(
+    "Many isolates, ÷ ours: fan-out p99 at ours' k / many rooms / big room / reconnect",
+    (k) =>
+      k === "ours-parallel" && ratios.some((x) => x.parallel !== undefined)
+        ? ratios.map((x) => Number.isFinite(x.ratio) ? `${fmt(x.ratio)}×` : "–").join(" / ")
+        : "–",
+  );
   row("Lost / duplicated deliveries", (k) => {
     const all = deliveryChecks(r, k);
     if (all.length === 0) return "–";
@@ -420,6 +643,8 @@ export function fanoutTable(f: FanoutResult): string {
       "server CPU",
       "server µs/delivery",
       "generator CPU",
+      "KV commits/s",
+      "msgs per commit",
       "passed",
     ],
     f.steps.map((s) => [
@@ -437,7 +662,135 @@ export function fanoutTable(f: FanoutResult): string {
       fmt(s.serverCpu, "%"),
       fmt(s.serverUsPerDelivery),
       fmt(s.generatorCpu, "%"),
+      fmt(s.counters?.kvCommitsPerSec),
+      fmt(s.counters?.messagesPerCommit),
       s.passed ? "yes" : "no",
+    ]),
+  );
+}
+
+export function manyRoomsTable(list: ManyRoomsResult[]): string {
+  return table(
+    [
+      "server",
+      "sockets / rooms",
+      "p50 / p99 ms",
+      "delivered/s (owed)",
+      "lost / dup",
+      "server CPU",
+      "server µs/delivery",
+      "KV commits/s (fsyncs)",
+      "failed checks/s",
+      "messages per message-commit",
+    ],
+    list.map((m) => [
+      LABELS[m.server],
+      `${fmt(m.sockets)} / ${fmt(m.rooms)}`,
+      `${fmt(m.latency.p50)} / ${fmt(m.latency.p99)}`,
+      `${fmt(m.deliveredPerSec)} (${fmt(m.offeredDeliveries)})`,
+      `${m.lost} / ${m.duplicates}`,
+      fmt(m.serverCpu, "%"),
+      fmt(m.serverUsPerDelivery),
+      m.counters
+        ? `${fmt(m.counters.kvCommitsPerSec)}${
+          m.counters.isolates > 1 ? ` (${m.counters.isolates} isolates)` : ""
+        }`
+        : "–",
+      fmt(m.counters?.kvFailedChecksPerSec),
+      fmt(m.counters?.messagesPerCommit),
+    ]),
+  );
+}
+
+export function bigRoomTable(list: BigRoomResult[]): string {
+  return table(
+    [
+      "server",
+      "members",
+      "msgs/s (deliveries/s owed)",
+      "delivered/s",
+      "p50 / p99 ms",
+      "catch-up p50 / p99 ms",
+      "lost / dup",
+      "dropped (away ms)",
+      "closed by the server",
+      "resubscribed p99 ms",
+      "transitions seen (caused)",
+      "presence frames per transition",
+      "WS frames with presence per transition (× room)",
+      "server presence changes / frames",
+      "server CPU",
+      "generator CPU",
+      "KV commits/s",
+    ],
+    list.map((b) => [
+      LABELS[b.server],
+      fmt(b.members),
+      `${fmt(b.offered)} (${fmt(b.offeredDeliveries)})`,
+      fmt(b.deliveredPerSec),
+      `${fmt(b.latency.p50)} / ${fmt(b.latency.p99)}`,
+      `${fmt(b.churn.catchUp.p50)} / ${fmt(b.churn.catchUp.p99)}`,
+      `${b.lost} / ${b.duplicates}`,
+      `${fmt(b.churn.dropped)} (${fmt(b.churn.awayMs)})`,
+      fmt(b.churn.serverClosed),
+      fmt(b.churn.resubscribe.p99),
+      `${fmt(b.presence.transitions)} (${fmt(b.presence.caused)})`,
+      fmt(b.presence.framesPerTransition),
+      `${fmt(b.presence.carriersPerTransition)} (${
+        fmt(b.presence.carriersPerTransition / b.members)
+      }×)`,
+      b.counters ? `${fmt(b.counters.presenceChanges)} / ${fmt(b.counters.presenceFrames)}` : "–",
+      fmt(b.serverCpu, "%"),
+      fmt(b.generatorCpu, "%"),
+      fmt(b.counters?.kvCommitsPerSec),
+    ]),
+  );
+}
+
+export function soakTable(list: SoakResult[]): string {
+  const mib = (kb: number) => fmt(kb / 1024);
+  const summary = table(
+    [
+      "server",
+      "minutes",
+      "msgs/s in (deliveries/s)",
+      "p50 / p99 ms",
+      "lost / dup",
+      "RSS first / min / max / last MiB",
+      "drift",
+      "flat",
+      "server CPU",
+      "KV commits/s; msgs per commit",
+    ],
+    list.map((x) => [
+      LABELS[x.server],
+      fmt(x.durationS / 60),
+      `${fmt(x.offered)} (${fmt(x.offeredDeliveries)})`,
+      `${fmt(x.latency.p50)} / ${fmt(x.latency.p99)}`,
+      `${x.lost} / ${x.duplicates}`,
+      `${mib(x.rss.firstKb)} / ${mib(x.rss.minKb)} / ${mib(x.rss.maxKb)} / ${mib(x.rss.lastKb)}`,
+      `${fmt(x.rss.drift)}×`,
+      x.rss.flat ? "yes" : "no",
+      fmt(x.serverCpu, "%"),
+      commitsCell(x.counters),
+    ]),
+  );
+  const readings = list.map((x) =>
+    `- ${LABELS[x.server]}, RSS MiB by second: ` +
+    x.rss.samples.map((p) => `${fmt(p.s)} s ${mib(p.kb)}`).join(", ")
+  );
+  return [summary, "", ...readings].join("\n");
+}
+
+export function isolatesTable(ratios: IsolateRatio[]): string {
+  return table(
+    ["scenario", "figure", "ours ms", "ours, parallel ms", "parallel ÷ ours"],
+    ratios.map((x) => [
+      x.scenario,
+      x.figure,
+      fmt(x.ours),
+      fmt(x.parallel),
+      Number.isFinite(x.ratio) ? `${fmt(x.ratio)}×` : x.note ?? "–",
     ]),
   );
 }
@@ -601,6 +954,72 @@ export function markdown(r: BenchResults, servers: ServerKind[], chartFile: stri
   ];
   for (const f of r.fanout) {
     parts.push(`### ${LABELS[f.server]}`, "", fanoutTable(f), "");
+  }
+  if (r.manyRooms.length) {
+    parts.push(
+      "## Many rooms",
+      "",
+      "KV commits per second are the server's own count over the window " +
+        "(`GET /api/admin/stats`): each is one `fsync` of SQLite's log. Messages per " +
+        "message-commit: how many messages group commit put in each commit that stored any.",
+      "",
+      manyRoomsTable(r.manyRooms),
+      "",
+    );
+  }
+  if (r.bigRoom?.length) {
+    parts.push(
+      "## Big room",
+      "",
+      `One room, every member connected (lean sockets); messages from ${r.bigRoom[0].senders} ` +
+        "of them, while " +
+        "others drop and come back past the presence grace. Presence frames are counted at " +
+        "every socket in the window, and divided by the transitions one socket that never " +
+        "left saw; a WebSocket frame carrying several presence frames (a batch) counts once " +
+        "in its column. Catch-up: what churned sockets got again by subscribing with `since`. " +
+        "A socket the server closes (too slow to keep up) reconnects at once, from `since`, " +
+        "as a client would: counted in its column, and its deliveries are still owed.",
+      "",
+      bigRoomTable(r.bigRoom),
+      "",
+    );
+  }
+  if (r.soak?.length) {
+    parts.push(
+      "## Soak",
+      "",
+      "The fan-out room at a fixed rate; the server's VmRSS every " +
+        `${fmt((r.params.soak?.sampleMs ?? 10_000) / 1000)} s, judged from the first reading ` +
+        `after the ${fmt(r.soak[0].warmupS)} s warm-up.`,
+      "",
+      soakTable(r.soak),
+      "",
+    );
+  }
+  if (r.deploySim?.length) {
+    parts.push(
+      "## Deploy, simulated",
+      "",
+      "Ours with every KV call (reads, commits, watched changes) made late by " +
+        "`KV_SIMULATED_LATENCY`, at the latencies Deno publishes for KV on Deploy: 7 ms in " +
+        "its primary region, 94 ms from another. Fan-out: one room, every member sending; " +
+        "many rooms: small rooms, every member sending.",
+      "",
+      deploySimTable(r.deploySim),
+      "",
+    );
+  }
+  const ratios = isolateRatios(r);
+  if (ratios.some((x) => x.ours !== undefined && x.parallel !== undefined || x.note)) {
+    parts.push(
+      "## Many isolates",
+      "",
+      "`ours, parallel` (one isolate per core) against `ours` where both ran: p99, or for " +
+        "the reconnect storm the time until every client caught up. Target: ≤ 1× each.",
+      "",
+      isolatesTable(ratios),
+      "",
+    );
   }
   if (r.logins.length) {
     parts.push("## Logins under load", "");
@@ -790,4 +1209,35 @@ export function chart(r: BenchResults): string {
     }`,
     limitMs: r.params.fanout.p99LimitMs,
   });
+}
+
+/** One row per KV latency profile and load (scenarios/deploy_sim.ts). */
+export function deploySimTable(list: DeploySimResult[]): string {
+  const rows = list.flatMap((d) =>
+    d.profiles.flatMap((profile) =>
+      profile.loads.map((l) => [
+        LABELS[d.server],
+        profile.name,
+        l.load,
+        `${fmt(l.offered)} (${fmt(l.offeredDeliveries)})`,
+        `${fmt(l.latency.p50)} / ${fmt(l.latency.p99)}`,
+        fmt(l.ack.p99),
+        `${l.lost} / ${l.duplicates}`,
+        fmt(l.serverCpu, "%"),
+      ])
+    )
+  );
+  return table(
+    [
+      "server",
+      "KV latency",
+      "load",
+      "msgs/s in (deliveries/s)",
+      "p50 / p99 ms",
+      "ack p99 ms",
+      "lost / dup",
+      "server CPU",
+    ],
+    rows,
+  );
 }

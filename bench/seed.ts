@@ -33,6 +33,11 @@ export interface Seeded {
   kvPath: string;
   users: SeededUser[];
   rooms: SeededRoom[];
+  /**
+   * The server's admin (ours only): registered first, so the store makes it the
+   * admin; in no room. Reads `GET /api/admin/stats` (load/server_stats.ts).
+   */
+  admin?: SeededUser;
 }
 
 export interface SeedPlan {
@@ -104,8 +109,8 @@ export async function seed(plan: SeedPlan, kvPath?: string): Promise<Seeded> {
     const total = plan.users + (plan.loose ?? 0);
     const users: SeededUser[] = new Array(total);
     const prefix = newId().slice(0, 4);
-    await pool(Array.from({ length: total }, (_, i) => i), 32, async (i) => {
-      const user = await userStore.create(`b${prefix}_${i}`, hash, now);
+    const register = async (username: string): Promise<SeededUser> => {
+      const user = await userStore.create(username, hash, now);
       const token = base64url(crypto.getRandomValues(new Uint8Array(32)));
       const session: SessionRecord = {
         id: newId(),
@@ -116,7 +121,12 @@ export async function seed(plan: SeedPlan, kvPath?: string): Promise<Seeded> {
         idleExpiresAt: now + 7 * 24 * 3600_000,
       };
       await userStore.createSession(await hashToken(token), session);
-      users[i] = { id: user.id, username: user.username, token };
+      return { id: user.id, username: user.username, token };
+    };
+    // Alone and first: the first account registered is the server's admin.
+    const admin = await register(`b${prefix}_admin`);
+    await pool(Array.from({ length: total }, (_, i) => i), 32, async (i) => {
+      users[i] = await register(`b${prefix}_${i}`);
     });
     const rooms = planRooms(plan);
     await pool(rooms, 16, async (room, r) => {
@@ -136,7 +146,7 @@ export async function seed(plan: SeedPlan, kvPath?: string): Promise<Seeded> {
     if (plan.messages && history) {
       await seedMessages(kv, history.id, users[history.members[0]], plan.messages);
     }
-    return { kvPath: path, users, rooms };
+    return { kvPath: path, users, rooms, admin };
   } finally {
     kv.close();
   }

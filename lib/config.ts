@@ -3,6 +3,8 @@
  * Every variable is documented in the README's "Configuration" section.
  */
 
+import { type KvLatency, parseKvLatency } from "./store/kv_latency.ts";
+
 export interface Config {
   port: number;
   hostname: string;
@@ -12,6 +14,11 @@ export interface Config {
   allowedOrigins: string[];
   /** BroadcastChannel fast path between isolates (KV alone when false). */
   busFastPath: boolean;
+  /**
+   * The bench's stand-in for a remote KV (`KV_SIMULATED_LATENCY=read=7,commit=7,watch=7`,
+   * lib/store/kv_latency.ts): every KV call that many ms late. Unset in production.
+   */
+  kvLatency?: KvLatency;
   /** Mark cookies Secure (https). Inferred from allowed origins when unset. */
   secureCookies: boolean;
   sessionIdleMs: number;
@@ -25,6 +32,10 @@ export interface Config {
   maxSocketsPerUser: number;
   /** How long a user stays shown online after their last socket closed. */
   presenceGraceMs: number;
+  /** Rooms with more of this isolate's sockets than this get presence once per interval. */
+  presenceBigRoom: number;
+  /** That interval (lib/realtime/presence_fanout.ts). */
+  presenceFlushMs: number;
   /**
    * Seconds a WebSocket may stay silent (no frame, no pong) before it is dropped; the
    * server pings after half of it. A socket whose unsent data makes no progress for
@@ -140,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     kvPath: env.KV_PATH ?? (env.DENO_DEPLOYMENT_ID ? "" : "./data/chat.db"),
     allowedOrigins,
     busFastPath: bool(env, "BUS_FAST_PATH", true),
+    kvLatency: env.KV_SIMULATED_LATENCY ? parseKvLatency(env.KV_SIMULATED_LATENCY) : undefined,
     secureCookies: bool(
       env,
       "SECURE_COOKIES",
@@ -152,6 +164,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     sendRatePerSec: int(env, "SEND_RATE_PER_SEC", 10),
     maxSocketsPerUser: int(env, "MAX_SOCKETS_PER_USER", 20),
     presenceGraceMs: int(env, "PRESENCE_GRACE_MS", 5_000),
+    presenceBigRoom: positive(int(env, "PRESENCE_BIG_ROOM", 200), "PRESENCE_BIG_ROOM"),
+    presenceFlushMs: positive(int(env, "PRESENCE_FLUSH_MS", 1_000), "PRESENCE_FLUSH_MS"),
     idleTimeoutS: int(env, "IDLE_TIMEOUT_S", 20),
     hashCpuPercent: percent(int(env, "HASH_CPU_PERCENT", 10), "HASH_CPU_PERCENT"),
     maxUploadBytes: positive(int(env, "MAX_UPLOAD_MB", 25), "MAX_UPLOAD_MB") * 1024 * 1024,

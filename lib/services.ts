@@ -6,6 +6,7 @@
 import type { Config } from "./config.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { newId, openKv } from "./store/kv.ts";
+import { withLatency } from "./store/kv_latency.ts";
 import { UserStore } from "./store/users.ts";
 import { RoomStore } from "./store/rooms.ts";
 import { headRev, RevisionLog } from "./store/revisions.ts";
@@ -23,6 +24,7 @@ import { PresenceService } from "./presence/presence.ts";
 import { KvBus } from "./realtime/kv_bus.ts";
 import { Feeds } from "./realtime/feeds.ts";
 import { Hub } from "./realtime/hub.ts";
+import type { PresenceFanoutOptions } from "./realtime/presence_fanout.ts";
 import { errorFields, log } from "./log.ts";
 import { ThreadStore } from "./store/threads.ts";
 import { ThreadService } from "./chat/threads.ts";
@@ -30,7 +32,7 @@ import { NotifyService } from "./chat/notify.ts";
 import { PushService } from "./push/service.ts";
 import { IndexStore } from "./search/index_store.ts";
 import { IndexWriter } from "./search/index_writer.ts";
-import { type IndexerOptions, SearchIndexer } from "./search/indexer.ts";
+import { type IndexerOptions, indexesRoom, SearchIndexer } from "./search/indexer.ts";
 import { SearchService } from "./search/service.ts";
 import { RoomAdminStore } from "./store/room_admin.ts";
 import { RoomDeletion } from "./store/room_deletion.ts";
@@ -82,6 +84,8 @@ export interface ServiceOptions {
   presence?: { graceMs?: number; heartbeatMs?: number; isolateTtlMs?: number };
   /** Search indexing and query budget (tests and the bench change them). */
   search?: IndexerOptions & { budget?: Budget };
+  /** When a room's presence counts as big and how often it is sent (lib/realtime/presence_fanout.ts). */
+  presenceFanout?: PresenceFanoutOptions;
 }
 
 /**
@@ -112,7 +116,8 @@ export async function createServices(
   options: ServiceOptions = {},
 ): Promise<Services> {
   const clock = options.clock ?? SYSTEM_CLOCK;
-  const kv = options.kv ?? await openKv(config.kvPath);
+  const opened = options.kv ?? await openKv(config.kvPath);
+  const kv = config.kvLatency ? withLatency(opened, config.kvLatency) : opened;
   const isolateId = newId();
   const userStore = new UserStore(kv);
   const roomStore = new RoomStore(kv);
@@ -198,7 +203,9 @@ export async function createServices(
     limiter: new RateLimiter({ burst: config.sendRateBurst, perSec: config.sendRatePerSec, clock }),
     onCommitted: (roomId, events) => {
       bus.hint({ kind: "events", roomId, events });
-      indexer.touch(roomId, events);
+      // Without the fast path, other isolates' commits reach nobody's indexer but the
+      // sweep: then each isolate indexes what it committed (see indexesRoom).
+      if (!config.busFastPath) indexer.touch(roomId, events);
     },
     memberDirectory: (roomId) => rooms.mentionDirectory(roomId),
     onNotable: (roomId, notes) => notify.notable(roomId, notes),
@@ -227,12 +234,25 @@ export async function createServices(
     recent: (roomId, seq) => notify.recent(roomId, seq),
     onRoomDeleted: (roomId) => rooms.members.forgetRoom(roomId),
     onUserChanged: (userId) => rooms.forgetUser(userId),
+    presenceFanout: {
+      bigRoom: config.presenceBigRoom,
+      flushMs: config.presenceFlushMs,
+      ...options.presenceFanout,
+    },
     onRoomChanged: (roomId) => {
       notify.forget(roomId);
       rooms.forgetMembers(roomId);
     },
   });
-  bus.subscribe((event) => hub.route(event));
+  bus.subscribe((event) => {
+    // Commits, this isolate's and (over the fast path) the others': each room's are
+    // indexed by one isolate.
+    if (
+      event.kind === "events" && config.busFastPath &&
+      indexesRoom(event.roomId, isolateId, presence.aliveIsolates())
+    ) indexer.touch(event.roomId, event.events);
+    hub.route(event);
+  });
   await bus.start();
   await presence.start();
   // Room heads are watched only while another isolate shares the KV (see Feeds).

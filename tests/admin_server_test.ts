@@ -71,6 +71,7 @@ Deno.test({
           () => bob.adminRooms(),
           () => bob.deactivateUser(user.id),
           () => bob.revokeServerInvite("0".repeat(20)),
+          () => bob.adminStats(),
         ]
       ) await rejects(call(), 403);
       await rejects(new ChatApi(server.url).adminUsers(), 401);
@@ -91,6 +92,27 @@ Deno.test({
       await rejects(admin.adminUsers({ limit: 0 }), 400);
       await rejects(admin.adminUsers({ limit: 501 }), 400);
       await rejects(admin.adminUsers({ cursor: "not a cursor!" }), 400);
+
+      // The isolate's counters: messages stored, the commits that held them, sockets.
+      const before = await admin.adminStats();
+      assert.equal(typeof before.isolateId, "string");
+      const recording = await RecordingSocket.open(admin);
+      await recording.socket.subscribe(room.id);
+      for (let i = 0; i < 3; i++) await recording.socket.send(room.id, `counted ${i}`);
+      const after = await admin.adminStats();
+      assert.equal(after.isolateId, before.isolateId);
+      assert.equal(after.messages.stored - before.messages.stored, 3);
+      assert.ok(after.messages.commits - before.messages.commits >= 1);
+      assert.ok(after.messages.commits - before.messages.commits <= 3);
+      assert.ok(
+        after.kv.commits - before.kv.commits >= after.messages.commits - before.messages.commits,
+      );
+      assert.equal(after.sockets.opened - before.sockets.opened, 1);
+      assert.ok(after.frames.written > before.frames.written);
+      assert.ok(after.at >= before.at && after.startedAt === before.startedAt);
+      const text = JSON.stringify(after);
+      assert.ok(!text.includes("counted") && !text.includes(admin.token!), "counts only");
+      recording.close();
     } finally {
       await server.stop();
     }

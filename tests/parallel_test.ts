@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import "../lib/client/http_more.ts";
 import type { ChatApi } from "../lib/client/http.ts";
 import { startServer } from "./_server.ts";
 import { newUser, range, RecordingSocket, waitFor } from "./_clients.ts";
@@ -65,6 +66,14 @@ for (const fastPath of ["1", "0"]) {
         );
         assert.deepEqual(a.seqs(room.id), range(1, 40));
         assert.deepEqual(b.seqs(room.id), range(1, 40));
+        // Search: one isolate indexes the room (with the fast path, whichever the room's
+        // hash picks; without, each what it committed), and every message is found.
+        const found = async () => {
+          const pages = await Promise.all(range(7, 12).map((i) => alice.search(`x${i}`)));
+          return pages.flatMap((page) => page.results.map((r) => r.message.text));
+        };
+        await waitFor("all indexed", async () => (await found()).length === 6, 20_000);
+        assert.deepEqual(await found(), range(7, 12).map((i) => `x${i}`));
 
         // Presence: carol comes online on the other isolate, then leaves.
         const carolMe = await carol.me();

@@ -12,7 +12,12 @@
  * The ledger still counts loss and duplicates from the text; a revision that does
  * not grow (and is not a duplicate the ledger counts) is counted as `disorder`.
  * Scenarios that drop connections (reconnect) or edit messages (changes) keep the
- * client library.
+ * client library; the big room replaces a churned socket with a new lean one that
+ * subscribes with `since` (scenarios/big_room.ts).
+ *
+ * Presence frames are counted (into a shared {@linkcode PresenceTally}): each one,
+ * and each WebSocket frame that carried at least one. A `subscribed` frame's member
+ * list (5,000 entries in the big room) is not parsed: only the fields before it.
  */
 
 import type { ServerFrame } from "../../lib/protocol/frames.ts";
@@ -24,6 +29,25 @@ const BATCH = '{"type":"batch"';
 const MESSAGE = '{"type":"message","roomId":"';
 const SEQ = '"seq":';
 const TEXT = '"text":"';
+const SUBSCRIBED = '{"type":"subscribed"';
+const PRESENCE = '{"type":"presence"';
+const MEMBERS = ',"members":';
+
+/** Presence frames received by a set of sockets (shared, so replaced sockets count). */
+export interface PresenceTally {
+  /** `presence` frames, a batch's each. */
+  frames: number;
+  /** WebSocket frames that carried at least one `presence` frame. */
+  carriers: number;
+}
+
+export interface LeanClientOptions {
+  tally?: PresenceTally;
+  /** Told every presence frame (the big room's observer). */
+  onPresence?: (userId: string, online: boolean) => void;
+  /** Told when the connection closed, unless by `close()`. */
+  onClose?: (code: number) => void;
+}
 
 interface Waiter {
   resolve(): void;
@@ -43,8 +67,15 @@ export class LeanChatClient implements BenchClient {
   #lastSeq = new Map<string, number>();
   #nextRef = 1;
   #closed = false;
+  #tally?: PresenceTally;
+  #onPresence?: (userId: string, online: boolean) => void;
+  /** Presence frames in the WebSocket frame being read. */
+  #presenceNow = 0;
 
-  constructor(url: string, token: string) {
+  constructor(url: string, token: string, options: LeanClientOptions = {}) {
+    this.#tally = options.tally;
+    this.#onPresence = options.onPresence;
+    const onClose = options.onClose;
     const wsUrl = url.replace(/^http/, "ws") + "/api/ws?batch=1";
     const headers = { authorization: `Bearer ${token}` };
     this.#ws = new WebSocket(wsUrl, { headers } as never);
@@ -53,15 +84,26 @@ export class LeanChatClient implements BenchClient {
     });
     this.#ready.catch(() => {});
     this.#ws.onmessage = (event) => {
-      if (this.#scan(event.data as string)) return;
-      const frame = JSON.parse(event.data as string) as ServerFrame;
+      const data = event.data as string;
+      if (data.startsWith(SUBSCRIBED)) {
+        const members = data.indexOf(MEMBERS);
+        if (members !== -1) {
+          return this.#onFrame(JSON.parse(data.slice(0, members) + "}") as ServerFrame);
+        }
+      }
+      if (this.#scan(data)) return;
+      const frame = JSON.parse(data) as ServerFrame;
+      this.#presenceNow = 0;
       if (frame.type === "batch") {
         const frames = frame.frames;
         for (let i = 0; i < frames.length; i++) this.#onFrame(frames[i]);
       } else this.#onFrame(frame);
+      if (this.#presenceNow && this.#tally) this.#tally.carriers++;
     };
     this.#ws.onclose = (event) => {
+      const closedHere = this.#closed;
       this.#fail(new Error(`Connection closed: ${event.code}`));
+      if (!closedHere) onClose?.(event.code);
     };
     this.#ws.onerror = () => {};
   }
@@ -72,6 +114,8 @@ export class LeanChatClient implements BenchClient {
    * for roomId, seq and text, without `JSON.parse`. Bench texts hold no quotes or
    * escapes. Anything else (acks, other frames, another layout) answers false and
    * is parsed in full; a misread would show as lost deliveries in the ledger.
+   * `presence` frames among them are only counted (the big room sends tens of
+   * thousands a second), unless this socket is told each one (`onPresence`).
    */
   #scan(data: string): boolean {
     let frames = 0;
@@ -79,6 +123,11 @@ export class LeanChatClient implements BenchClient {
       frames++;
     }
     const batched = data.startsWith(BATCH);
+    let presence = 0;
+    for (let at = data.indexOf(PRESENCE); at !== -1; at = data.indexOf(PRESENCE, at + 1)) {
+      presence++;
+    }
+    if (presence && this.#onPresence) return false;
     let at = data.indexOf(MESSAGE);
     const found: Array<[string, number, string]> = [];
     while (at !== -1) {
@@ -94,7 +143,12 @@ export class LeanChatClient implements BenchClient {
       found.push([data.slice(roomStart, roomEnd), seq, data.slice(textAt + TEXT.length, textEnd)]);
       at = next;
     }
-    if (!found.length || found.length + (batched ? 1 : 0) !== frames) return false;
+    if (!found.length && !presence) return false;
+    if (found.length + presence + (batched ? 1 : 0) !== frames) return false;
+    if (presence && this.#tally) {
+      this.#tally.frames += presence;
+      this.#tally.carriers++;
+    }
     for (const [roomId, seq, text] of found) {
       const last = this.#lastSeq.get(roomId);
       if (last !== undefined) {
@@ -127,6 +181,11 @@ export class LeanChatClient implements BenchClient {
         return this.#answer(frame.ref);
       case "ready":
         return this.#answer("ready");
+      case "presence":
+        this.#presenceNow++;
+        if (this.#tally) this.#tally.frames++;
+        this.#onPresence?.(frame.userId, frame.online);
+        return;
       case "error": {
         const waiter = frame.ref === undefined ? undefined : this.#pending.get(frame.ref);
         if (!waiter) return;
@@ -164,8 +223,14 @@ export class LeanChatClient implements BenchClient {
     return this.#ready;
   }
 
-  subscribe(roomId: string): Promise<void> {
-    return this.#request({ type: "subscribe", roomId });
+  /** `since`: the newest seq already held; the server replays what came after it. */
+  subscribe(roomId: string, since?: number): Promise<void> {
+    return this.#request({ type: "subscribe", roomId, ...(since === undefined ? {} : { since }) });
+  }
+
+  /** The newest seq delivered on this socket in `roomId` (or its head at subscribe). */
+  lastSeq(roomId: string): number | undefined {
+    return this.#lastSeq.get(roomId);
   }
 
   send(roomId: string, text: string): Promise<void> {

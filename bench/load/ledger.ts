@@ -62,6 +62,11 @@ export class Ledger {
   readonly tag: string;
   readonly latency = new Histogram();
   readonly ackLatency = new Histogram();
+  /**
+   * Deliveries a socket caught up on after it reconnected (sent while it was
+   * away): kept apart from `latency`, which is live delivery.
+   */
+  readonly catchUpLatency = new Histogram();
   /** Latency is recorded for messages sent within [windowStart, windowEnd). */
   windowStart = -Infinity;
   windowEnd = Infinity;
@@ -131,7 +136,8 @@ export class Ledger {
     });
   }
 
-  deliver(book: RoomBook, slot: number, text: string): void {
+  /** Books one delivery; `live` false: a catch-up (`catchUpLatency`, not `latency`). */
+  deliver(book: RoomBook, slot: number, text: string, live = true): void {
     const now = performance.now();
     if (!text.startsWith(this.#tagSpace)) {
       this.foreign++;
@@ -151,7 +157,15 @@ export class Ledger {
     this.distinct++;
     this.lastDistinctAt = now;
     if (now >= this.windowStart && now < this.windowEnd) this.deliveredInWindow++;
-    if (sentAt >= this.windowStart && sentAt < this.windowEnd) this.latency.record(now - sentAt);
+    if (sentAt >= this.windowStart && sentAt < this.windowEnd) {
+      (live ? this.latency : this.catchUpLatency).record(now - sentAt);
+    }
+  }
+
+  /** The send time (`performance.now()`) a message text of this ledger carries. */
+  sentAtOf(text: string): number {
+    const b = text.indexOf(" ", this.#tagSpace.length);
+    return Number(text.slice(b + 1, text.indexOf(" ", b + 1)));
   }
 
   /** Deliveries owed so far: acknowledged messages × receivers. */

@@ -8,16 +8,19 @@
  * started at once and each step is run `runsPerStep` times, interleaved across the
  * servers (A, B, C, A, B, C, …: a noisy minute hits all of them alike); the step's
  * figures are those of the median run by p99. Clients are the lean bench clients
- * (load/lean_client.ts) so the generator is not what saturates first.
+ * (load/lean_client.ts) so the generator is not what saturates first. For our
+ * servers each run also reads the server's counters over its window: KV commits
+ * per second and messages per message-commit (load/server_stats.ts).
  */
 
 import { type BenchClient, connectAll } from "../load/clients.ts";
 import { drive, type DriveResult } from "../load/drive.ts";
 import { Ledger } from "../load/ledger.ts";
+import { type ServerWindow, statsOverWindow } from "../load/server_stats.ts";
 import type { Params } from "../params.ts";
 import type { RunningServer, ServerKind } from "../servers.ts";
 import { round } from "../stats.ts";
-import type { Seeded } from "../seed.ts";
+import type { Seeded, SeededUser } from "../seed.ts";
 import { membersOf, progress, seedFor, withServer } from "./_common.ts";
 
 export interface FanoutStep extends DriveResult {
@@ -28,6 +31,8 @@ export interface FanoutStep extends DriveResult {
   p99s: number[];
   /** Messages whose room revision did not grow at a socket, all runs. */
   disorder: number;
+  /** The median run's server counters over its window (ours; null for the peers). */
+  counters?: ServerWindow | null;
 }
 
 export interface FanoutResult {
@@ -60,6 +65,15 @@ export function describeStep(label: string, step: DriveResult): string {
   }`;
 }
 
+/** The server's counters over a window, as a progress line. */
+export function describeCounters(c: ServerWindow): string {
+  return `server counters (${c.isolates} isolate${c.isolates === 1 ? "" : "s"}): ${
+    round(c.kvCommitsPerSec)
+  } KV commits/s (${round(c.kvFailedChecksPerSec)} failed checks/s), ${
+    round(c.messagesPerCommit)
+  } messages per message-commit`;
+}
+
 /** One server under test, connected and ready to run steps. */
 interface Session {
   kind: ServerKind;
@@ -67,6 +81,8 @@ interface Session {
   roomId: string;
   clients: BenchClient[];
   runs: number;
+  /** Reads the server's counters (ours). */
+  admin?: SeededUser;
 }
 
 /** Runs `fn` with every server of `kinds` seeded, started and connected; stops them all. */
@@ -84,7 +100,14 @@ async function withSessions<T>(
       const clients = track(
         await connectAll(kind, server.url, membersOf(seeded), { lean: true }),
       );
-      sessions.push({ kind, server, roomId: seeded.rooms[0].id, clients, runs: 0 });
+      sessions.push({
+        kind,
+        server,
+        roomId: seeded.rooms[0].id,
+        clients,
+        runs: 0,
+        admin: seeded.admin,
+      });
       return await open(i + 1);
     });
   };
@@ -93,6 +116,7 @@ async function withSessions<T>(
 
 interface Run extends DriveResult {
   disorder: number;
+  counters: ServerWindow | null;
 }
 
 async function runOnce(session: Session, k: number, params: Params): Promise<Run> {
@@ -102,6 +126,7 @@ async function runOnce(session: Session, k: number, params: Params): Promise<Run
   const book = ledger.room(session.roomId, clients.length);
   clients.forEach((client, slot) => ledger.attach(client, book, slot));
   const disorderBefore = clients.reduce((sum, c) => sum + c.libraryDuplicates, 0);
+  let counters = null as ServerWindow | null;
   const result = await drive({
     ledger,
     senders: clients.map((client) => ({ client, book })),
@@ -110,9 +135,15 @@ async function runOnce(session: Session, k: number, params: Params): Promise<Run
     measureMs: p.measureMs,
     drainIdleMs: params.drainIdleMs,
     server: session.server,
+    alongside: async (end) => {
+      counters = await statsOverWindow(session.server, session.admin, {
+        end,
+        measureMs: p.measureMs,
+      });
+    },
   });
   const disorder = clients.reduce((sum, c) => sum + c.libraryDuplicates, 0) - disorderBefore;
-  return { ...result, disorder };
+  return { ...result, disorder, counters };
 }
 
 /** The step from its runs: the median run by p99; loss, duplicates and disorder of all. */
@@ -163,6 +194,7 @@ export async function fanoutAll(
             const run = await runOnce(session, k, params);
             runs.get(session.kind)!.push(run);
             progress(describeStep(`${session.kind} k=${k} run ${r + 1}/${runsPerStep}`, run));
+            if (run.counters) progress(describeCounters(run.counters));
           } catch (err) {
             errors.set(session.kind, err instanceof Error ? err : new Error(String(err)));
           }

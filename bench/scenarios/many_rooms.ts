@@ -1,20 +1,25 @@
 /**
  * @module Many rooms: 2,000 sockets in 200 rooms of 10, each sending one message per
  * second into its room (2,000 messages and 20,000 deliveries per second in all).
+ * Beside the latency, for our servers: the server's KV commits per second (each an
+ * `fsync`) and messages per message-commit over the window (load/server_stats.ts).
  */
 
 import { connectAll } from "../load/clients.ts";
 import { drive, type DriveResult } from "../load/drive.ts";
 import { Ledger } from "../load/ledger.ts";
+import { type ServerWindow, statsOverWindow } from "../load/server_stats.ts";
 import type { Params } from "../params.ts";
 import type { ServerKind } from "../servers.ts";
-import { describeStep } from "./fanout.ts";
+import { describeCounters, describeStep } from "./fanout.ts";
 import { membersOf, progress, seedFor, withServer } from "./_common.ts";
 
 export interface ManyRoomsResult extends DriveResult {
   server: ServerKind;
   sockets: number;
   rooms: number;
+  /** The server's counters over the window (ours; null for the peers). */
+  counters: ServerWindow | null;
 }
 
 export async function manyRooms(kind: ServerKind, params: Params): Promise<ManyRoomsResult> {
@@ -34,6 +39,7 @@ export async function manyRooms(kind: ServerKind, params: Params): Promise<ManyR
       ledger.attach(client, book, slot);
       return { client, book };
     });
+    let counters = null as ServerWindow | null;
     const result = await drive({
       ledger,
       senders,
@@ -42,8 +48,18 @@ export async function manyRooms(kind: ServerKind, params: Params): Promise<ManyR
       measureMs: p.measureMs,
       drainIdleMs: params.drainIdleMs,
       server,
+      alongside: async (end) => {
+        counters = await statsOverWindow(server, seeded.admin, { end, measureMs: p.measureMs });
+      },
     });
     progress(describeStep(`${clients.length} sockets`, result));
-    return { server: kind, sockets: clients.length, rooms: seeded.rooms.length, ...result };
+    if (counters) progress(describeCounters(counters));
+    return {
+      server: kind,
+      sockets: clients.length,
+      rooms: seeded.rooms.length,
+      ...result,
+      counters,
+    };
   });
 }

@@ -6,11 +6,13 @@
  */
 
 import { BadRequestError, ForbiddenError, NotFoundError } from "../errors.ts";
+import { snapshot } from "../metrics.ts";
 import type {
   AdminRoom,
   AdminUser,
   NewServerInvite,
   ServerInvite,
+  ServerStats,
   User,
 } from "../protocol/types.ts";
 import type { Clock } from "../clock.ts";
@@ -98,6 +100,12 @@ export class ServerAdminService {
     if (!(await this.#deps.accounts.isServerAdmin(user))) {
       throw new ForbiddenError("Only the server's admin can do this");
     }
+  }
+
+  /** `GET /api/admin/stats`: this isolate's counters (lib/metrics.ts). */
+  async stats(user: User, isolateId: string): Promise<ServerStats> {
+    await this.#require(user);
+    return snapshot(isolateId);
   }
 
   /** `POST /api/admin/invites {uses?, expiresInDays?}`: the code is shown this once. */

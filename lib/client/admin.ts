@@ -15,6 +15,7 @@ import type {
   Room,
   RoomBan,
   ServerInvite,
+  ServerStats,
   SessionInfo,
   User,
 } from "../protocol/types.ts";
@@ -115,6 +116,11 @@ const calls = {
     return this.request("GET", `/api/admin/rooms${pageQuery(query)}`);
   },
 
+  /** The counters of the isolate that answers (server admins; lib/metrics.ts). */
+  adminStats(this: ChatApi): Promise<ServerStats> {
+    return this.request("GET", "/api/admin/stats");
+  },
+
   /** Deactivates an account (server admins): its sessions end, it cannot sign in. */
   deactivateUser(this: ChatApi, userId: string): Promise<void> {
     return this.request("POST", `/api/admin/users/${encodeURIComponent(userId)}/deactivate`);
@@ -183,6 +189,7 @@ declare module "./http_core.ts" {
     revokeServerInvite: OmitThisParameter<typeof calls.revokeServerInvite>;
     adminUsers: OmitThisParameter<typeof calls.adminUsers>;
     adminRooms: OmitThisParameter<typeof calls.adminRooms>;
+    adminStats: OmitThisParameter<typeof calls.adminStats>;
     deactivateUser: OmitThisParameter<typeof calls.deactivateUser>;
     updateProfile: OmitThisParameter<typeof calls.updateProfile>;
     changePassword: OmitThisParameter<typeof calls.changePassword>;

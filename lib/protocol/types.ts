@@ -375,3 +375,42 @@ export interface SessionInfo {
   /** The session of this request. */
   current: boolean;
 }
+
+/**
+ * `GET /api/admin/stats` (server admins): what the isolate that answered did since
+ * it started, as counters (lib/metrics.ts). Counts only, never content.
+ */
+export interface ServerStats {
+  isolateId: string;
+  /** When it started counting, and when this was read (ms since the epoch). */
+  startedAt: number;
+  at: number;
+  kv: {
+    /** Atomic commits attempted (a failed check counts too: it was a round trip). */
+    commits: number;
+    /** Of those, the ones whose checks failed. */
+    failedChecks: number;
+  };
+  messages: {
+    /** Messages stored. */
+    stored: number;
+    /** Commits that stored messages (several rooms' messages may share one). */
+    commits: number;
+  };
+  sockets: {
+    opened: number;
+    closed: number;
+  };
+  frames: {
+    /** Server frames queued to sockets (a batch's frames each count). */
+    queued: number;
+    /** WebSocket frames written (a batch is one). */
+    written: number;
+  };
+  presence: {
+    /** Online/offline transitions routed to this isolate's sockets. */
+    changes: number;
+    /** `presence` frames queued to sockets for them. */
+    frames: number;
+  };
+}

@@ -10,6 +10,7 @@ import type { User } from "../protocol/types.ts";
 import { newId } from "../store/kv.ts";
 import type { FeedTarget } from "./feeds.ts";
 import { CLOSE_POLICY } from "../protocol/limits.ts";
+import { metrics } from "../metrics.ts";
 
 /** Past this many unsent bytes, ephemeral frames are dropped. */
 const EPHEMERAL_BUFFER_MAX = 256 * 1024;
@@ -124,6 +125,7 @@ export class Connection implements FeedTarget {
    */
   sendText(text: string, bytes?: number): boolean {
     if (!this.isOpen()) return false;
+    metrics.frames.queued++;
     if (this.batching) {
       if (this.#pending.length === 0) queueMicrotask(() => this.flush());
       this.#pending.push(text);
@@ -160,6 +162,7 @@ export class Connection implements FeedTarget {
     }
     try {
       this.socket.send(text);
+      metrics.frames.written++;
       this.#queuedBytes += bytes ?? utf8Bytes(text);
       return true;
     } catch {

@@ -8,6 +8,7 @@ import type { Connection } from "./connection.ts";
 import type { Feeds } from "./feeds.ts";
 import { errorFields, log } from "../log.ts";
 import type { Message } from "../protocol/types.ts";
+import { PresenceFanout, type PresenceFanoutOptions } from "./presence_fanout.ts";
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   let set = map.get(key);
@@ -45,6 +46,8 @@ export class Hub {
   /** A socket whose unsent data does not move for this long is dropped (0: never). */
   #stallMs: number;
   #pulseTimer?: ReturnType<typeof setInterval>;
+  /** Presence frames: at once to small rooms, once per interval to big ones. */
+  #presence: PresenceFanout;
 
   constructor(
     feeds: Feeds,
@@ -58,6 +61,8 @@ export class Hub {
       recent?: (roomId: string, seq: number) => Message | undefined;
       onRoomDeleted?: (roomId: string) => void;
       onUserChanged?: (userId: string) => void;
+      /** When a room's presence counts as big, and how often big rooms get it. */
+      presenceFanout?: PresenceFanoutOptions;
     } = {},
   ) {
     this.#onRoomDeleted = options.onRoomDeleted ?? (() => {});
@@ -68,6 +73,10 @@ export class Hub {
     this.#onLeft = onLeft;
     this.#onSettings = options.onRoomChanged ?? (() => {});
     this.#stallMs = options.stallMs ?? 20_000;
+    this.#presence = new PresenceFanout(
+      (roomId) => this.#byRoom.get(roomId),
+      options.presenceFanout,
+    );
   }
 
   add(conn: Connection, roomIds: string[]): void {
@@ -129,23 +138,10 @@ export class Hub {
       case "events":
         this.#feeds.committed(event.roomId, event.events);
         return;
-      case "presence": {
-        const told = new Set<Connection>();
-        for (const roomId of event.roomIds) {
-          for (const conn of this.#byRoom.get(roomId) ?? []) {
-            if (conn.user.id === event.userId || told.has(conn)) continue;
-            told.add(conn);
-            conn.send({
-              type: "presence",
-              userId: event.userId,
-              username: event.username,
-              online: event.online,
-              lastSeenAt: event.lastSeenAt,
-            });
-          }
-        }
+      case "presence":
+        // Not one frame per member of each room per transition: see presence_fanout.ts.
+        this.#presence.route(event);
         return;
-      }
       case "member":
       case "removed": {
         const { roomId, userId, username } = event;
@@ -329,6 +325,7 @@ export class Hub {
 
   /** Closes every socket with `code` (shutdown: 1012). */
   closeAll(code: number, reason: string): void {
+    this.#presence.close();
     for (const conn of this.connections.values()) conn.close(code, reason);
   }
 }

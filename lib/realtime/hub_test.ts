@@ -48,13 +48,17 @@ async function withHub(
     open(user: typeof ALICE, rooms: string[], options?: { sessionId?: string }): Socket;
     subscribe(s: Socket, roomId: string): Promise<void>;
   }) => Promise<void> | void,
+  options: { presenceFanout?: { bigRoom?: number; flushMs?: number } } = {},
 ): Promise<void> {
   const kv = await Deno.openKv(":memory:");
   const feeds = new Feeds(kv, EMPTY_ROOMS);
   feeds.setWatching(false); // one isolate: events come from `route`, no KV watch needed
   const left: Array<[string, string]> = [];
   // A short stall time makes the pulse timer tick often, so it stops soon (see below).
-  const hub = new Hub(feeds, (roomId, userId) => left.push([roomId, userId]), { stallMs: 1_000 });
+  const hub = new Hub(feeds, (roomId, userId) => left.push([roomId, userId]), {
+    stallMs: 1_000,
+    ...options,
+  });
   const open = (user: typeof ALICE, rooms: string[], options: { sessionId?: string } = {}) => {
     const socket = new FakeSocket();
     const conn = new Connection(socket as unknown as WebSocket, {
@@ -83,6 +87,7 @@ async function withHub(
     await fn({ hub, feeds, left, open, subscribe });
   } finally {
     await stopPulses(hub);
+    hub.closeAll(1001, "Test over"); // stops the presence timer, if one runs
     feeds.close();
     kv.close();
   }
@@ -152,6 +157,30 @@ Deno.test("presence goes once to each socket sharing a room with the user, never
     assert.equal(alice1.frames().length, 0);
     assert.equal(alice2.frames().length, 0);
   });
+});
+
+Deno.test("presence of a big room is held and sent once per interval; a small room's goes at once", async () => {
+  await withHub(async ({ hub, open }) => {
+    const big = [open(BOB, ["big"]), open(CAROL, ["big"]), open(CAROL, ["big", "dm"])];
+    hub.route(presence(ALICE.id, ["big", "dm"]));
+    assert.equal(big[2].framesOf("presence").length, 1, "a shared small room: at once");
+    assert.equal(big[0].framesOf("presence").length + big[1].framesOf("presence").length, 0);
+    await waitFor("the flush", () => big[0].framesOf("presence").length === 1);
+    assert.equal(big[1].framesOf("presence").length, 1);
+  }, { presenceFanout: { bigRoom: 2, flushMs: 20 } });
+});
+
+Deno.test("closeAll drops held presence and stops its timer", async () => {
+  await withHub(async ({ hub, open }) => {
+    const sockets = [open(BOB, ["big"]), open(CAROL, ["big"])];
+    hub.route(presence(ALICE.id, ["big"]));
+    hub.closeAll(1012, "Server restarting");
+    // A socket still in the room after the shutdown began would get a held change.
+    const late = open(CAROL, ["big"]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    for (const s of sockets) assert.equal(s.socket.closed?.code, 1012);
+    assert.equal(late.framesOf("presence").length, 0);
+  }, { presenceFanout: { bigRoom: 1, flushMs: 20 } });
 });
 
 Deno.test("a member joined: the user's sockets join the room, and the room and the user are told", async () => {

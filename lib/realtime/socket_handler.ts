@@ -19,11 +19,28 @@ import type { ThreadService } from "../chat/threads.ts";
 import type { MessageService } from "../chat/messages.ts";
 import type { PresenceService } from "../presence/presence.ts";
 import type { Clock } from "../clock.ts";
+import type { Member } from "../protocol/types.ts";
 import { errorFields, log } from "../log.ts";
-import { Connection } from "./connection.ts";
+import { Connection, utf8Bytes } from "./connection.ts";
 import type { EventSink } from "./events.ts";
 import type { Feeds } from "./feeds.ts";
 import type { Hub } from "./hub.ts";
+import { metrics } from "../metrics.ts";
+
+/**
+ * A member list's JSON, built once: the sockets that resubscribe to a room together
+ * share one list read (RoomService.memberList), and so its serialization too.
+ */
+const MEMBERS_JSON = new WeakMap<Member[], { text: string; bytes: number }>();
+function membersJson(members: Member[]): { text: string; bytes: number } {
+  let json = MEMBERS_JSON.get(members);
+  if (!json) {
+    const text = JSON.stringify(members);
+    json = { text, bytes: utf8Bytes(text) };
+    MEMBERS_JSON.set(members, json);
+  }
+  return json;
+}
 
 /** Bad frames in a row before the socket is closed (1008). */
 const MAX_STRIKES = 20;
@@ -82,6 +99,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
 
   let ready = false;
   socket.onopen = () => {
+    metrics.sockets.opened++;
     setup = (async () => {
       const roomIds = await deps.rooms.roomIdsOf(conn.user.id);
       deps.hub.add(conn, roomIds);
@@ -104,6 +122,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
   // Runs once per connection: Deno may fire `close` twice (after an idle timeout),
   // and the hub's liveness check calls it when a close never completes.
   conn.onGone = () => {
+    metrics.sockets.closed++;
     clearTimeout(sessionTimer);
     void setup.then(async () => {
       deps.hub.remove(conn);
@@ -202,7 +221,13 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
       deps.hub.noteMember(conn, room.id);
       const from = { since: frame.since, sinceRev: frame.sinceRev };
       await deps.feeds.subscribe(conn, room.id, from, (state) => {
-        conn.send({ type: "subscribed", roomId: room.id, ...state, ...ref });
+        const { members, ...rest } = state;
+        const head = JSON.stringify({ type: "subscribed", roomId: room.id, ...rest, ...ref });
+        const list = membersJson(members);
+        conn.sendText(
+          `${head.slice(0, -1)},"members":${list.text}}`,
+          utf8Bytes(head) + list.bytes + 11,
+        );
       });
       // Removed while the subscription was being set up: the hub's unsubscribe found
       // nothing yet, so it is ended here.

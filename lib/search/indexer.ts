@@ -33,8 +33,51 @@ const ROUND_ROOMS = 64;
 const KNOWN_MAX = 2000;
 /** Tries of a room that keeps losing its marker to another writer before it waits. */
 const CONTENDED_TRIES = 20;
+/** A round of fresh work is followed by a pause this many times as long (see #loop). */
+const FRESH_SHARE = 2;
 /** How long a final flush at shutdown may take. */
 const STOP_FLUSH_MS = 3000;
+
+/**
+ * Whether `isolateId` indexes `roomId` among the `live` isolates: rendezvous
+ * hashing, so each room has one indexer and a room moves only when its own isolate
+ * comes or goes. With several isolates on one KV, each indexing the rooms it
+ * committed to meant both indexing every busy room: the same words found twice, and
+ * one of the two commits failing its marker check. Any isolate may still index any
+ * room (the marker decides; a sweep finds what nobody did), so a wrong guess while
+ * isolates come and go costs work, never the index.
+ */
+export function indexesRoom(roomId: string, isolateId: string, live: Iterable<string>): boolean {
+  let best = "";
+  let bestScore = -1;
+  for (const id of live) {
+    const score = hash32(`${roomId}\u0000${id}`);
+    if (score > bestScore || (score === bestScore && id < best)) {
+      best = id;
+      bestScore = score;
+    }
+  }
+  return best === "" || best === isolateId;
+}
+
+/**
+ * 32-bit FNV-1a of a string's UTF-16 code units, finished with MurmurHash3's mixer:
+ * FNV alone barely stirs the high bits with the last characters, and ids that differ
+ * only there then win the same rooms.
+ */
+function hash32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
 
 export class SearchIndexer {
   #kv: Deno.Kv;
@@ -161,9 +204,16 @@ export class SearchIndexer {
       const started = performance.now();
       await this.#round(rooms, backlog ? this.#backlog : this.#dirty);
       // A backlog takes at most about half the time: delivery goes on meanwhile. Fresh
-      // work waits a moment too, so that a busy server's commits share rounds.
+      // work waits a moment too, so that a busy server's commits share rounds, and
+      // twice as long as its round took: under a heavy load the index takes at most a
+      // third of the time and falls behind rather than slow delivery down (its
+      // commits share SQLite's one writer with the messages'; at 2,000 messages a
+      // second they needed most of it, and many rooms' p50 went from 8 to 77–95 ms),
+      // then catches up when the load eases.
       if (backlog) await sleep(performance.now() - started);
-      else if (this.#dirty.size && !this.#stopped) await sleep(this.#debounceMs);
+      else if (this.#dirty.size && !this.#stopped) {
+        await sleep(Math.max(this.#debounceMs, FRESH_SHARE * (performance.now() - started)));
+      }
     }
   }
 

@@ -3,6 +3,8 @@
  * that queued up while the previous commit was being written (see `write`).
  */
 
+import { metrics } from "../metrics.ts";
+
 /** Keeps a batch within KV's per-commit limits (1000 mutations, 800 KB). */
 export const BATCH_MAX_MESSAGES = 64;
 export const BATCH_MAX_BYTES = 400_000;
@@ -20,8 +22,19 @@ export interface Part {
   deletes?: Deno.KvKey[];
   /** Estimated size, as for a batch (BATCH_MAX_BYTES). */
   bytes: number;
+  /** New messages it stores (counted in `metrics`). */
+  messages?: number;
   done(versionstamp: string | null): void;
   fail(err: unknown): void;
+}
+
+/** Counts the messages a successful commit stored, and the commit if it stored any. */
+function counted(parts: Part[]): void {
+  let messages = 0;
+  for (const part of parts) messages += part.messages ?? 0;
+  if (!messages) return;
+  metrics.messages.stored += messages;
+  metrics.messages.commits++;
 }
 
 function applyPart(op: Deno.AtomicOperation, part: Part): void {
@@ -89,6 +102,7 @@ export class GroupCommit {
           // Redone part by part below, where each part gets its own error.
         }
         if (commit?.ok) {
+          counted(group);
           for (const part of group) part.done(commit.versionstamp);
         } else {
           await Promise.all(group.map((part) => this.#commitAlone(part)));
@@ -104,6 +118,7 @@ export class GroupCommit {
       const op = this.#kv.atomic();
       applyPart(op, part);
       const commit = await op.commit();
+      if (commit.ok) counted([part]);
       if (!commit.ok) {
         if (this.#contended.size > 10_000) this.#contended.clear();
         this.#contended.set(part.roomId, Date.now() + CONTENDED_MS);

@@ -427,7 +427,15 @@ export class MessageStore {
       sets.push([senderRowKey(roomId, userId), row]);
       bytes += 100 + row.ids.length;
     }
-    const versionstamp = await this.#group.write({ roomId, checks, sets, deletes, bytes });
+    const messages = seq - head.value.seq;
+    const versionstamp = await this.#group.write({
+      roomId,
+      checks,
+      sets,
+      deletes,
+      bytes,
+      messages,
+    });
     if (versionstamp === null) {
       this.#forget(roomId);
       return null;

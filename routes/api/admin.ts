@@ -42,6 +42,11 @@ adminRoutes.get("/admin/rooms", signedIn, async (c) => {
   return c.json(page);
 });
 
+adminRoutes.get("/admin/stats", signedIn, async (c) => {
+  const services = c.get("services");
+  return c.json(await services.serverAdmin.stats(c.get("auth").user, services.isolateId));
+});
+
 adminRoutes.post("/admin/users/:id/deactivate", signedIn, async (c) => {
   await c.get("services").serverAdmin.deactivate(c.get("auth").user, c.req.param("id"));
   return c.body(null, 204);
