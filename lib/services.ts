@@ -249,7 +249,7 @@ export async function createServices(
     // indexed by one isolate.
     if (
       event.kind === "events" && config.busFastPath &&
-      indexesRoom(event.roomId, isolateId, presence.aliveIsolates())
+      indexesRoom(event.roomId, isolateId, presence.liveIsolates)
     ) indexer.touch(event.roomId, event.events);
     hub.route(event);
   });

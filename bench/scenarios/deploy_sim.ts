@@ -20,6 +20,7 @@ import { Ledger } from "../load/ledger.ts";
 import type { Params } from "../params.ts";
 import type { ServerKind } from "../servers.ts";
 import { describeStep } from "./fanout.ts";
+import { sendersByRoom } from "./many_rooms.ts";
 import { membersOf, progress, seedFor, withServer } from "./_common.ts";
 
 /** Deno's published KV latencies (docs.deno.com, "KV on Deno Deploy"). */
@@ -73,18 +74,7 @@ export async function deploySim(kind: ServerKind, params: Params): Promise<Deplo
         const members = membersOf(many);
         const clients = track(await connectAll(kind, server.url, members));
         const ledger = new Ledger(`d${profiles.length}m`);
-        const books = new Map(
-          many.rooms.map((room) => [room.id, ledger.room(room.id, p.roomSize)]),
-        );
-        const slots = new Map<string, number>();
-        const senders = clients.map((client, i) => {
-          const roomId = members[i].rooms[0];
-          const slot = slots.get(roomId) ?? 0;
-          slots.set(roomId, slot + 1);
-          const book = books.get(roomId)!;
-          ledger.attach(client, book, slot);
-          return { client, book };
-        });
+        const senders = sendersByRoom(ledger, many, clients, p.roomSize);
         const result = await drive({
           ledger,
           senders,

@@ -5,12 +5,13 @@
  * `fsync`) and messages per message-commit over the window (load/server_stats.ts).
  */
 
-import { connectAll } from "../load/clients.ts";
+import { type BenchClient, connectAll } from "../load/clients.ts";
 import { drive, type DriveResult } from "../load/drive.ts";
-import { Ledger } from "../load/ledger.ts";
+import { Ledger, type RoomBook } from "../load/ledger.ts";
 import { type ServerWindow, statsOverWindow } from "../load/server_stats.ts";
 import type { Params } from "../params.ts";
 import type { ServerKind } from "../servers.ts";
+import type { Seeded } from "../seed.ts";
 import { describeCounters, describeStep } from "./fanout.ts";
 import { membersOf, progress, seedFor, withServer } from "./_common.ts";
 
@@ -22,6 +23,29 @@ export interface ManyRoomsResult extends DriveResult {
   counters: ServerWindow | null;
 }
 
+/**
+ * Every client a sender into its own room (its first), each room a book of the
+ * ledger with `roomSize` receivers, in `membersOf(seeded)` order.
+ */
+export function sendersByRoom(
+  ledger: Ledger,
+  seeded: Seeded,
+  clients: BenchClient[],
+  roomSize: number,
+): Array<{ client: BenchClient; book: RoomBook }> {
+  const members = membersOf(seeded);
+  const books = new Map(seeded.rooms.map((room) => [room.id, ledger.room(room.id, roomSize)]));
+  const slots = new Map<string, number>();
+  return clients.map((client, i) => {
+    const roomId = members[i].rooms[0];
+    const slot = slots.get(roomId) ?? 0;
+    slots.set(roomId, slot + 1);
+    const book = books.get(roomId)!;
+    ledger.attach(client, book, slot);
+    return { client, book };
+  });
+}
+
 export async function manyRooms(kind: ServerKind, params: Params): Promise<ManyRoomsResult> {
   const p = params.manyRooms;
   const seeded = await seedFor(kind, { users: p.rooms * p.roomSize, roomSize: p.roomSize });
@@ -29,16 +53,7 @@ export async function manyRooms(kind: ServerKind, params: Params): Promise<ManyR
     const members = membersOf(seeded);
     const clients = track(await connectAll(kind, server.url, members));
     const ledger = new Ledger("m");
-    const books = new Map(seeded.rooms.map((room) => [room.id, ledger.room(room.id, p.roomSize)]));
-    const slots = new Map<string, number>();
-    const senders = clients.map((client, i) => {
-      const roomId = members[i].rooms[0];
-      const slot = slots.get(roomId) ?? 0;
-      slots.set(roomId, slot + 1);
-      const book = books.get(roomId)!;
-      ledger.attach(client, book, slot);
-      return { client, book };
-    });
+    const senders = sendersByRoom(ledger, seeded, clients, p.roomSize);
     let counters = null as ServerWindow | null;
     const result = await drive({
       ledger,

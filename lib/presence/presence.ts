@@ -221,6 +221,11 @@ export class PresenceService {
     }
   }
 
+  /** The isolates alive at the last sweep (this one included), not copied: read it at once. */
+  get liveIsolates(): ReadonlySet<string> {
+    return this.#liveIsolates;
+  }
+
   /** The isolates alive at the last sweep (this one included). */
   aliveIsolates(): Set<string> {
     return new Set(this.#liveIsolates);

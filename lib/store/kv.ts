@@ -61,56 +61,16 @@ export async function openKv(path: string): Promise<Deno.Kv> {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
   }
-  const writer = retryWhenLocked(await openRetrying(path));
-  // A file gets a second connection for reads (withReadConnection); `:memory:` is one
-  // store per connection, and a remote KV has no writer thread to queue behind.
-  if (path === ":memory:" || /^https?:\/\//.test(path)) return writer;
-  return withReadConnection(writer, await openRetrying(path));
-}
-
-async function openRetrying(path: string): Promise<Deno.Kv> {
   // Opening takes the write lock for a moment too: isolates starting together, or a
   // restart while a killed process's isolates are still going, can find it held.
   for (let attempt = 0;; attempt++) {
     try {
-      return await Deno.openKv(path);
+      return retryWhenLocked(await Deno.openKv(path));
     } catch (err) {
       if (!isLocked(err) || attempt >= 60) throw err;
       await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 90));
     }
   }
-}
-
-/**
- * One KV file, two SQLite connections: reads (get, getMany, list) go to `reader`,
- * everything else (commits, watches, queues) to `writer`. Each connection of Deno's
- * SQLite backend is one thread that runs its requests one at a time, so on a single
- * connection every read waits behind the commits queued before it, `fsync`s
- * included: in a reconnect storm, thousands of sockets' session, membership and
- * head reads queued behind their presence commits. SQLite's write-ahead log lets a
- * second connection read while the first writes, and a read begun after a commit
- * returned sees it, so nothing a caller could observe changes (versionstamps are
- * the file's, checks run in the writer's commits).
- */
-export function withReadConnection(writer: Deno.Kv, reader: Deno.Kv): Deno.Kv {
-  const get = reader.get.bind(reader);
-  const getMany = reader.getMany.bind(reader);
-  const list = reader.list.bind(reader);
-  return new Proxy(writer, {
-    get(target, prop) {
-      if (prop === "get") return get;
-      if (prop === "getMany") return getMany;
-      if (prop === "list") return list;
-      if (prop === "close") {
-        return () => {
-          reader.close();
-          target.close();
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }
 
 /**
@@ -138,25 +98,15 @@ export function retryWhenLocked(kv: Deno.Kv): Deno.Kv {
       if (prop === "atomic") {
         return () => {
           const op = target.atomic();
-          const commit = retrying(async () => {
-            const result = await op.commit();
-            metrics.kv.commits++;
-            if (!result.ok) metrics.kv.failedChecks++;
-            return result;
-          });
-          const proxy: Deno.AtomicOperation = new Proxy(op, {
-            get(opTarget, opProp) {
-              if (opProp === "commit") return commit;
-              const value = Reflect.get(opTarget, opProp, opTarget);
-              if (typeof value !== "function") return value;
-              // Builder methods return the operation itself: hand back the proxy.
-              return (...args: unknown[]) => {
-                const result = value.apply(opTarget, args);
-                return result === opTarget ? proxy : result;
-              };
-            },
-          });
-          return proxy;
+          return withCommit(
+            op,
+            retrying(async () => {
+              const result = await op.commit();
+              metrics.kv.commits++;
+              if (!result.ok) metrics.kv.failedChecks++;
+              return result;
+            }),
+          );
         };
       }
       const value = Reflect.get(target, prop, target);
@@ -164,6 +114,28 @@ export function retryWhenLocked(kv: Deno.Kv): Deno.Kv {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * `op` with its commit replaced by `commit` (a wrapper around `op.commit()`); its
+ * builder methods hand back the wrapper, so chained calls keep it.
+ */
+export function withCommit(
+  op: Deno.AtomicOperation,
+  commit: () => Promise<Deno.KvCommitResult | Deno.KvCommitError>,
+): Deno.AtomicOperation {
+  const proxy: Deno.AtomicOperation = new Proxy(op, {
+    get(target, prop) {
+      if (prop === "commit") return commit;
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const result = value.apply(target, args);
+        return result === target ? proxy : result;
+      };
+    },
+  });
+  return proxy;
 }
 
 function isLocked(err: unknown): boolean {

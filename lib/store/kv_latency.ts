@@ -14,6 +14,8 @@
  * first page; a watch delays each change it reports.
  */
 
+import { withCommit } from "./kv.ts";
+
 export interface KvLatency {
   /** Added to every get, getMany and list (ms). */
   read: number;
@@ -74,19 +76,7 @@ export function withLatency(kv: Deno.Kv, latency: KvLatency): Deno.Kv {
         case "atomic":
           return () => {
             const op = target.atomic();
-            const commit = later(latency.commit, () => op.commit());
-            const proxy: Deno.AtomicOperation = new Proxy(op, {
-              get(opTarget, opProp) {
-                if (opProp === "commit") return commit;
-                const member = Reflect.get(opTarget, opProp, opTarget);
-                if (typeof member !== "function") return member;
-                return (...args: unknown[]) => {
-                  const result = member.apply(opTarget, args);
-                  return result === opTarget ? proxy : result;
-                };
-              },
-            });
-            return proxy;
+            return withCommit(op, later(latency.commit, () => op.commit()));
           };
         default:
           return fn;
