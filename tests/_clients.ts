@@ -2,7 +2,7 @@
  * @module Test helpers over the client library: users, sockets and waiting.
  */
 
-import { ChatApi, ChatSocket } from "../lib/client/client.ts";
+import { ApiError, ChatApi, ChatSocket } from "../lib/client/client.ts";
 import type { ServerFrame, ServerFrameOf } from "../lib/protocol/frames.ts";
 
 let counter = 0;
@@ -10,12 +10,24 @@ let counter = 0;
 /** The password of every user `newUser` makes. */
 export const USER_PASSWORD = "correct horse battery";
 
-/** Registers a fresh user and answers a signed-in API client. */
+/**
+ * Registers a fresh user and answers a signed-in API client. A server busy hashing
+ * refuses a sign-up with rate_limited and a retryAfterMs (it bounds the wait for a
+ * hash rather than queueing without end): this tries again when it says,
+ * a few times.
+ */
 export async function newUser(baseUrl: string, prefix = "user"): Promise<ChatApi> {
   const api = new ChatApi(baseUrl);
   const name = `${prefix}${Date.now().toString(36).slice(-5)}${counter++}`;
-  await api.register(name, USER_PASSWORD);
-  return api;
+  for (let attempt = 1;; attempt++) {
+    try {
+      await api.register(name, USER_PASSWORD);
+      return api;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === "rate_limited" && attempt < 5)) throw err;
+      await sleep(err.retryAfterMs ?? 1000);
+    }
+  }
 }
 
 /**
