@@ -17,14 +17,7 @@ import type { AppEnv } from "../lib/http/env.ts";
 import type { Room, SearchResult } from "../lib/protocol/types.ts";
 import { BackLink } from "../components/app_layout.tsx";
 import { Avatar } from "../components/avatar.tsx";
-import {
-  type Clock,
-  CLOCK_COOKIE,
-  clockFrom,
-  formatDay,
-  formatFull,
-  formatTime,
-} from "../components/clock.ts";
+import { type Clock, formatDay, formatFull, formatTime } from "../components/clock.ts";
 import { HighlightedText } from "../components/highlighted_text.tsx";
 import { RoomIcon } from "../components/room_icon.tsx";
 import { appShell, page, readerClock } from "./_page.tsx";

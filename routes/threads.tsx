@@ -12,13 +12,7 @@ import type { ThreadInfo } from "../lib/protocol/types.ts";
 import { BackLink } from "../components/app_layout.tsx";
 import { Avatar } from "../components/avatar.tsx";
 import { Badge } from "../components/badge.tsx";
-import {
-  type Clock,
-  CLOCK_COOKIE,
-  clockFrom,
-  formatFull,
-  formatTime,
-} from "../components/clock.ts";
+import { type Clock, formatFull, formatTime } from "../components/clock.ts";
 import { timeAgo } from "../components/message_row.tsx";
 import { appShell, page, readerClock } from "./_page.tsx";
 import { signedInPage } from "./_session.ts";

@@ -47,18 +47,30 @@ export interface ServerWindow {
 /** One reading of every isolate it reached, by isolate id. */
 export type StatsReading = Map<string, ServerStats>;
 
+/**
+ * A reading that takes longer than this is given up (the window has no counters):
+ * an overloaded server may take seconds to answer, and the latency figures must
+ * not wait on it.
+ */
+const READ_TIMEOUT_MS = 5_000;
+
 async function readOnce(url: string, token: string, fresh: boolean): Promise<ServerStats> {
-  if (!fresh) return await new ChatApi(url, { token }).adminStats();
-  // A connection of its own, so that `--parallel` may hand it to another isolate.
-  const client = Deno.createHttpClient({});
+  // A connection of its own when asked, so that `--parallel` may hand it to another
+  // isolate.
+  const client = fresh ? Deno.createHttpClient({}) : undefined;
   try {
     const api = new ChatApi(url, {
       token,
-      fetch: (input, init) => fetch(input, { ...init, client } as RequestInit),
+      fetch: (input, init) =>
+        fetch(input, {
+          ...init,
+          client,
+          signal: AbortSignal.timeout(READ_TIMEOUT_MS),
+        } as RequestInit),
     });
     return await api.adminStats();
   } finally {
-    client.close();
+    client?.close();
   }
 }
 
