@@ -60,6 +60,14 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
     max: 0,
     run: admin.users,
   },
+  stats: {
+    usage: "admin stats",
+    summary: "the server's counters: sockets, messages, KV commits, frames",
+    flags: [],
+    min: 0,
+    max: 0,
+    run: admin.stats,
+  },
   deactivate: {
     usage: "admin deactivate USER",
     summary: "end USER's sessions; they cannot log in again",

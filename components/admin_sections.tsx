@@ -1,11 +1,13 @@
 /**
  * The sections of the server admin page (routes/admin.tsx): invite codes (make one,
  * see them, revoke one), every user (with a way to deactivate one), every room with
- * its member count. Plain HTML: forms and links, a page of each list at a time.
+ * its member count, and the server's activity counters. Plain HTML: forms and links,
+ * a page of each list at a time.
  */
 
 import type { ComponentChildren } from "preact";
-import type { AdminRoom, AdminUser, ServerInvite } from "../lib/protocol/types.ts";
+import type { AdminRoom, AdminUser, ServerInvite, ServerStats } from "../lib/protocol/types.ts";
+import { statsRows } from "../lib/client/stats_rows.ts";
 import { Avatar } from "./avatar.tsx";
 import { Button } from "./button.tsx";
 import { Card } from "./card.tsx";
@@ -303,6 +305,31 @@ export function RoomsCard(
             </Table>
           )}
         {pager}
+      </Card>
+    </div>
+  );
+}
+
+/**
+ * The counters of the isolate that rendered the page, since it started (the same
+ * rows as `chat admin stats`): a reload reads them again.
+ */
+export function StatsCard({ stats }: { stats: ServerStats }) {
+  return (
+    <div id="activity" class="scroll-mt-4">
+      <Card title="Server activity">
+        <dl class="flex flex-col gap-2 text-sm">
+          {statsRows(stats).map(([label, value]) => (
+            <div key={label} class="flex flex-col sm:flex-row sm:gap-4" data-stat={label}>
+              <dt class="shrink-0 font-medium text-gray-900 sm:w-40 dark:text-gray-100">{label}</dt>
+              <dd class="text-gray-600 dark:text-gray-300">{value}</dd>
+            </div>
+          ))}
+        </dl>
+        <p class="mt-3 text-xs text-gray-500 dark:text-gray-400">
+          Since this isolate started; on many isolates each counts its own. Every KV commit is a
+          write to disk on a self-hosted server.
+        </p>
       </Card>
     </div>
   );

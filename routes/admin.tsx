@@ -30,6 +30,7 @@ import {
   type NewInvite,
   Pager,
   RoomsCard,
+  StatsCard,
   UsersCard,
 } from "../components/admin_sections.tsx";
 import { Notice } from "../components/settings_notice.tsx";
@@ -105,10 +106,11 @@ async function adminPage(c: Context<AppEnv>, forms: Forms = {}, status = 200) {
   const me = c.get("auth").user;
   const cursors = { users: c.req.query("users"), rooms: c.req.query("rooms") };
   const limit = String(ADMIN_PAGE_SIZE);
-  const [invites, users, rooms] = await Promise.all([
+  const [invites, users, rooms, stats] = await Promise.all([
     serverAdmin.invites(me),
     serverAdmin.users(me, { limit, cursor: cursors.users }),
     serverAdmin.rooms(me, { limit, cursor: cursors.rooms }),
+    serverAdmin.stats(me, c.get("services").isolateId),
   ]);
   const clock = readerClock(c);
   const doneKey = c.req.query("done");
@@ -158,6 +160,7 @@ async function adminPage(c: Context<AppEnv>, forms: Forms = {}, status = 200) {
               />
             }
           />
+          <StatsCard stats={stats} />
         </div>
       </div>
     </>

@@ -376,6 +376,22 @@ Deno.test("chat admin and register --invite, on a server that registers by invit
       assert.equal(notAdminInvite.code, 4);
     });
 
+    await t.step("admin stats shows the server's counters; anyone else gets the 403", async () => {
+      const out = await admin(["admin", "stats"]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /^Isolate: +\S+, up \d+ (s|min)$/m);
+      // Two registrations and every sign-in above were KV commits; no message yet.
+      assert.match(out.stdout, /^KV commits: +[1-9][\d,]*, \d+ of them with a failed check$/m);
+      assert.match(out.stdout, /^Messages stored: +none yet$/m);
+      assert.match(out.stdout, /^Sockets: +0 open \(0 opened, 0 closed\)$/m);
+      const json = await admin(["admin", "stats", "--json"]);
+      const counters = JSON.parse(json.stdout);
+      assert.ok(counters.kv.commits > 0 && typeof counters.isolateId === "string", json.stdout);
+      const notAdmin = await dave(["admin", "stats"]);
+      assert.equal(notAdmin.code, 4);
+      assert.match(notAdmin.stderr, /admin/);
+    });
+
     await t.step("admin deactivate ends the user's sessions", async () => {
       const unknown = await admin(["admin", "deactivate", "nobodyatall"]);
       assert.equal(unknown.code, 4);

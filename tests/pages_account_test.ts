@@ -396,6 +396,10 @@ Deno.test({
         assert.match(text(page.html), /0 of 2/);
         const again = await admin.get("/admin");
         assert.equal(valueOf(again.html, "input-new-invite-code"), undefined, "shown only once");
+        // The server's activity card: this server has stored no message yet.
+        assert.match(text(again.html), /Server activity/);
+        assert.match(text(again.html), /Messages stored\s*none yet/);
+        assert.match(text(again.html), /KV commits\s*[1-9][\d,]*, \d+ of them with a failed check/);
       });
 
       await t.step("register with the link: prefilled, wrong code next to its field", async () => {

@@ -1,7 +1,7 @@
 /**
  * @module `chat admin …`: the server's administration, for its admins (the first
  * account registered): invite codes, the accounts, deactivating one. Anyone else
- * gets the server's 403, as it words it.
+ * gets the server's 403, as it words it. And the server's counters (`admin stats`).
  */
 
 import "../../lib/client/admin.ts";
@@ -10,6 +10,7 @@ import { type Context, requireLogin } from "../context.ts";
 import { formatAgo, formatDateTime, formatTable, plural } from "../format.ts";
 import { lookUpUser } from "../resolve_user.ts";
 import { sanitizeLine } from "../sanitize.ts";
+import { statsRows } from "../../lib/client/stats_rows.ts";
 
 /** Accounts listed at most (`admin users`), a page of 500 at a time. */
 const USERS_MAX = 10_000;
@@ -111,5 +112,20 @@ export async function deactivate(ctx: Context): Promise<void> {
     ctx.out.line(
       `Deactivated ${sanitizeLine(user.username)}: their sessions ended, their messages stay`,
     );
+  }
+}
+
+/**
+ * `chat admin stats`: the counters of the isolate that answered, since it started
+ * (with `deno serve --parallel`, each isolate counts its own).
+ */
+export async function stats(ctx: Context): Promise<void> {
+  requireLogin(ctx);
+  const counters = await ctx.api.adminStats();
+  if (ctx.flags.json) return ctx.out.json(counters);
+  const rows = statsRows(counters);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  for (const [label, value] of rows) {
+    ctx.out.line(`${`${label}:`.padEnd(width + 2)}${sanitizeLine(value)}`);
   }
 }
