@@ -52,7 +52,7 @@ export class PresenceService {
   #newcomers = new Map<string, number>();
   #onPeers?: (others: number) => void;
   #peersTold = -1;
-  #timer?: number;
+  #timers = new Set<number>();
   #settleTimers = new Map<string, number>();
   /** Each user's latest announcement still being published (see #announce). */
   #announcing = new Map<string, Promise<void>>();
@@ -74,21 +74,33 @@ export class PresenceService {
     this.#liveIsolates.add(this.isolateId);
   }
 
-  /** Registers this isolate and starts heartbeats and sweeps. */
+  /**
+   * Registers this isolate and starts heartbeats and sweeps, each on its own timer: a
+   * sweep that takes long (a dead isolate's thousands of sockets to remove, on a
+   * loaded server) must not hold up this isolate's own heartbeat, or the others
+   * would sweep it in turn, and its users would flap offline and back.
+   */
   async start(): Promise<void> {
     await this.#beat();
     await this.sweep({ startup: true });
+    this.#every(() => this.#beat(), "presence_heartbeat_failed");
+    this.#every(() => this.sweep(), "presence_sweep_failed");
+  }
+
+  /** Runs `work` every heartbeat interval (jittered), the next after it finished. */
+  #every(work: () => Promise<void>, failure: string): void {
     const loop = () => {
       if (this.#stopped) return;
-      this.#timer = this.#clock.setTimeout(async () => {
+      const id = this.#clock.setTimeout(async () => {
+        this.#timers.delete(id);
         try {
-          await this.#beat();
-          await this.sweep();
+          await work();
         } catch (err) {
-          log.warn("presence_sweep_failed", errorFields(err));
+          log.warn(failure, errorFields(err));
         }
         loop();
       }, this.heartbeatMs * (0.8 + Math.random() * 0.4));
+      this.#timers.add(id);
     };
     loop();
   }
@@ -332,7 +344,8 @@ export class PresenceService {
    */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    for (const id of this.#timers) this.#clock.clearTimeout(id);
+    this.#timers.clear();
     for (const id of this.#settleTimers.values()) this.#clock.clearTimeout(id);
     this.#settleTimers.clear();
     const conns = await this.#store.connsOfIsolate(this.isolateId);

@@ -166,3 +166,42 @@ Deno.test("an offline settled just as the user comes back is announced before th
   await presence.stop();
   kv.close();
 });
+
+Deno.test("a sweep that hangs does not hold up this isolate's heartbeat", async () => {
+  const { kv, clock } = await setup();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  let hanging = false;
+  // KV slow to answer one of the sweep's reads, as on a loaded server.
+  class SlowStore extends PresenceStore {
+    override async pendingDue(now: number): Promise<string[]> {
+      if (hanging) await gate;
+      return await super.pendingDue(now);
+    }
+  }
+  const sink = { publish: () => Promise.resolve() };
+  const presence = new PresenceService(new SlowStore(kv), new RoomStore(kv), sink, {
+    clock,
+    isolateId: "iso-a",
+    heartbeatMs: 5_000,
+    isolateTtlMs: 20_000,
+  });
+  await presence.start();
+  const started = clock.now();
+  hanging = true;
+  for (let i = 0; i < 8; i++) {
+    await clock.advance(5_000);
+    await settle();
+  }
+  const record = (await new PresenceStore(kv).isolates()).find((r) => r.id === "iso-a")!;
+  // Beats went on past the first sweep (which hangs from ~5 s on): the deadline of
+  // the latest one is more than a TTL past the 20 s mark, where the others would
+  // otherwise have swept this isolate as dead.
+  assert.ok(
+    record.expiresAt > started + 40_000,
+    `deadline ${record.expiresAt - started} ms after start`,
+  );
+  release();
+  await presence.stop();
+  kv.close();
+});
