@@ -230,14 +230,17 @@ export async function startServer(
   // Ready = answering HTTP. Any answer will do (401 from ours without a token);
   // `deno serve --parallel` announces before every isolate is up, so it must
   // answer a few requests in a row.
-  const deadline = Date.now() + 30_000;
+  // With a simulated KV latency (deploy-sim) start-up's reads each wait for it: a
+  // server seeded with 200 rooms takes over 30 s to start at 94 ms a read.
+  const readyMs = options.env?.KV_SIMULATED_LATENCY ? 180_000 : 30_000;
+  const deadline = Date.now() + readyMs;
   let answered = 0;
   const want = kind === "ours-parallel" ? 8 : 1;
   while (answered < want) {
     if (exited) throw new Error(`Server "${kind}" exited before it answered:\n${out}`);
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`Server "${kind}" did not answer in 30 s:\n${out}`);
+      throw new Error(`Server "${kind}" did not answer in ${readyMs / 1000} s:\n${out}`);
     }
     try {
       const res = await fetch(url + probePath(kind));
