@@ -13,6 +13,11 @@ function count(n: number): string {
   return COUNT.format(n);
 }
 
+/** `1 commit`, `1,234 commits`. */
+function counted(n: number, word: string): string {
+  return `${count(n)} ${n === 1 ? word : `${word}s`}`;
+}
+
 /** `45 s`, `12 min`, `3 h 05 min`, `2 days 4 h`. */
 export function formatUptime(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -44,7 +49,7 @@ export function statsRows(stats: ServerStats): Array<[string, string]> {
     [
       "Messages stored",
       messages.commits
-        ? `${count(messages.stored)} in ${count(messages.commits)} commits (${
+        ? `${count(messages.stored)} in ${counted(messages.commits, "commit")} (${
           ratio(messages.stored, messages.commits)
         } per commit)`
         : "none yet",
@@ -56,12 +61,12 @@ export function statsRows(stats: ServerStats): Array<[string, string]> {
     [
       "Frames",
       `${count(frames.queued)} queued to sockets, written as ${
-        count(frames.written)
-      } WebSocket frames`,
+        counted(frames.written, "WebSocket frame")
+      }`,
     ],
     [
       "Presence",
-      `${count(presence.changes)} changes routed, ${count(presence.frames)} frames sent`,
+      `${counted(presence.changes, "change")} routed, ${counted(presence.frames, "frame")} sent`,
     ],
   ];
 }

@@ -29,6 +29,13 @@ Deno.test("statsRows: no message commits yet; a whole ratio has no decimal", () 
   assert.deepEqual(none[2], ["Messages stored", "none yet"]);
   const whole = statsRows({ ...STATS, messages: { stored: 30, commits: 10 } });
   assert.equal(whole[2][1], "30 in 10 commits (3 per commit)");
+  const one = statsRows({
+    ...STATS,
+    frames: { queued: 1, written: 1 },
+    presence: { changes: 1, frames: 0 },
+  });
+  assert.equal(one[4][1], "1 queued to sockets, written as 1 WebSocket frame");
+  assert.equal(one[5][1], "1 change routed, 0 frames sent");
 });
 
 Deno.test("formatUptime from seconds to days", () => {
