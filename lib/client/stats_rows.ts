@@ -26,8 +26,7 @@ export function formatUptime(ms: number): string {
   if (min < 60) return `${min} min`;
   const h = Math.floor(min / 60);
   if (h < 24) return `${h} h ${String(min % 60).padStart(2, "0")} min`;
-  const days = Math.floor(h / 24);
-  return `${days} day${days === 1 ? "" : "s"} ${h % 24} h`;
+  return `${counted(Math.floor(h / 24), "day")} ${h % 24} h`;
 }
 
 /** One decimal, or none when it is a whole number: `4.1`, `3`. */
