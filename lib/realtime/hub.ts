@@ -4,7 +4,7 @@
 
 import { CLOSE_SESSION_ENDED } from "../protocol/limits.ts";
 import type { BusEvent, EventsHint } from "./events.ts";
-import type { Connection } from "./connection.ts";
+import { type Connection, utf8Bytes } from "./connection.ts";
 import type { Feeds } from "./feeds.ts";
 import { errorFields, log } from "../log.ts";
 import type { Message } from "../protocol/types.ts";
@@ -311,15 +311,17 @@ export class Hub {
       }
     }
     if (!message || message.deleted) return;
-    // One serialization per reason, however many sockets get it.
-    const texts = new Map<string, string>();
+    // One serialization (and one count of its bytes) per reason, however many
+    // sockets get it: in a small room every message notifies every other member.
+    const texts = new Map<string, { text: string; bytes: number }>();
     for (const { userId, reason } of here) {
-      let text = texts.get(reason);
-      if (text === undefined) {
-        text = JSON.stringify({ type: "notify", roomId: event.roomId, message, reason });
-        texts.set(reason, text);
+      let frame = texts.get(reason);
+      if (frame === undefined) {
+        const text = JSON.stringify({ type: "notify", roomId: event.roomId, message, reason });
+        frame = { text, bytes: utf8Bytes(text) };
+        texts.set(reason, frame);
       }
-      for (const conn of this.#byUser.get(userId) ?? []) conn.sendText(text);
+      for (const conn of this.#byUser.get(userId) ?? []) conn.sendText(frame.text, frame.bytes);
     }
   }
 
