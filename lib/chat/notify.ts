@@ -230,7 +230,9 @@ export class NotifyService {
     if (durable.length) {
       writes.push(this.#deps.events.publish({ kind: "notify", roomId, seq, recipients: durable }));
     }
-    if (this.#deps.push) writes.push(this.#push(roomId, note.message, recipients));
+    if (this.#deps.push && this.#mayPush(recipients)) {
+      writes.push(this.#push(roomId, note.message, recipients));
+    }
     if (!writes.length) return Promise.resolve();
     const run = Promise.all(writes).then(() => {})
       .catch((err) => log.error("notify_failed", { room: roomId, ...errorFields(err) }))
@@ -352,6 +354,20 @@ export class NotifyService {
       };
       await this.#deps.push!.send(userId, payload);
     }
+  }
+
+  /**
+   * False when the cache already says none of the recipients has a push
+   * subscription (the common case): a busy small room's every message then costs no
+   * promise per member.
+   */
+  #mayPush(recipients: Recipient[]): boolean {
+    const now = this.#deps.clock.now();
+    for (const { userId } of recipients) {
+      const known = this.#pushable.get(userId);
+      if (!known || known.has || known.at + PUSHABLE_MS <= now) return true;
+    }
+    return false;
   }
 
   /** Of these users, those with push subscriptions (cached for PUSHABLE_MS). */
