@@ -160,8 +160,9 @@ export function isWellFormedId(value: unknown): value is string {
 }
 
 // One RGI emoji (ZWJ sequences, flags, keycaps, skin tones), or a pictograph with an
-// optional emoji presentation selector (❤ and ❤️ both).
-const EMOJI_RE = /^(?:\p{RGI_Emoji}|\p{Extended_Pictographic}\uFE0F?)$/v;
+// optional emoji presentation selector (❤ and ❤️ both). Made on first use, as the
+// segmenter is: building either costs milliseconds, and every start would pay them.
+let emojiRe: RegExp | undefined;
 let graphemes: Intl.Segmenter | undefined;
 
 /** One emoji: a single grapheme that is an emoji, at most 32 bytes of UTF-8. */
@@ -176,7 +177,8 @@ export function validateEmoji(value: unknown): string {
   graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" });
   let count = 0;
   for (const _ of graphemes.segment(emoji)) count++;
-  if (count !== 1 || !EMOJI_RE.test(emoji)) throw new BadRequestError("Emoji must be one emoji");
+  emojiRe ??= /^(?:\p{RGI_Emoji}|\p{Extended_Pictographic}\uFE0F?)$/v;
+  if (count !== 1 || !emojiRe.test(emoji)) throw new BadRequestError("Emoji must be one emoji");
   return emoji;
 }
 

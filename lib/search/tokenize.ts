@@ -19,7 +19,8 @@
  * of a run are found, whatever the dictionary thought the words were.
  */
 
-const SEGMENTER = new Intl.Segmenter("en", { granularity: "word" });
+/** Made on first use: ICU's word breaker takes ~20 ms to build, which a start need not wait for. */
+let segmenter: Intl.Segmenter | undefined;
 
 /** Scripts written without spaces between words: indexed as character bigrams. */
 const NO_SPACE =
@@ -137,7 +138,8 @@ export function analyze(input: string): Analyzed {
     run = [];
     runEnd = -1;
   };
-  for (const { segment, index, isWordLike } of SEGMENTER.segment(text)) {
+  segmenter ??= new Intl.Segmenter("en", { granularity: "word" });
+  for (const { segment, index, isWordLike } of segmenter.segment(text)) {
     const end = index + segment.length;
     if (!isWordLike) {
       if (PICTOGRAPH.test(segment)) {
