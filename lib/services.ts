@@ -73,6 +73,8 @@ export interface Services {
   serverAdmin: ServerAdminService;
   /** Display names (lib/chat/profiles.ts). */
   profiles: ProfileService;
+  /** How often an open socket re-checks its session (default 30 s; tests shorten it). */
+  sessionCheckMs?: number;
 }
 
 export interface ServiceOptions {
@@ -86,6 +88,8 @@ export interface ServiceOptions {
   search?: IndexerOptions & { budget?: Budget };
   /** When a room's presence counts as big and how often it is sent (lib/realtime/presence_fanout.ts). */
   presenceFanout?: PresenceFanoutOptions;
+  /** How often an open socket re-checks its session (tests shorten it). */
+  sessionCheckMs?: number;
 }
 
 /**
@@ -321,5 +325,6 @@ export async function createServices(
     accounts,
     serverAdmin,
     profiles,
+    sessionCheckMs: options.sessionCheckMs,
   };
 }

@@ -530,6 +530,43 @@ Deno.test({
 });
 
 Deno.test({
+  name: "in process: an open socket whose session expires is closed (4001), the others stay",
+  ...opts,
+  async fn() {
+    // Sockets re-check their sessions on one shared timer (lib/realtime/schedule.ts):
+    // every second here rather than every 30.
+    let offset = 0;
+    const clock: Clock = { ...SYSTEM_CLOCK, now: () => Date.now() + offset };
+    const config = loadConfig({ KV_PATH: ":memory:", LOG_LEVEL: "error", SESSION_IDLE_HOURS: "1" });
+    const chat = await createChatServer(config, { clock, sessionCheckMs: 1000 });
+    const http = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, chat.fetch);
+    const url = `http://127.0.0.1:${http.addr.port}`;
+    try {
+      const fading = await newUser(url, "fading");
+      const fresh = await newUser(url, "fresh");
+      const fadingSocket = await RecordingSocket.open(fading);
+      const freshSockets = [await RecordingSocket.open(fresh), await RecordingSocket.open(fresh)];
+      // An hour and a minute pass; the second user used their session 40 minutes in,
+      // which keeps it alive (idle expiry counts from the last use).
+      offset += 40 * 60_000;
+      await fresh.me(); // throws on a 401
+      offset += 21 * 60_000;
+      await waitFor(
+        "the expired session's socket closed",
+        () => fadingSocket.closes.includes(4001),
+      );
+      // Two more rounds of checks: the live session's sockets are left open.
+      await new Promise((r) => setTimeout(r, 2500));
+      for (const socket of freshSockets) assert.deepEqual(socket.closes, []);
+      for (const socket of freshSockets) socket.close();
+    } finally {
+      await http.shutdown();
+      await chat.shutdown();
+    }
+  },
+});
+
+Deno.test({
   name: "in process: expired sessions are refused, and __proto__ keys pollute nothing",
   ...opts,
   async fn() {

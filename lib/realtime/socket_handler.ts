@@ -26,6 +26,7 @@ import type { EventSink } from "./events.ts";
 import type { Feeds } from "./feeds.ts";
 import type { Hub } from "./hub.ts";
 import { metrics } from "../metrics.ts";
+import { Schedule } from "./schedule.ts";
 
 /**
  * A member list's JSON, built once: the sockets that resubscribe to a room together
@@ -50,6 +51,8 @@ const FLOOD_WINDOW_MS = 10_000;
 const TYPING_EVERY_MS = 2_000;
 /** How often an open socket re-checks that its session is still valid. */
 const SESSION_CHECK_MS = 30_000;
+/** Every socket's next session check, on one timer (not one per socket). */
+const sessionChecks = new Schedule();
 
 export interface RealtimeDeps {
   auth: AuthService;
@@ -66,6 +69,8 @@ export interface RealtimeDeps {
    * of it and closes it after all of it; see also Connection.checkPulse.
    */
   config: { idleTimeoutS: number };
+  /** How often an open socket re-checks its session (default SESSION_CHECK_MS). */
+  sessionCheckMs?: number;
 }
 
 /** Upgrades an authenticated request; the caller checked Origin and the socket cap. */
@@ -78,10 +83,10 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
     sessionId: auth.session.id,
     tokenHash: auth.tokenHash,
   }, { batch: new URL(req.url).searchParams.get("batch") === "1" });
-  let sessionTimer: ReturnType<typeof setTimeout> | undefined;
   let setup: Promise<void> = Promise.resolve();
+  const checkEvery = deps.sessionCheckMs ?? SESSION_CHECK_MS;
 
-  const checkSession = async () => {
+  const checkSession = async (): Promise<void> => {
     if (!conn.isOpen()) return;
     const session = await deps.auth.stillValid(conn.tokenHash).catch(() => undefined);
     if (session === null) {
@@ -89,13 +94,15 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
       return;
     }
     const untilExpiry = session
-      ? Math.min(session.expiresAt, session.idleExpiresAt) - Date.now()
+      ? Math.min(session.expiresAt, session.idleExpiresAt) - deps.clock.now()
       : 0;
-    sessionTimer = setTimeout(
-      checkSession,
-      Math.max(1000, Math.min(SESSION_CHECK_MS, untilExpiry)),
+    if (!conn.isOpen()) return;
+    sessionChecks.at(
+      check,
+      Date.now() + Math.max(1000, Math.min(checkEvery, untilExpiry)),
     );
   };
+  const check = () => void checkSession();
 
   let ready = false;
   socket.onopen = () => {
@@ -105,7 +112,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
       deps.hub.add(conn, roomIds);
       conn.send({ type: "ready", user: conn.user, isolate: deps.presence.isolateId });
       await deps.presence.connect(conn.user, conn.id);
-      sessionTimer = setTimeout(checkSession, SESSION_CHECK_MS);
+      if (conn.isOpen()) sessionChecks.at(check, Date.now() + checkEvery);
       ready = true;
     })().catch((err) => {
       log.error("socket_setup_failed", errorFields(err));
@@ -123,7 +130,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
   // and the hub's liveness check calls it when a close never completes.
   conn.onGone = () => {
     metrics.sockets.closed++;
-    clearTimeout(sessionTimer);
+    sessionChecks.cancel(check);
     void setup.then(async () => {
       deps.hub.remove(conn);
       await deps.presence.disconnect(conn.user, conn.id);
@@ -258,6 +265,7 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
     case "typing": {
       const room = await deps.rooms.requireMember(conn.user.id, frame.roomId);
       const now = deps.clock.now();
+      conn.typingAt ??= new Map();
       if (now - (conn.typingAt.get(room.id) ?? 0) < TYPING_EVERY_MS) return;
       conn.typingAt.set(room.id, now);
       await deps.events.publish({
