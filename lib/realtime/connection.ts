@@ -82,7 +82,8 @@ export class Connection implements FeedTarget {
   strikes = 0;
   floodStrikes = 0;
   floodWindowAt = 0;
-  readonly typingAt = new Map<string, number>();
+  /** When this socket last announced typing, per room (made at its first `typing`). */
+  typingAt?: Map<string, number>;
   #closing = false;
   /** Bytes handed to the socket so far; minus `bufferedAmount`, what left it. */
   #queuedBytes = 0;

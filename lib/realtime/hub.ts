@@ -5,6 +5,7 @@
 import { CLOSE_SESSION_ENDED } from "../protocol/limits.ts";
 import type { BusEvent, EventsHint } from "./events.ts";
 import { type Connection, utf8Bytes } from "./connection.ts";
+import { GroupMap } from "./group_map.ts";
 import type { Feeds } from "./feeds.ts";
 import { errorFields, log } from "../log.ts";
 import type { Message } from "../protocol/types.ts";
@@ -25,8 +26,8 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
 
 export class Hub {
   readonly connections = new Map<string, Connection>();
-  #byUser = new Map<string, Set<Connection>>();
-  #bySession = new Map<string, Set<Connection>>();
+  #byUser = new GroupMap<string, Connection>();
+  #bySession = new GroupMap<string, Connection>();
   /** roomId → sockets of users who belong to the room. */
   #byRoom = new Map<string, Set<Connection>>();
   #feeds: Feeds;
@@ -86,15 +87,15 @@ export class Hub {
       () => this.#checkPulses(),
       Math.max(250, Math.min(5_000, this.#stallMs / 4 || 5_000)),
     );
-    addTo(this.#byUser, conn.user.id, conn);
-    addTo(this.#bySession, conn.sessionId, conn);
+    this.#byUser.add(conn.user.id, conn);
+    this.#bySession.add(conn.sessionId, conn);
     for (const roomId of roomIds) this.#join(conn, roomId);
   }
 
   remove(conn: Connection): void {
     this.connections.delete(conn.id);
-    removeFrom(this.#byUser, conn.user.id, conn);
-    removeFrom(this.#bySession, conn.sessionId, conn);
+    this.#byUser.delete(conn.user.id, conn);
+    this.#bySession.delete(conn.sessionId, conn);
     for (const roomId of conn.rooms) removeFrom(this.#byRoom, roomId, conn);
     for (const roomId of conn.subscriptions) this.#feeds.unsubscribe(conn.id, roomId);
     conn.subscriptions.clear();
@@ -113,7 +114,7 @@ export class Hub {
   }
 
   socketsOf(userId: string): number {
-    return this.#byUser.get(userId)?.size ?? 0;
+    return this.#byUser.count(userId);
   }
 
   /** A socket proved its user belongs to a room (it subscribed): route the room's events to it. */
@@ -148,7 +149,7 @@ export class Hub {
         const joined = event.kind === "member" && event.event === "joined";
         this.#onSettings(roomId);
         if (joined) {
-          for (const conn of this.#byUser.get(userId) ?? []) this.#join(conn, roomId);
+          for (const conn of this.#byUser.get(userId)) this.#join(conn, roomId);
         }
         const frame = {
           type: "member" as const,
@@ -165,13 +166,13 @@ export class Hub {
         };
         const audience = new Set([
           ...(this.#byRoom.get(roomId) ?? []),
-          ...(this.#byUser.get(userId) ?? []),
+          ...(this.#byUser.get(userId)),
         ]);
         for (const conn of audience) conn.send(frame);
         if (!joined) {
           this.#onLeft(roomId, userId);
           // Removed: every socket of theirs is told, and stops receiving the room now.
-          for (const conn of this.#byUser.get(userId) ?? []) {
+          for (const conn of this.#byUser.get(userId)) {
             if (event.kind === "removed") {
               conn.send({ type: "removed", roomId, reason: event.reason });
             }
@@ -210,7 +211,7 @@ export class Hub {
       case "user_changed": {
         this.#onUserChanged(event.userId);
         if (!event.user) return;
-        const audience = new Set(this.#byUser.get(event.userId) ?? []);
+        const audience = new Set(this.#byUser.get(event.userId));
         for (const roomId of event.roomIds ?? []) {
           for (const conn of this.#byRoom.get(roomId) ?? []) audience.add(conn);
         }
@@ -238,7 +239,7 @@ export class Hub {
             threadRoot: event.threadRoot,
           }
           : { type: "read" as const, roomId: event.roomId, seq: event.seq };
-        for (const conn of this.#byUser.get(event.userId) ?? []) {
+        for (const conn of this.#byUser.get(event.userId)) {
           if (conn.id === event.fromConn) continue;
           conn.send(frame);
         }
@@ -256,18 +257,18 @@ export class Hub {
           userId: event.userId,
         };
         for (const userId of event.recipients) {
-          for (const conn of this.#byUser.get(userId) ?? []) conn.send(frame);
+          for (const conn of this.#byUser.get(userId)) conn.send(frame);
         }
         return;
       }
       case "settings":
         this.#onSettings(event.roomId);
-        for (const conn of this.#byUser.get(event.userId) ?? []) {
+        for (const conn of this.#byUser.get(event.userId)) {
           conn.send({ type: "settings", roomId: event.roomId, settings: event.settings });
         }
         return;
       case "room":
-        for (const conn of this.#byUser.get(event.userId) ?? []) {
+        for (const conn of this.#byUser.get(event.userId)) {
           if (event.room.kind === "direct") this.#join(conn, event.room.id);
           conn.send(
             event.invitation
@@ -277,12 +278,12 @@ export class Hub {
         }
         return;
       case "invitation_declined":
-        for (const conn of this.#byUser.get(event.userId) ?? []) {
+        for (const conn of this.#byUser.get(event.userId)) {
           conn.send({ type: "invitation_declined", roomId: event.roomId });
         }
         return;
       case "session_ended":
-        for (const conn of this.#bySession.get(event.sessionId) ?? []) {
+        for (const conn of this.#bySession.get(event.sessionId)) {
           conn.close(CLOSE_SESSION_ENDED, "Session ended");
         }
         return;
@@ -321,7 +322,7 @@ export class Hub {
         frame = { text, bytes: utf8Bytes(text) };
         texts.set(reason, frame);
       }
-      for (const conn of this.#byUser.get(userId) ?? []) conn.sendText(frame.text, frame.bytes);
+      for (const conn of this.#byUser.get(userId)) conn.sendText(frame.text, frame.bytes);
     }
   }
 
