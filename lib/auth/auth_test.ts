@@ -148,3 +148,14 @@ Deno.test("a burst of sign-ins beyond the hash queue is told to retry, not queue
   assert.ok(codes.filter((c) => c === "invalid_credentials").length >= 1);
   done();
 });
+
+Deno.test("hashToken: SHA-256 in lowercase hex, as sessions stored by earlier versions are keyed", async () => {
+  assert.equal(
+    await hashToken("abc"),
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  );
+  const token = "tK9_-xY2aB3cD4eF5gH6iJ7kL8mN9oP0qR1sT2uV3wX";
+  const web = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  const hex = Array.from(new Uint8Array(web), (b) => b.toString(16).padStart(2, "0")).join("");
+  assert.equal(await hashToken(token), hex);
+});
