@@ -248,6 +248,7 @@ export async function createServices(
       rooms.forgetMembers(roomId);
     },
   });
+  presence.setLocalSockets((userId) => hub.socketsOf(userId));
   bus.subscribe((event) => {
     // Commits, this isolate's and (over the fast path) the others': each room's are
     // indexed by one isolate.

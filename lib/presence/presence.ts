@@ -31,6 +31,11 @@ export interface PresenceOptions {
   heartbeatMs?: number;
   /** An isolate silent for this long is dead. */
   isolateTtlMs?: number;
+  /**
+   * How long a closed socket's bookkeeping waits (default: half the grace period, at
+   * most 2.5 s). See {@linkcode PresenceService.disconnect}.
+   */
+  disconnectDelayMs?: number;
 }
 
 export interface PresenceState {
@@ -47,6 +52,11 @@ export class PresenceService {
   readonly graceMs: number;
   readonly heartbeatMs: number;
   readonly isolateTtlMs: number;
+  readonly disconnectDelayMs: number;
+  /** How many sockets of a user this isolate holds (the hub's count; see setLocalSockets). */
+  #localSockets: (userId: string) => number = () => 0;
+  /** Delayed disconnects still waiting: stop() releases them at once. */
+  #delayed = new Map<number, () => void>();
   #liveIsolates = new Set<string>();
   /** Isolates that announced themselves (see noteIsolate) and count as live until when. */
   #newcomers = new Map<string, number>();
@@ -70,6 +80,7 @@ export class PresenceService {
     this.graceMs = options.graceMs ?? 5_000;
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
     this.isolateTtlMs = options.isolateTtlMs ?? 20_000;
+    this.disconnectDelayMs = options.disconnectDelayMs ?? Math.min(2_500, this.graceMs / 2);
     this.#startedAt = this.#clock.now();
     this.#liveIsolates.add(this.isolateId);
   }
@@ -144,10 +155,22 @@ export class PresenceService {
     this.#onPeers(others);
   }
 
+  /** Tells presence how many sockets of a user this isolate holds (the hub knows). */
+  setLocalSockets(count: (userId: string) => number): void {
+    this.#localSockets = count;
+  }
+
   async connect(user: User, connId: string): Promise<void> {
-    await this.#store.addConn(user.id, connId, this.isolateId, this.#clock.now());
+    // The socket's record and the state are read and written side by side: a
+    // disconnect elsewhere that misses the record and marks a pending offline is
+    // undone by the settle, which looks for live sockets before going offline.
+    const [, first] = await Promise.all([
+      this.#store.addConn(user.id, connId, this.isolateId, this.#clock.now()),
+      this.#store.state(user.id),
+    ]);
+    let entry = first;
     for (let attempt = 0; attempt < 10; attempt++) {
-      const entry = await this.#store.state(user.id);
+      if (attempt) entry = await this.#store.state(user.id);
       const state = entry.value;
       if (state?.online && state.pendingOfflineAt === undefined) return;
       const now = this.#clock.now();
@@ -160,10 +183,24 @@ export class PresenceService {
     }
   }
 
+  /**
+   * A socket closed. Its bookkeeping waits `disconnectDelayMs` first: a socket of the
+   * same user that opened meanwhile (a reload; every client of a reconnect storm)
+   * leaves only the old socket's record to delete, where recording a pending offline
+   * and clearing it again cost four more KV operations, in the middle of the storm.
+   * The user stays online meanwhile, as the grace period would have shown them, and
+   * goes offline at the same time as without the wait: the grace counts from the
+   * close.
+   */
   async disconnect(user: User, connId: string): Promise<void> {
+    const closedAt = this.#clock.now();
     const work = (async () => {
+      if (this.disconnectDelayMs > 0) await this.#delay(this.disconnectDelayMs);
+      // Stopping: stop() removes this isolate's sockets and records their users itself.
+      if (this.#stopped) return;
       await this.#store.removeConn(user.id, connId, this.isolateId);
-      await this.#markPending(user.id, this.#clock.now());
+      if (this.#localSockets(user.id) > 0) return;
+      await this.#markPending(user.id, closedAt, closedAt + this.graceMs);
     })();
     this.#disconnecting.add(work);
     try {
@@ -173,13 +210,23 @@ export class PresenceService {
     }
   }
 
+  #delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const id = this.#clock.setTimeout(() => {
+        this.#delayed.delete(id);
+        resolve();
+      }, ms);
+      this.#delayed.set(id, resolve);
+    });
+  }
+
   /** Records a pending offline for a user with no live socket left, and arms its settle. */
-  async #markPending(userId: string, lastSeenAt: number): Promise<void> {
+  async #markPending(userId: string, lastSeenAt: number, offlineAt?: number): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt++) {
       if (await this.#hasLiveConn(userId)) return;
       const entry = await this.#store.state(userId);
       if (!entry.value?.online) return;
-      const at = this.#clock.now() + this.graceMs;
+      const at = offlineAt ?? this.#clock.now() + this.graceMs;
       if (
         await this.#store.setState(entry, userId, {
           online: true,
@@ -187,7 +234,7 @@ export class PresenceService {
           pendingOfflineAt: at,
         })
       ) {
-        this.#armSettle(userId, this.graceMs);
+        this.#armSettle(userId, Math.max(0, at - this.#clock.now()));
         return;
       }
     }
@@ -348,6 +395,11 @@ export class PresenceService {
     this.#timers.clear();
     for (const id of this.#settleTimers.values()) this.#clock.clearTimeout(id);
     this.#settleTimers.clear();
+    for (const [id, release] of this.#delayed) {
+      this.#clock.clearTimeout(id);
+      release();
+    }
+    this.#delayed.clear();
     const conns = await this.#store.connsOfIsolate(this.isolateId);
     for (const [userId, connId] of conns) {
       await this.#store.removeConn(userId, connId, this.isolateId);

@@ -20,6 +20,7 @@ async function setup() {
       graceMs: 5_000,
       heartbeatMs: 5_000,
       isolateTtlMs: 20_000,
+      disconnectDelayMs: 0,
     });
     service.setUsernameResolver(() => Promise.resolve("alice"));
     return service;
@@ -147,6 +148,7 @@ Deno.test("an offline settled just as the user comes back is announced before th
     graceMs: 5_000,
     heartbeatMs: 5_000,
     isolateTtlMs: 20_000,
+    disconnectDelayMs: 0,
   });
   presence.setUsernameResolver(() => Promise.resolve("alice"));
   const announced = () =>
@@ -203,5 +205,88 @@ Deno.test("a sweep that hangs does not hold up this isolate's heartbeat", async 
   );
   release();
   await presence.stop();
+  kv.close();
+});
+
+/** Presence with its close bookkeeping delayed, and this isolate's sockets counted by hand. */
+async function delayed(delayMs: number) {
+  const kv = await Deno.openKv(":memory:");
+  const clock = new ManualClock();
+  const events: BusEvent[] = [];
+  const sink = { publish: (e: BusEvent) => Promise.resolve(void events.push(e)) };
+  const store = new PresenceStore(kv);
+  const presence = new PresenceService(store, new RoomStore(kv), sink, {
+    clock,
+    isolateId: "iso-a",
+    graceMs: 5_000,
+    heartbeatMs: 60_000,
+    isolateTtlMs: 120_000,
+    disconnectDelayMs: delayMs,
+  });
+  presence.setUsernameResolver(() => Promise.resolve("alice"));
+  const local = new Set<string>();
+  presence.setLocalSockets(() => local.size);
+  const announced = () =>
+    events.filter((e) => e.kind === "presence").map((e) =>
+      (e as { online: boolean }).online ? "online" : "offline"
+    );
+  const conns = async () => (await store.conns(ALICE.id)).length;
+  await presence.start();
+  return { kv, clock, store, presence, local, announced, conns };
+}
+
+Deno.test("a socket back while a closed one's bookkeeping waits: one delete, no pending offline", async () => {
+  const { kv, clock, store, presence, local, announced, conns } = await delayed(1_000);
+  local.add("c1");
+  await presence.connect(ALICE, "c1");
+  local.delete("c1");
+  const closing = presence.disconnect(ALICE, "c1");
+  await settle();
+  assert.equal(await conns(), 1, "the closed socket's record waits");
+  local.add("c2");
+  await presence.connect(ALICE, "c2");
+  await clock.advance(1_000);
+  await closing;
+  assert.equal(await conns(), 1, "only the new socket is left");
+  const state = (await store.state(ALICE.id)).value!;
+  assert.equal(state.online, true);
+  assert.equal(state.pendingOfflineAt, undefined);
+  await clock.advance(10_000);
+  await settle();
+  assert.deepEqual(announced(), ["online"]);
+  await presence.stop();
+  kv.close();
+});
+
+Deno.test("with the bookkeeping delayed, the grace period still counts from the close", async () => {
+  const { kv, clock, store, presence, announced, conns } = await delayed(1_000);
+  await presence.connect(ALICE, "c1");
+  const closedAt = clock.now();
+  const closing = presence.disconnect(ALICE, "c1");
+  await clock.advance(1_000);
+  await closing;
+  assert.equal(await conns(), 0);
+  assert.equal((await store.state(ALICE.id)).value?.pendingOfflineAt, closedAt + 5_000);
+  await clock.advance(3_900);
+  await settle();
+  assert.deepEqual(announced(), ["online"], "not before the grace period");
+  await clock.advance(101);
+  await settle();
+  assert.deepEqual(announced(), ["online", "offline"]);
+  await presence.stop();
+  kv.close();
+});
+
+Deno.test("stopping while a close's bookkeeping waits: the socket goes, its user is left pending", async () => {
+  const { kv, store, presence, conns } = await delayed(1_000);
+  await presence.connect(ALICE, "c1");
+  const closing = presence.disconnect(ALICE, "c1");
+  await settle();
+  await presence.stop();
+  await closing;
+  assert.equal(await conns(), 0);
+  const state = (await store.state(ALICE.id)).value!;
+  assert.equal(state.online, true);
+  assert.equal(typeof state.pendingOfflineAt, "number");
   kv.close();
 });
