@@ -92,8 +92,13 @@ export class BlobWriter {
   #now: () => number;
   #hash: Hash | undefined;
   /** Full chunks not yet committed, and the chunk being filled. */
-  #full: Uint8Array[] = [];
+  #full: Uint8Array<ArrayBuffer>[] = [];
   #current = new Uint8Array(CHUNK_SIZE);
+  /**
+   * Chunks whose commit returned, to be filled again: a writer holds at most
+   * CHUNKS_PER_COMMIT + 1 buffers whatever the size, and makes no garbage.
+   */
+  #spare: Uint8Array<ArrayBuffer>[] = [];
   #fill = 0;
   #index = 0;
   #size = 0;
@@ -127,7 +132,7 @@ export class BlobWriter {
       offset += n;
       if (this.#fill === CHUNK_SIZE) {
         this.#full.push(this.#current);
-        this.#current = new Uint8Array(CHUNK_SIZE);
+        this.#current = this.#spare.pop() ?? new Uint8Array(CHUNK_SIZE);
         this.#fill = 0;
         if (this.#full.length === CHUNKS_PER_COMMIT) await this.#flush();
       }
@@ -168,8 +173,12 @@ export class BlobWriter {
     for (const chunk of this.#full) op.set(chunkKey(this.blobId, this.#index++), chunk);
     this.#pending.touchedAt = this.#now();
     op.set(pendingKey(this.blobId), this.#pending);
+    const written = this.#full;
     this.#full = [];
+    // KV reads the values' bytes while the commit is under way: only after it
+    // answered may the buffers be filled again.
     const result = await op.commit();
+    if (written.length === CHUNKS_PER_COMMIT) this.#spare.push(...written);
     if (!result.ok) throw new AbandonedBlobError(this.blobId);
     this.#stamp = result.versionstamp;
   }

@@ -40,7 +40,17 @@ async function write(store: BlobStore, id: string, data: Uint8Array, piece = 10_
 Deno.test("blobs: sizes around the chunk boundary round-trip, with their SHA-256", async (t) => {
   const kv = await Deno.openKv(":memory:");
   const store = new BlobStore(kv, "iso");
-  for (const size of [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 9 * CHUNK_SIZE + 5]) {
+  for (
+    const size of [
+      0,
+      1,
+      CHUNK_SIZE - 1,
+      CHUNK_SIZE,
+      CHUNK_SIZE + 1,
+      9 * CHUNK_SIZE + 5,
+      25 * CHUNK_SIZE + 3,
+    ]
+  ) {
     await t.step(`${size} bytes`, async () => {
       const data = bytesOf(size, size);
       const id = `b${size}`;
