@@ -17,7 +17,8 @@
 import { errorFields, log } from "../log.ts";
 import type { Bus, BusEvent, EventsHint } from "./events.ts";
 
-const EVENT_TTL_MS = 5 * 60_000;
+/** How long the bus keeps an event: an isolate cut off from KV longer misses it. */
+export const EVENT_TTL_MS = 5 * 60_000;
 const REGISTRY_KEY = ["bus_registry"];
 const WATCH_CHUNK = 9; // plus the registry key: KV's limit of 10 keys per watch
 

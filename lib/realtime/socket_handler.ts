@@ -27,6 +27,7 @@ import type { Feeds } from "./feeds.ts";
 import type { Hub } from "./hub.ts";
 import { metrics } from "../metrics.ts";
 import { Schedule } from "./schedule.ts";
+import { EVENT_TTL_MS } from "./kv_bus.ts";
 
 /**
  * A member list's JSON, built once: the sockets that resubscribe to a room together
@@ -49,8 +50,15 @@ const MAX_STRIKES = 20;
 const MAX_FLOOD_STRIKES = 30;
 const FLOOD_WINDOW_MS = 10_000;
 const TYPING_EVERY_MS = 2_000;
-/** How often an open socket re-checks that its session is still valid. */
-const SESSION_CHECK_MS = 30_000;
+/**
+ * How often an open socket re-reads its session, besides at the session's expiry.
+ * A revocation (sign-out, a password change, an admin) closes the session's sockets
+ * at once through the bus, which keeps events for EVENT_TTL_MS: this re-read catches
+ * what an isolate cut off from KV for longer missed. It used to be every 30 s, which
+ * made an idle server with 10,000 sockets read KV 333 times a second, and its heap
+ * never settle.
+ */
+const SESSION_CHECK_MS = EVENT_TTL_MS;
 /** Every socket's next session check, on one timer (not one per socket). */
 const sessionChecks = new Schedule();
 
@@ -73,6 +81,15 @@ export interface RealtimeDeps {
   sessionCheckMs?: number;
 }
 
+/** Until a socket's next session check: its expiry (maybe extended since), or the backstop. */
+function untilNextCheck(
+  session: { expiresAt: number; idleExpiresAt: number },
+  checkEvery: number,
+  now: number,
+): number {
+  return Math.max(1000, Math.min(checkEvery, session.expiresAt - now, session.idleExpiresAt - now));
+}
+
 /** Upgrades an authenticated request; the caller checked Origin and the socket cap. */
 export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDeps): Response {
   const { socket, response } = Deno.upgradeWebSocket(req, {
@@ -85,6 +102,8 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
   }, { batch: new URL(req.url).searchParams.get("batch") === "1" });
   let setup: Promise<void> = Promise.resolve();
   const checkEvery = deps.sessionCheckMs ?? SESSION_CHECK_MS;
+  // Taken now, so that no closure below holds on to the whole `auth`.
+  const firstCheckAt = Date.now() + untilNextCheck(auth.session, checkEvery, deps.clock.now());
 
   const checkSession = async (): Promise<void> => {
     if (!conn.isOpen()) return;
@@ -93,14 +112,10 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
       conn.close(CLOSE_SESSION_ENDED, "Session ended");
       return;
     }
-    const untilExpiry = session
-      ? Math.min(session.expiresAt, session.idleExpiresAt) - deps.clock.now()
-      : 0;
     if (!conn.isOpen()) return;
-    sessionChecks.at(
-      check,
-      Date.now() + Math.max(1000, Math.min(checkEvery, untilExpiry)),
-    );
+    // A failed read (session undefined) tries again in a second.
+    const wait = session ? untilNextCheck(session, checkEvery, deps.clock.now()) : 1000;
+    sessionChecks.at(check, Date.now() + wait);
   };
   const check = () => void checkSession();
 
@@ -112,7 +127,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
       deps.hub.add(conn, roomIds);
       conn.send({ type: "ready", user: conn.user, isolate: deps.presence.isolateId });
       await deps.presence.connect(conn.user, conn.id);
-      if (conn.isOpen()) sessionChecks.at(check, Date.now() + checkEvery);
+      if (conn.isOpen()) sessionChecks.at(check, firstCheckAt);
       ready = true;
     })().catch((err) => {
       log.error("socket_setup_failed", errorFields(err));
