@@ -602,7 +602,8 @@ export function httpRequestArb(t: FuzzTargets): fc.Arbitrary<FuzzRequest> {
   const uploadName = fc.oneof(
     fc.string({ maxLength: 40 }),
     fc.constantFrom("../../etc/passwd", "a\u202Egnp.exe", "x".repeat(600), "", "%00", "cat.png"),
-    weirdValue.map((v) => String(v)),
+    // Not String(v): a generated object such as {"toString": 0} cannot be converted.
+    weirdValue.map((v) => typeof v === "string" ? v : JSON.stringify(v) ?? ""),
   );
   const imageStart = fc.constantFrom(
     [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
