@@ -395,6 +395,11 @@ Deno.test({
             document.activeElement?.getAttribute("data-seq")
           );
           assert.equal(Number(previous), Number(newest) - 1);
+          // The actions render once their lazily loaded toolbar is in (just after a
+          // reload, on a loaded machine, that can be after the key press): wait for them.
+          await pa.waitForFunction(() =>
+            document.activeElement?.querySelector('[aria-label="React"]') != null
+          );
           await pa.keyboard.press("Tab");
           assert.equal(await focusedLabel(pa), "React");
           await pa.keyboard.press("Enter");
