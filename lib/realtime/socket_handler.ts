@@ -105,6 +105,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
   // Taken now, so that no closure below holds on to the whole `auth`.
   const firstCheckAt = Date.now() + untilNextCheck(auth.session, checkEvery, deps.clock.now());
 
+  // Scheduled as it is (a Schedule ignores the promise; nothing in it rejects).
   const checkSession = async (): Promise<void> => {
     if (!conn.isOpen()) return;
     const session = await deps.auth.stillValid(conn.tokenHash).catch(() => undefined);
@@ -115,9 +116,8 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
     if (!conn.isOpen()) return;
     // A failed read (session undefined) tries again in a second.
     const wait = session ? untilNextCheck(session, checkEvery, deps.clock.now()) : 1000;
-    sessionChecks.at(check, Date.now() + wait);
+    sessionChecks.at(checkSession, Date.now() + wait);
   };
-  const check = () => void checkSession();
 
   let ready = false;
   socket.onopen = () => {
@@ -127,7 +127,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
       deps.hub.add(conn, roomIds);
       conn.send({ type: "ready", user: conn.user, isolate: deps.presence.isolateId });
       await deps.presence.connect(conn.user, conn.id);
-      if (conn.isOpen()) sessionChecks.at(check, firstCheckAt);
+      if (conn.isOpen()) sessionChecks.at(checkSession, firstCheckAt);
       ready = true;
     })().catch((err) => {
       log.error("socket_setup_failed", errorFields(err));
@@ -145,7 +145,7 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
   // and the hub's liveness check calls it when a close never completes.
   conn.onGone = () => {
     metrics.sockets.closed++;
-    sessionChecks.cancel(check);
+    sessionChecks.cancel(checkSession);
     void setup.then(async () => {
       deps.hub.remove(conn);
       await deps.presence.disconnect(conn.user, conn.id);
