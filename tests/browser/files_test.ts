@@ -84,6 +84,16 @@ async function uploaded(page: Page, count: number): Promise<void> {
   );
 }
 
+/**
+ * Run in the page: whether leaving it now would ask first (`beforeunload` prevented),
+ * answered as `asks === true` (so that waiting for `false` waits for it not to ask).
+ */
+function leavingAsks(asks: boolean): boolean {
+  const event = new Event("beforeunload", { cancelable: true });
+  dispatchEvent(event);
+  return event.defaultPrevented === asks;
+}
+
 /** Uploads are slowed to about `bytesPerSecond` (Chromium's network emulation). */
 async function throttle(page: Page, bytesPerSecond: number | null): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
@@ -420,16 +430,14 @@ Deno.test({
         await composer(pa).fill("after a retry");
         await composer(pa).press("Enter");
         await row(pb, "after a retry").locator("a[data-image]").waitFor();
+        // Bob can see it before Ada's ack is in: her files count as in flight until
+        // then (the next step starts from nothing in flight).
+        await pa.waitForFunction(leavingAsks, false, { timeout: 10_000 });
         expectConsoleErrors(a, /status of 500/);
       });
 
       await step("leaving with an upload in flight asks first", async () => {
-        const leaving = () =>
-          pa.evaluate(() => {
-            const event = new Event("beforeunload", { cancelable: true });
-            dispatchEvent(event);
-            return event.defaultPrevented;
-          });
+        const leaving = () => pa.evaluate(leavingAsks, true);
         assert.equal(await leaving(), false, "nothing in flight");
         await throttle(pa, 100 * 1024);
         await pa.locator('input[type="file"]').setInputFiles([
