@@ -270,13 +270,17 @@ Deno.test({
         const dropped = png("dropped.png", 120, 90);
         const data = await transferOf(pa, dropped);
         const list = pa.locator('[data-testid="messages"]');
-        // A drag over the page fires dragover every few tens of milliseconds.
+        // A drag over the page fires dragover every few tens of milliseconds. The overlay
+        // goes 200 ms after the last one: it is looked at right after each (a second
+        // look later, on a loaded machine, can come after it went).
         const overlay = pa.getByText("Drop files to attach them");
-        for (let i = 0; i < 50 && !(await overlay.isVisible()); i++) {
+        let shown = false;
+        for (let i = 0; i < 50 && !shown; i++) {
           await list.dispatchEvent("dragover", { dataTransfer: data });
-          await pa.waitForTimeout(50);
+          shown = await overlay.isVisible();
+          if (!shown) await pa.waitForTimeout(50);
         }
-        assert.ok(await overlay.isVisible(), "the drop overlay shows");
+        assert.ok(shown, "the drop overlay shows");
         await a.screenshot("files-drop-overlay");
         await list.dispatchEvent("drop", { dataTransfer: data });
         await overlay.waitFor({ state: "detached" });
@@ -285,6 +289,8 @@ Deno.test({
         // No caption: a message of files only.
         await composer(pa).press("Enter");
         await tray(pa).waitFor({ state: "detached" });
+        // The tray empties as the message is sent; it is stored once Ada's ack is in.
+        await pa.waitForFunction(leavingAsks, false, { timeout: 10_000 });
         const message = await newest(adaApi, room.id);
         assert.equal(message.text, "");
         assert.equal(message.files?.[0].name, "dropped.png");
@@ -492,6 +498,8 @@ Deno.test({
           await uploaded(pa, 1);
           await composer(pa).press("Enter");
           await tray(pa).waitFor({ state: "detached" });
+          // Sent, not yet stored: that is once Ada's ack is in.
+          await pa.waitForFunction(leavingAsks, false, { timeout: 10_000 });
           const messages = (await adaApi.messages(room.id)).messages;
           assert.equal(messages.filter((m) => m.text === "sent while cut off").length, 1, "once");
           assert.deepEqual(messages.at(-1)!.files?.map((f) => f.name), ["cut.txt"]);
@@ -591,6 +599,8 @@ Deno.test({
       await uploaded(page, 1);
       await composer(page).press("Enter");
       await tray(page).waitFor({ state: "detached" });
+      // Sent, not yet stored: that is once the ack is in.
+      await page.waitForFunction(leavingAsks, false, { timeout: 10_000 });
       assert.deepEqual((await newest(api, room.id)).files?.map((f) => f.name), ["small.log"]);
       assertClean(watched, "the room page");
       await watched.close();

@@ -15,6 +15,7 @@ import { IMMUTABLE, mountIslandAssets } from "../../lib/islands/serve.ts";
 import { Card } from "../../components/card.tsx";
 import { Avatar } from "../../components/avatar.tsx";
 import Counter from "../../islands/counter.tsx";
+import { waitFor } from "../_clients.ts";
 import { launchChromium, openPage } from "./_chromium.ts";
 
 async function startApp() {
@@ -130,7 +131,8 @@ Deno.test({
         async () => {
           const watched = await openPage(browser);
           await watched.page.goto(`${url}/violation`);
-          await watched.page.waitForTimeout(100);
+          // The report comes through a binding, after the page's own event: wait for it.
+          await waitFor("the violation reported", () => watched.cspViolations.length > 0);
           assert.notEqual(await watched.page.title(), "ran");
           assert.ok(watched.cspViolations.some((v) => v.startsWith("script-src-elem inline")));
           await watched.close();

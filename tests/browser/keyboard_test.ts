@@ -277,6 +277,9 @@ Deno.test({
         assert.equal(await row(page, "two").getAttribute("tabindex"), "0");
         assert.equal(await newest.getAttribute("tabindex"), "-1");
         // Tab goes to its actions, not to the next message; past them, out of the list.
+        // They render once their lazily loaded toolbar is in (just after a page load, on a
+        // loaded machine, that can be after the key press): wait for them.
+        await row(page, "two").getByRole("button", { name: "React" }).waitFor();
         await page.keyboard.press("Tab");
         assert.equal(await focused(page), "React");
         for (let i = 0; i < 6; i++) {

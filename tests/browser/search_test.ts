@@ -281,6 +281,8 @@ Deno.test({
         const { page } = b;
         await page.keyboard.press("Control+k");
         const dialog = page.getByRole("dialog", { name: /Jump to/ });
+        // The switcher's code loads on that key: keys typed before its field is there are lost.
+        await page.waitForFunction(() => document.activeElement?.id === "switcher-input");
         await page.keyboard.type(ada.slice(0, 5));
         const person = dialog.getByRole("option").filter({ hasText: "Person" });
         await person.filter({ hasText: ada }).waitFor();
