@@ -7,6 +7,7 @@ import type { Config } from "./config.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
 import { newId, openKv } from "./store/kv.ts";
 import { withLatency } from "./store/kv_latency.ts";
+import { batchReads } from "./store/read_batch.ts";
 import { UserStore } from "./store/users.ts";
 import { RoomStore } from "./store/rooms.ts";
 import { headRev, RevisionLog } from "./store/revisions.ts";
@@ -121,7 +122,7 @@ export async function createServices(
 ): Promise<Services> {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const opened = options.kv ?? await openKv(config.kvPath);
-  const kv = config.kvLatency ? withLatency(opened, config.kvLatency) : opened;
+  const kv = batchReads(config.kvLatency ? withLatency(opened, config.kvLatency) : opened);
   const isolateId = newId();
   const userStore = new UserStore(kv);
   const roomStore = new RoomStore(kv);

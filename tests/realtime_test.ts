@@ -202,6 +202,24 @@ Deno.test({
 });
 
 Deno.test({
+  name: "presence: by `ready` I count as online, for my own first subscribe and for the others",
+  ...opts,
+  async fn() {
+    const alice = await newUser(server.url, "alice");
+    const bob = await newUser(server.url, "bob");
+    const room = await alice.createRoom("ready");
+    await bob.join(room.id);
+    const bobMe = await bob.me();
+    const b = await RecordingSocket.open(bob);
+    // No waiting: what `ready` says holds at once.
+    const subscribed = await b.socket.subscribe(room.id);
+    assert.equal(subscribed.members.find((m) => m.id === bobMe.id)?.online, true);
+    assert.equal((await alice.user(bobMe.username)).online, true);
+    b.close();
+  },
+});
+
+Deno.test({
   name: "a quick reconnect (page reload) announces neither offline nor online",
   ...opts,
   async fn() {

@@ -111,8 +111,12 @@ export class RoomService {
    * (subscribing: the membership cache may lag a removal on another isolate).
    */
   async requireMemberNow(userId: string, roomId: unknown): Promise<RoomRecord> {
-    const room = await this.record(roomId);
-    const membership = await this.#rooms.membership(room.id, userId);
+    // Both at once (one round trip): the membership of a room that is not there is
+    // never looked at.
+    const [room, membership] = await Promise.all([
+      this.record(roomId),
+      isWellFormedId(roomId) ? this.#rooms.membership(roomId, userId) : null,
+    ]);
     if (!membership) {
       this.members.forget(room.id, userId);
       throw new ForbiddenError(

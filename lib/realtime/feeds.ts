@@ -38,6 +38,12 @@ const BUFFER_MAX = 2000;
 const IDLE_FEED_MS = 60_000;
 const WATCH_CHUNK = 10;
 
+/** A room's head and members, asked for (see Feeds.look). */
+export interface RoomState {
+  head: Promise<{ seq: number; rev: number }>;
+  members: Promise<Member[]>;
+}
+
 /** What a feed needs from a socket. */
 export interface FeedTarget {
   readonly id: string;
@@ -153,11 +159,12 @@ export class Feeds {
     onSubscribed: (
       frame: { lastSeq: number; lastRev: number; recovered: boolean; members: Member[] },
     ) => void,
+    state: RoomState = this.look(roomId),
   ): Promise<void> {
-    const feed = await this.#feed(roomId);
-    const [head, members] = await Promise.all([
-      this.#source.head(roomId),
-      this.#source.members(roomId),
+    const [feed, head, members] = await Promise.all([
+      this.#feed(roomId),
+      state.head,
+      state.members,
     ]);
     const { seq: lastSeq, rev: lastRev } = head;
     this.#advance(feed, lastRev);
@@ -183,6 +190,19 @@ export class Feeds {
     feed.subs.set(target.id, sub);
     clearTimeout(feed.idleTimer);
     this.#pump(feed, sub);
+  }
+
+  /**
+   * Asks for what a subscribe to the room reads (its head and members), so that a
+   * caller can ask for it alongside its own checks and hand it to `subscribe`: read
+   * once the subscribe was asked for, it bounds the replay as well as one read later.
+   * Unused (the check failed), its failure is nobody's.
+   */
+  look(roomId: string): RoomState {
+    const state = { head: this.#source.head(roomId), members: this.#source.members(roomId) };
+    state.head.catch(() => {});
+    state.members.catch(() => {});
+    return state;
   }
 
   unsubscribe(targetId: string, roomId: string): void {

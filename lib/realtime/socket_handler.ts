@@ -6,6 +6,7 @@
 
 import { ChatError, publicError, RateLimitedError } from "../errors.ts";
 import { type ClientFrame, FrameError, parseClientFrame } from "../protocol/frames.ts";
+import { isWellFormedId } from "../protocol/validate.ts";
 import {
   CLOSE_FLOODING,
   CLOSE_POLICY,
@@ -123,10 +124,15 @@ export function acceptSocket(req: Request, auth: Authenticated, deps: RealtimeDe
   socket.onopen = () => {
     metrics.sockets.opened++;
     setup = (async () => {
-      const roomIds = await deps.rooms.roomIdsOf(conn.user.id);
+      // Side by side: a reconnecting client waits for one round trip here, not two.
+      // Its own socket is not in the hub yet when it is announced online: it is told
+      // in `ready`, and the members list of each subscribe says so.
+      const [roomIds] = await Promise.all([
+        deps.rooms.roomIdsOf(conn.user.id),
+        deps.presence.connect(conn.user, conn.id),
+      ]);
       deps.hub.add(conn, roomIds);
       conn.send({ type: "ready", user: conn.user, isolate: deps.presence.isolateId });
-      await deps.presence.connect(conn.user, conn.id);
       if (conn.isOpen()) sessionChecks.at(checkSession, firstCheckAt);
       ready = true;
     })().catch((err) => {
@@ -237,7 +243,9 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
       return;
     case "subscribe": {
       // Read from KV, not the membership cache: someone just removed, banned, or
-      // whose room was deleted, must not subscribe again on a stale entry.
+      // whose room was deleted, must not subscribe again on a stale entry. The room's
+      // head and members are asked for at the same time (one round trip, not two).
+      const asked = isWellFormedId(frame.roomId) ? deps.feeds.look(frame.roomId) : undefined;
       const room = await deps.rooms.requireMemberNow(conn.user.id, frame.roomId);
       conn.subscriptions.add(room.id);
       deps.hub.noteMember(conn, room.id);
@@ -250,7 +258,7 @@ async function handle(conn: Connection, frame: ClientFrame, deps: RealtimeDeps):
           `${head.slice(0, -1)},"members":${list.text}}`,
           utf8Bytes(head) + list.bytes + 11,
         );
-      });
+      }, asked);
       // Removed while the subscription was being set up: the hub's unsubscribe found
       // nothing yet, so it is ended here.
       if (!conn.subscriptions.has(room.id)) deps.feeds.unsubscribe(conn.id, room.id);
