@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import "../lib/client/admin.ts";
 import { startServer } from "./_server.ts";
 import { newUser, range, RecordingSocket, sleep, waitFor } from "./_clients.ts";
 
@@ -215,6 +216,35 @@ Deno.test({
     const subscribed = await b.socket.subscribe(room.id);
     assert.equal(subscribed.members.find((m) => m.id === bobMe.id)?.online, true);
     assert.equal((await alice.user(bobMe.username)).online, true);
+    b.close();
+  },
+});
+
+Deno.test({
+  name: "a quick reconnect keeps up with the rooms joined and left while away",
+  ...opts,
+  async fn() {
+    const alice = await newUser(server.url, "alice");
+    const bob = await newUser(server.url, "bob");
+    const carol = await newUser(server.url, "carol");
+    const kept = await alice.createRoom("kept-while-away");
+    const joined = await alice.createRoom("joined-while-away");
+    const lost = await alice.createRoom("removed-while-away");
+    for (const room of [kept, lost]) await bob.join(room.id);
+    const bobMe = await bob.me();
+    const carolMe = await carol.me();
+    let b = await RecordingSocket.open(bob);
+    b.close();
+    // Away: Bob joins one room and is removed from another, then is back at once.
+    await bob.join(joined.id);
+    await alice.removeMember(lost.id, bobMe.id);
+    b = await RecordingSocket.open(bob);
+    // Carol joins all three: Bob's new socket hears of it where he is a member only.
+    for (const room of [kept, joined, lost]) await carol.join(room.id);
+    const heard = () => b.of("member").filter((f) => f.userId === carolMe.id);
+    await waitFor("carol joined twice", () => heard().length >= 2);
+    await sleep(200);
+    assert.deepEqual(heard().map((f) => f.roomId).sort(), [kept.id, joined.id].sort());
     b.close();
   },
 });
