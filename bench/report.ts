@@ -1172,6 +1172,8 @@ export function markdown(r: BenchResults, servers: ServerKind[], chartFile: stri
           "delivered / owed",
           "lost",
           "dup",
+          "server CPU",
+          "generator CPU",
         ],
         r.reconnect.map((x) => [
           LABELS[x.server],
@@ -1182,6 +1184,8 @@ export function markdown(r: BenchResults, servers: ServerKind[], chartFile: stri
           `${x.delivered} / ${x.expected}`,
           String(x.lost),
           String(x.duplicates),
+          fmt(x.serverCpu, "%"),
+          fmt(x.generatorCpu, "%"),
         ]),
       ),
       "",

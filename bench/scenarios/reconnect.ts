@@ -10,7 +10,7 @@
 import { connectAll } from "../load/clients.ts";
 import { Ledger } from "../load/ledger.ts";
 import type { Params } from "../params.ts";
-import type { ServerKind } from "../servers.ts";
+import { readCpuSeconds, type ServerKind } from "../servers.ts";
 import { Histogram, type LatencySummary, round } from "../stats.ts";
 import { progress, seedFor, sleep, withServer } from "./_common.ts";
 
@@ -35,6 +35,9 @@ export interface ReconnectResult {
   duplicates: number;
   /** Duplicates the client library dropped itself (it should see none either). */
   libraryDuplicates: number;
+  /** CPU of the server and of this load generator from the drop until all caught up, % of a core. */
+  serverCpu: number;
+  generatorCpu: number;
 }
 
 const TIMEOUT_MS = 120_000;
@@ -79,6 +82,7 @@ export async function reconnectStorm(kind: ServerKind, params: Params): Promise<
       client.chat?.on("close", () => closes++);
     }
     await sleep(500);
+    const cpuAt = { server: server.cpuSeconds(), generator: readCpuSeconds("self") };
     t0 = performance.now();
     for (const client of clients) client.drop();
     plan.forEach((room, i) => {
@@ -92,6 +96,11 @@ export async function reconnectStorm(kind: ServerKind, params: Params): Promise<
       }
       await sleep(5);
     }
+    // Sampled when the loop ends: at most 5 ms after the last client caught up.
+    const stormSeconds = (performance.now() - t0) / 1000;
+    const cpu = (now: number, at: number) => (now - at) / stormSeconds * 100;
+    const serverCpu = cpu(server.cpuSeconds(), cpuAt.server);
+    const generatorCpu = cpu(readCpuSeconds("self"), cpuAt.generator);
     const totals = ledger.totals();
     const result: ReconnectResult = {
       server: kind,
@@ -108,6 +117,8 @@ export async function reconnectStorm(kind: ServerKind, params: Params): Promise<
       lost: totals.lost,
       duplicates: totals.duplicates,
       libraryDuplicates: clients.reduce((sum, client) => sum + client.libraryDuplicates, 0),
+      serverCpu,
+      generatorCpu,
     };
     progress(
       `resubscribed p50 ${round(result.resubscribed.p50)} ms, p99 ${
@@ -119,7 +130,9 @@ export async function reconnectStorm(kind: ServerKind, params: Params): Promise<
         round(result.resubscribedMs)
       } ms, caught up in ${
         round(result.caughtUpMs)
-      } ms; delivered ${totals.delivered}/${totals.expected}, lost ${totals.lost}, dup ${totals.duplicates}`,
+      } ms; delivered ${totals.delivered}/${totals.expected}, lost ${totals.lost}, dup ${totals.duplicates}; CPU server ${
+        round(serverCpu)
+      }%, generator ${round(generatorCpu)}%`,
     );
     return result;
   });
