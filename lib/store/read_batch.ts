@@ -48,7 +48,7 @@ export function batchReads(kv: Deno.Kv, options: { busyAt?: number } = {}): Deno
     const reads = queued;
     queued = [];
     for (let i = 0; i < reads.length; i += GET_MANY_MAX) {
-      const chunk = reads.length <= GET_MANY_MAX ? reads : reads.slice(i, i + GET_MANY_MAX);
+      const chunk = reads.slice(i, i + GET_MANY_MAX);
       out++;
       if (chunk.length === 1) {
         alone(chunk[0]).finally(settled);
