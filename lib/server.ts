@@ -5,7 +5,7 @@
 
 import type { Config } from "./config.ts";
 import { createServices, type ServiceOptions, type Services, stopServices } from "./services.ts";
-import { createApp } from "./http/app.ts";
+import { createApp, warmPages } from "./http/app.ts";
 import { errorResponse } from "./http/errors.ts";
 import { BadRequestError } from "./errors.ts";
 import { loadIslands } from "./islands/assets.ts";
@@ -30,11 +30,12 @@ export async function createChatServer(
 ): Promise<ChatServer> {
   setLogLevel(config.logLevel);
   // Islands first: bundling (when there is no fresh _build/) should not hold KV.
-  const assets = await loadIslands({ dev: options.dev });
+  const assets = await loadIslands({ dev: options.dev, deferComponents: true });
   const services = await createServices(config, options);
   const app = createApp(services, assets);
   let stopping = false;
   let stopped: Promise<void> | undefined;
+  let warm = false;
   return {
     services,
     fetch(req, info) {
@@ -50,7 +51,13 @@ export async function createChatServer(
       if (!URL.canParse(req.url)) {
         return errorResponse(new BadRequestError("Malformed request: the Host header is invalid"));
       }
-      return app.fetch(req, { info });
+      const answer = app.fetch(req, { info });
+      if (!warm) {
+        // The pages load once the first answer is on its way (lib/http/pages.ts).
+        warm = true;
+        Promise.resolve(answer).then(() => warmPages(assets), () => warmPages(assets));
+      }
+      return answer;
     },
     shutdown() {
       stopping = true;

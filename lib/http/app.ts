@@ -26,14 +26,30 @@ import { threadRoutes } from "../../routes/api/threads.ts";
 import { pushRoutes } from "../../routes/api/push.ts";
 import { searchRoutes } from "../../routes/api/search.ts";
 import { swRoutes } from "../../routes/sw.ts";
-import { authPages } from "../../routes/auth.tsx";
-import { directoryPages } from "../../routes/directory.tsx";
-import { roomPages } from "../../routes/room.tsx";
-import { threadPages } from "../../routes/threads.tsx";
-import { searchPages } from "../../routes/search.tsx";
-import { settingsPages } from "../../routes/settings.tsx";
-import { adminPages } from "../../routes/admin.tsx";
-import { errorPage } from "../../routes/_error.tsx";
+
+type Pages = {
+  app: ReturnType<typeof import("./pages.ts").pageApp>;
+  errorPage: typeof import("./pages.ts").errorPage;
+};
+/** The page app, once imported (it holds no state: each request hands it its own). */
+let pages: Promise<Pages> | undefined;
+
+/**
+ * The pages, imported at the first page request (or just after the first answer:
+ * `warmPages`), so that a start answers the API without loading Preact, twind and
+ * the islands first (lib/http/pages.ts).
+ */
+async function loadPages(assets: IslandAssets): Promise<Pages> {
+  pages ??= import("./pages.ts").then((mod) => ({ app: mod.pageApp(), errorPage: mod.errorPage }));
+  pages.catch(() => pages = undefined);
+  const [loaded] = await Promise.all([pages, assets.register()]);
+  return loaded;
+}
+
+/** Starts loading the pages in the background (after a start's first answer). */
+export function warmPages(assets: IslandAssets): void {
+  loadPages(assets).catch(() => {});
+}
 
 function isApi(path: string): boolean {
   return path === "/api" || path.startsWith("/api/");
@@ -70,21 +86,19 @@ export function createApp(services: Services, assets: IslandAssets): Hono<AppEnv
   });
   mountIslandAssets(app, assets);
   app.route("/", swRoutes);
-  app.route("/", authPages);
-  app.route("/", directoryPages);
-  app.route("/", roomPages);
-  app.route("/", threadPages);
-  app.route("/", searchPages);
-  app.route("/", settingsPages);
-  app.route("/", adminPages);
-  app.onError((err, c) =>
+  app.all("*", async (c) => {
+    const { app: pages } = await loadPages(assets);
+    const vars = { services, assets, nonce: c.get("nonce") };
+    return await pages.fetch(c.req.raw, {
+      vars,
+      info: (c.env as { info?: Deno.ServeHandlerInfo })?.info,
+    });
+  });
+  app.onError(async (err, c) =>
     isApi(c.req.path)
       ? errorResponse(err, { method: c.req.method, path: c.req.path })
-      : errorPage(c, err)
+      : (await loadPages(assets)).errorPage(c, err)
   );
-  app.notFound((c) => {
-    const err = new NotFoundError(`Not found: ${c.req.path.slice(0, 100)}`);
-    return isApi(c.req.path) ? errorResponse(err) : errorPage(c, err);
-  });
+  app.notFound((c) => errorResponse(new NotFoundError(`Not found: ${c.req.path.slice(0, 100)}`)));
   return app;
 }

@@ -29,12 +29,22 @@ export interface IslandAssets {
   staticDir: string;
   /** Where the bundle came from, for the start-up log. */
   source: "_build" | "memory";
+  /**
+   * Imports and registers the island components for server rendering, once:
+   * done by `loadIslands` unless it was told `deferComponents`.
+   */
+  register(): Promise<void>;
 }
 
 export interface LoadIslandsOptions {
   dev?: boolean;
   /** Project folder holding `islands/`, `static/` and `_build/`; defaults to this project. */
   root?: string;
+  /**
+   * Leave importing the island components (Preact and all) to `register()`, which
+   * the first page calls: the server answers its API sooner after a start.
+   */
+  deferComponents?: boolean;
 }
 
 /** A build read from disk, with the files' gzip when the build wrote it. */
@@ -99,11 +109,17 @@ export async function loadIslands(options: LoadIslandsOptions = {}): Promise<Isl
   const islands = await findIslands(root);
   // Start-up time: the island modules (for server rendering) and the prebuilt
   // bundle are independent, so they load at once; islands register in name order.
-  const [modules, built] = await Promise.all([
-    Promise.all([...islands.values()].map((path) => import(pathToFileURL(path).href))),
+  let registered: Promise<void> | undefined;
+  const register = () =>
+    registered ??= Promise.all(
+      [...islands.values()].map((path) => import(pathToFileURL(path).href)),
+    ).then((modules) => {
+      [...islands.keys()].forEach((name, i) => registerIsland(name, modules[i].default));
+    });
+  const [built] = await Promise.all([
     dev ? null : readFreshBuild(join(root, "_build"), root, islands.keys()),
+    options.deferComponents ? null : register(),
   ]);
-  [...islands.keys()].forEach((name, i) => registerIsland(name, modules[i].default));
   let build: ReadBuild | null = built;
   const source = build ? "_build" : "memory";
   // The bundler (esbuild) is loaded only to bundle: a fresh `_build/` starts faster.
@@ -130,5 +146,6 @@ export async function loadIslands(options: LoadIslandsOptions = {}): Promise<Isl
     dev,
     staticDir: join(root, "static"),
     source,
+    register,
   };
 }

@@ -23,6 +23,7 @@ async function fakeAssets(dev = false): Promise<IslandAssets> {
     dev,
     staticDir,
     source: "memory",
+    register: () => Promise.resolve(),
   };
 }
 
