@@ -15,6 +15,11 @@ export interface Config {
   /** BroadcastChannel fast path between isolates (KV alone when false). */
   busFastPath: boolean;
   /**
+   * One isolate commits each room's sends when a process runs several on one store
+   * file (ROOM_WRITE_ROUTING, default true; lib/chat/_room_router.ts).
+   */
+  roomWriteRouting: boolean;
+  /**
    * The bench's stand-in for a remote KV (`KV_SIMULATED_LATENCY=read=7,commit=7,watch=7`,
    * lib/store/kv_latency.ts): every KV call that many ms late. Unset in production.
    */
@@ -151,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     kvPath: env.KV_PATH ?? (env.DENO_DEPLOYMENT_ID ? "" : "./data/chat.db"),
     allowedOrigins,
     busFastPath: bool(env, "BUS_FAST_PATH", true),
+    roomWriteRouting: bool(env, "ROOM_WRITE_ROUTING", true),
     kvLatency: env.KV_SIMULATED_LATENCY ? parseKvLatency(env.KV_SIMULATED_LATENCY) : undefined,
     secureCookies: bool(
       env,

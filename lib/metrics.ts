@@ -17,7 +17,7 @@ export type Metrics = Omit<ServerStats, "isolateId" | "startedAt" | "at">;
 function zero(): Metrics {
   return {
     kv: { commits: 0, failedChecks: 0 },
-    messages: { stored: 0, commits: 0 },
+    messages: { stored: 0, commits: 0, forwarded: 0 },
     sockets: { opened: 0, closed: 0 },
     frames: { queued: 0, written: 0 },
     presence: { changes: 0, frames: 0 },

@@ -35,6 +35,7 @@ import { IndexStore } from "./search/index_store.ts";
 import { IndexWriter } from "./search/index_writer.ts";
 import { type IndexerOptions, indexesRoom, SearchIndexer } from "./search/indexer.ts";
 import { SearchService } from "./search/service.ts";
+import { RoomRouter } from "./chat/_room_router.ts";
 import { RoomAdminStore } from "./store/room_admin.ts";
 import { RoomDeletion } from "./store/room_deletion.ts";
 import { RoomAdminService } from "./chat/room_admin.ts";
@@ -58,6 +59,8 @@ export interface Services {
   search: SearchService;
   /** Keeps the search index up to every room's revision, in the background. */
   indexer: SearchIndexer;
+  /** Which isolate of this process commits for a room, when there are several. */
+  router?: RoomRouter;
   files: FileService;
   users: UserService;
   presence: PresenceService;
@@ -100,6 +103,7 @@ export interface ServiceOptions {
  */
 export async function stopServices(services: Services): Promise<void> {
   await services.messages.flush();
+  services.router?.close();
   await services.indexer.stop();
   await services.notify.flush();
   await services.push.close();
@@ -200,9 +204,19 @@ export async function createServices(
     bySeq: (roomId, seqs) => messageStore.bySeq(roomId, seqs),
     budget: options.search?.budget,
   });
+  // Isolates of one process (`deno serve --parallel`) on a store file: one commits
+  // for each room (lib/chat/_room_router.ts). Over BroadcastChannel, so not without
+  // the bus's fast path, and not on Deploy, whose channel spans isolates that may be
+  // evicted at any time.
+  const router =
+    config.roomWriteRouting && config.busFastPath && !options.kv && !config.kvLatency &&
+      isLocalPath(config.kvPath) && !Deno.env.get("DENO_DEPLOYMENT_ID")
+      ? new RoomRouter(isolateId, config.kvPath)
+      : undefined;
   const messages = new MessageService(messageStore, rooms, {
     kv,
     files,
+    router,
     clock,
     revisions,
     limiter: new RateLimiter({ burst: config.sendRateBurst, perSec: config.sendRatePerSec, clock }),
@@ -302,6 +316,7 @@ export async function createServices(
     clock,
   });
   indexer.start();
+  router?.start((roomId, job) => messages.commitHere(roomId, job));
   return {
     config,
     kv,
@@ -315,6 +330,7 @@ export async function createServices(
     push,
     search,
     indexer,
+    router,
     files,
     users,
     presence,
@@ -329,4 +345,9 @@ export async function createServices(
     profiles,
     sessionCheckMs: options.sessionCheckMs,
   };
+}
+
+/** Whether a KV path names a file on this machine (not memory, a URL or the platform's). */
+function isLocalPath(path: string): boolean {
+  return path !== "" && path !== ":memory:" && !/^https?:\/\//.test(path);
 }

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import "../lib/client/http_more.ts";
 import type { ChatApi } from "../lib/client/http.ts";
+import type { ServerStats } from "../lib/protocol/types.ts";
 import { startServer } from "./_server.ts";
 import { newUser, range, RecordingSocket, waitFor } from "./_clients.ts";
 
@@ -24,6 +25,26 @@ async function openOn(api: ChatApi, want: (isolate: string) => boolean): Promise
     socket.close();
   }
   throw new Error("Could not land a socket on the wanted isolate");
+}
+
+/** Every isolate's counters: fresh connections until both isolates answered. */
+async function statsOfEach(url: string, token: string): Promise<ServerStats[]> {
+  const seen = new Map<string, ServerStats>();
+  for (let attempt = 0; attempt < 60 && seen.size < 2; attempt++) {
+    const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+    try {
+      const res = await fetch(`${url}/api/admin/stats`, {
+        client,
+        headers: { authorization: `Bearer ${token}` },
+      } as RequestInit);
+      const stats = await res.json() as ServerStats;
+      seen.set(stats.isolateId, stats);
+    } finally {
+      client.close();
+    }
+  }
+  assert.equal(seen.size, 2, "both isolates answered");
+  return [...seen.values()];
 }
 
 for (const fastPath of ["1", "0"]) {
@@ -74,6 +95,32 @@ for (const fastPath of ["1", "0"]) {
         };
         await waitFor("all indexed", async () => (await found()).length === 6, 20_000);
         assert.deepEqual(await found(), range(7, 12).map((i) => `x${i}`));
+
+        // Changes from both isolates, interleaved with each other: reactions and edits.
+        // (Message `xK` came from a when K is odd; seqs are in commit order.)
+        const textOf = new Map(a.of("message").map((f) => [f.message.seq, f.message.text]));
+        const authorOf = (seq: number) => Number(textOf.get(seq)!.slice(1)) % 2 ? a : b;
+        const changes = range(1, 10).flatMap((seq) => [
+          authorOf(seq).socket.react(room.id, seq, "👍"),
+          authorOf(seq).socket.edit(room.id, seq, `${textOf.get(seq)} edited`),
+        ]);
+        await Promise.all(changes);
+        const updated = (s: RecordingSocket) =>
+          new Set(
+            s.of("update").filter((f) => f.message.text.endsWith("edited")).map((f) =>
+              f.message.seq
+            ),
+          );
+        await waitFor("both see 10 edits", () => updated(a).size === 10 && updated(b).size === 10);
+        if (fastPath === "1") {
+          // One isolate commits for the room: the other forwarded its 20 sends (and its
+          // 10 changes, not counted as sends).
+          const stats = await statsOfEach(server.url, alice.token!);
+          assert.deepEqual(
+            stats.map((s) => [s.messages.stored, s.messages.forwarded ?? 0]).sort(),
+            [[0, 20], [40, 0]],
+          );
+        }
 
         // Presence: carol comes online on the other isolate, then leaves.
         const carolMe = await carol.me();

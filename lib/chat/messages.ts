@@ -43,6 +43,7 @@ import { headRev, type RevisionLog, type RoomEvent } from "../store/revisions.ts
 import type { RoomService } from "./rooms.ts";
 import type { RateLimiter } from "./_rate_limit.ts";
 import type { FileService } from "./files.ts";
+import type { RoomJob, RoomRouter } from "./_room_router.ts";
 import { hasMentions, type MentionTokens, mentionTokens, resolveMentions } from "./mentions.ts";
 import type { MentionSet } from "../store/mention_index.ts";
 
@@ -94,6 +95,8 @@ export interface MessageServiceOptions {
   onCommitted(roomId: string, events: RoomEvent[]): void;
   /** Posting files (v2); sends with `files` are refused without it. */
   files?: FileService;
+  /** Another isolate of this process commits for some rooms (lib/chat/_room_router.ts). */
+  router?: RoomRouter;
   /** The room's members by name, for mentions (none: mentions are plain text). */
   memberDirectory?(roomId: string): Promise<MemberDirectory>;
   /**
@@ -135,6 +138,8 @@ export class MessageService {
   #queues = new Map<string, Queued[]>();
   #committing = new Set<string>();
   #inFlight = new Set<Promise<void>>();
+  /** Sends another isolate is committing, until it answers. */
+  #forwarding = new Set<Promise<unknown>>();
 
   #kv: Deno.Kv;
 
@@ -218,12 +223,51 @@ export class MessageService {
       if ("duplicate" in claimed) return { message: claimed.duplicate, duplicate: true };
       item.files = claimed.claims;
     }
-    return await new Promise<Stored>((resolve, reject) => {
+    // Another isolate may commit for this room (see _room_router.ts). Only a send
+    // with a clientId goes there: if its answer is lost, the clientId finds it here.
+    const job: RoomJob = { kind: "send", item };
+    if (!clientId || item.files) return await this.commitHere(roomId, job) as Stored;
+    return await this.#viaOwner(roomId, job) as Stored;
+  }
+
+  /**
+   * Has the isolate that commits for the room (when another one does) do `job`,
+   * else does it here; also here when that isolate did not answer (a send by its
+   * clientId, a change because doing it again changes nothing more).
+   */
+  async #viaOwner(roomId: string, job: RoomJob): Promise<Stored | Changed> {
+    const router = this.#options.router;
+    const owner = router?.ownerOf(roomId);
+    if (owner) {
+      const forwarding = router!.forward(owner, roomId, job);
+      this.#forwarding.add(forwarding);
+      try {
+        const done = await forwarding;
+        if (done) return done;
+      } finally {
+        this.#forwarding.delete(forwarding);
+      }
+    }
+    return await this.commitHere(roomId, job);
+  }
+
+  /**
+   * Queues a send or a change for its room's next commit here. It was checked
+   * already (here, or on the isolate that forwarded it: see RoomRouter).
+   */
+  commitHere(roomId: string, job: RoomJob): Promise<Stored | Changed> {
+    if (job.kind === "change") {
+      return new Promise<Changed>((resolve, reject) => {
+        this.#enqueue(roomId, { kind: "change", op: job.op, resolve, reject });
+      });
+    }
+    const { item } = job;
+    return new Promise<Stored>((resolve, reject) => {
       this.#enqueue(roomId, {
         kind: "send",
         roomId,
         item,
-        bytes: text.length * 3 + 300,
+        bytes: item.text.length * 3 + 300,
         mutations: mutationsOf(item),
         resolve,
         reject,
@@ -358,10 +402,8 @@ export class MessageService {
    * Queues a change for the room's next commit of changes (see `#commitChanges`)
    * and answers what it did once that commit is on disk.
    */
-  #change(roomId: string, op: ChangeOp): Promise<Changed> {
-    return new Promise<Changed>((resolve, reject) => {
-      this.#enqueue(roomId, { kind: "change", op, resolve, reject });
-    });
+  async #change(roomId: string, op: ChangeOp): Promise<Changed> {
+    return await this.#viaOwner(roomId, { kind: "change", op }) as Changed;
   }
 
   /**
@@ -619,7 +661,9 @@ export class MessageService {
 
   /** Waits for every commit in flight (graceful shutdown). */
   async flush(): Promise<void> {
-    while (this.#inFlight.size) await Promise.allSettled([...this.#inFlight]);
+    while (this.#inFlight.size || this.#forwarding.size) {
+      await Promise.allSettled([...this.#inFlight, ...this.#forwarding]);
+    }
   }
 }
 

@@ -39,6 +39,13 @@ function ratio(a: number, b: number): string {
 export function statsRows(stats: ServerStats): Array<[string, string]> {
   const { kv, messages, sockets, frames, presence } = stats;
   const open = Math.max(0, sockets.opened - sockets.closed);
+  // Only isolates of one process forward sends (`deno serve --parallel`).
+  const forwarded: Array<[string, string]> = messages.forwarded
+    ? [[
+      "Sends forwarded",
+      `${count(messages.forwarded)} to the isolate that commits for their room`,
+    ]]
+    : [];
   return [
     ["Isolate", `${stats.isolateId}, up ${formatUptime(stats.at - stats.startedAt)}`],
     [
@@ -67,5 +74,6 @@ export function statsRows(stats: ServerStats): Array<[string, string]> {
       "Presence",
       `${counted(presence.changes, "change")} routed, ${counted(presence.frames, "frame")} sent`,
     ],
+    ...forwarded,
   ];
 }

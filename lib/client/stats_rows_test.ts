@@ -45,3 +45,12 @@ Deno.test("formatUptime from seconds to days", () => {
   assert.equal(formatUptime(25 * 3600_000), "1 day 1 h");
   assert.equal(formatUptime(50 * 3600_000), "2 days 2 h");
 });
+
+Deno.test("statsRows: sends forwarded to another isolate are a row of their own, when any", () => {
+  assert.equal(statsRows({ ...STATS, messages: { ...STATS.messages, forwarded: 0 } }).length, 6);
+  const rows = statsRows({ ...STATS, messages: { ...STATS.messages, forwarded: 1_234 } });
+  assert.deepEqual(rows.at(-1), [
+    "Sends forwarded",
+    "1,234 to the isolate that commits for their room",
+  ]);
+});

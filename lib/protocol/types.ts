@@ -396,6 +396,11 @@ export interface ServerStats {
     stored: number;
     /** Commits that stored messages (several rooms' messages may share one). */
     commits: number;
+    /**
+     * Sends handed to the isolate of this process that commits for their room
+     * (`deno serve --parallel`); they are stored, and counted, there.
+     */
+    forwarded?: number;
   };
   sockets: {
     opened: number;

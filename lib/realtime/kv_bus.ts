@@ -14,6 +14,7 @@
  * event is delivered once per isolate, in order per publisher.
  */
 
+import { BatchedChannel } from "./channel_batch.ts";
 import { errorFields, log } from "../log.ts";
 import type { Bus, BusEvent, EventsHint } from "./events.ts";
 
@@ -46,7 +47,7 @@ export class KvBus implements Bus {
   #reading = new Map<string, Promise<void>>();
   #again = new Set<string>();
   #watches: AbortController[] = [];
-  #channel?: BroadcastChannel;
+  #channel?: BatchedChannel<Posted>;
   #closed = false;
   /** Whether any other isolate listens on the channel: hints are not posted to nobody. */
   #peers = new Set<string>();
@@ -66,8 +67,7 @@ export class KvBus implements Bus {
     this.#id = isolateId;
     this.#onRegistrant = options.onRegistrant;
     if (options.fastPath && typeof BroadcastChannel === "function") {
-      this.#channel = new BroadcastChannel("chat-bus");
-      this.#channel.onmessage = (e: MessageEvent<Posted>) => this.#onPosted(e.data);
+      this.#channel = new BatchedChannel("chat-bus", (posted) => this.#onPosted(posted));
     }
   }
 
@@ -79,7 +79,12 @@ export class KvBus implements Bus {
       .set(REGISTRY_KEY, { id: this.#id, at: Date.now() })
       .commit();
     await this.#refresh(true);
-    this.#channel?.postMessage({ src: this.#id, hello: true } satisfies Posted);
+    this.#channel?.post({ src: this.#id, hello: true });
+  }
+
+  /** Other buses heard on the fast path (hints and ephemeral events go only to them). */
+  get fastPathPeers(): number {
+    return this.#peers.size;
   }
 
   subscribe(handler: Handler): () => void {
@@ -112,15 +117,10 @@ export class KvBus implements Bus {
     if (this.#peers.size) this.#post({ src: this.#id, hint });
   }
 
-  /** Posts on the fast path; a closed channel (shutdown under way) drops it. */
+  /** Posts on the fast path (this turn's posts go as one); shutting down drops it. */
   #post(posted: Posted): void {
     if (this.#closed && !this.#writing) return;
-    try {
-      this.#channel?.postMessage(posted);
-    } catch (err) {
-      // Closed under us: KV carries the event all the same.
-      log.debug("bus_post_failed", errorFields(err));
-    }
+    this.#channel?.post(posted);
   }
 
   async #write(): Promise<void> {
@@ -171,7 +171,7 @@ export class KvBus implements Bus {
     if (!this.#peers.has(posted.src)) {
       this.#peers.add(posted.src);
       this.#onRegistrant?.(posted.src);
-      if (posted.hello) this.#channel?.postMessage({ src: this.#id, hello: true } satisfies Posted);
+      if (posted.hello) this.#channel?.post({ src: this.#id, hello: true });
     }
     if (posted.hello) return;
     if (posted.hint || posted.ephemeral) {

@@ -176,6 +176,11 @@ Deno.test("fast path on: hints reach the other bus (and their own), events still
     // hello, which is sent once the earlier one counts it as a peer.
     await waitFor("the hello exchange", () => b.registrants.includes(a.id));
     assert.ok(!b.registrants.includes(b.id));
+    // Hints go only to buses heard on the channel (KV may have told of it sooner).
+    await waitFor(
+      "each hears the other",
+      () => a.bus.fastPathPeers === 1 && b.bus.fastPathPeers === 1,
+    );
     const hint: EventsHint = { kind: "events", roomId: `${tag}-room`, events: [] };
     a.bus.hint(hint);
     assert.deepEqual(a.hints, [hint], "its own subscribers at once");
@@ -206,6 +211,7 @@ Deno.test("fast path on: a closed bus gets no more hints", async () => {
       "the hello exchanges",
       () => b.registrants.includes(a.id) && c.registrants.includes(a.id),
     );
+    await waitFor("a hears both", () => a.bus.fastPathPeers === 2);
     await b.bus.close();
     a.bus.hint({ kind: "events", roomId: `${tag}-after-close`, events: [] });
     await waitFor("the hint on the open bus", () => c.hints.length === 1);

@@ -14,6 +14,7 @@
  */
 
 import { errorFields, log } from "../log.ts";
+import { rendezvous } from "../realtime/rendezvous.ts";
 import type { RoomHead } from "../store/revisions.ts";
 import { headRev } from "../store/revisions.ts";
 import { INDEX_VERSION, type IndexMarker } from "./index_store.ts";
@@ -48,35 +49,8 @@ const STOP_FLUSH_MS = 3000;
  * isolates come and go costs work, never the index.
  */
 export function indexesRoom(roomId: string, isolateId: string, live: Iterable<string>): boolean {
-  let best = "";
-  let bestScore = -1;
-  for (const id of live) {
-    const score = hash32(`${roomId}\u0000${id}`);
-    if (score > bestScore || (score === bestScore && id < best)) {
-      best = id;
-      bestScore = score;
-    }
-  }
+  const best = rendezvous(roomId, live);
   return best === "" || best === isolateId;
-}
-
-/**
- * 32-bit FNV-1a of a string's UTF-16 code units, finished with MurmurHash3's mixer:
- * FNV alone barely stirs the high bits with the last characters, and ids that differ
- * only there then win the same rooms.
- */
-function hash32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return hash >>> 0;
 }
 
 export class SearchIndexer {

@@ -1,0 +1,169 @@
+/**
+ * @module One writer per room among the isolates of a process (`deno serve
+ * --parallel`). Every message commit checks its room's head, so two isolates
+ * sending into one room keep moving the head under each other: in many rooms, with
+ * every room's members spread over both isolates, 65–145 commits a second failed
+ * their check and were redone, and the p99 went from ~0.3 s to ~8 s. Here each
+ * room's sends go to one isolate (rendezvous over the isolates that answer on this
+ * store's channel), which commits them in its own queue beside its own sends,
+ * with the head it has cached, and answers the stored message; delivery is as
+ * before (the owner's commit is heard by every isolate over the bus).
+ *
+ * The owner is a hint, never a lock: while isolates come or go, two may both
+ * commit for a room for a moment, and the KV's checks keep that correct, as before.
+ * Only sends with a clientId are forwarded: when an answer does not come (an isolate
+ * stopping), the send is committed here, and the clientId finds the message if the
+ * owner stored it after all. The channel is BroadcastChannel, which on one machine
+ * joins the isolates of one process only; it is named after the store's path, so
+ * that servers on different stores in one process never mix.
+ */
+
+import { ChatError } from "../errors.ts";
+import type { ErrorCode } from "../protocol/types.ts";
+import { metrics } from "../metrics.ts";
+import { BatchedChannel } from "../realtime/channel_batch.ts";
+import { rendezvous } from "../realtime/rendezvous.ts";
+import type { NewMessage, Stored } from "../store/messages.ts";
+import type { ChangeOp } from "../store/change_batch.ts";
+import type { Changed } from "./messages.ts";
+
+/**
+ * How often an isolate says it is there, and how long a silent one still counts.
+ * Generous: a busy isolate's event loop can lag by seconds, and a peer that
+ * expires too soon moves its rooms back and forth. One that stops says so (`bye`).
+ */
+const HELLO_MS = 5000;
+const PEER_TTL_MS = 30_000;
+/** How long a forwarded send waits for its answer before it is committed here. */
+const ANSWER_MS = 10_000;
+
+/** What one isolate asks another to commit: a checked send, or a change. */
+export type RoomJob = { kind: "send"; item: NewMessage } | { kind: "change"; op: ChangeOp };
+type Done = Stored | Changed;
+
+type Wire =
+  | { t: "hello" | "bye"; from: string }
+  | { t: "job"; from: string; to: string; id: number; roomId: string; job: RoomJob }
+  | { t: "done"; to: string; id: number; done: Done }
+  | { t: "failed"; to: string; id: number; code: ErrorCode; message: string };
+
+/** Commits what another isolate forwarded (the message service's queue). */
+export type CommitHere = (roomId: string, job: RoomJob) => Promise<Done>;
+
+interface Waiting {
+  resolve(done: Done | undefined): void;
+  reject(err: unknown): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class RoomRouter {
+  #id: string;
+  #name: string;
+  #channel: BatchedChannel<Wire> | undefined;
+  #peers = new Map<string, number>();
+  #hello: ReturnType<typeof setInterval> | undefined;
+  #nextId = 1;
+  #waiting = new Map<number, Waiting>();
+  #commitHere: CommitHere | undefined;
+
+  constructor(isolateId: string, storePath: string) {
+    this.#id = isolateId;
+    this.#name = `chat-room-writes:${storePath}`;
+  }
+
+  /** Joins the channel; `commitHere` commits what other isolates forward. */
+  start(commitHere: CommitHere): void {
+    this.#commitHere = commitHere;
+    this.#channel = new BatchedChannel(this.#name, (wire) => this.#heard(wire));
+    this.#post({ t: "hello", from: this.#id });
+    this.#hello = setInterval(() => this.#post({ t: "hello", from: this.#id }), HELLO_MS);
+    Deno.unrefTimer(this.#hello);
+  }
+
+  /** The isolate that commits for the room, or undefined when it is this one. */
+  ownerOf(roomId: string): string | undefined {
+    if (!this.#peers.size) return undefined;
+    const now = Date.now();
+    for (const [id, seen] of this.#peers) if (now - seen > PEER_TTL_MS) this.#peers.delete(id);
+    const owner = rendezvous(roomId, [this.#id, ...this.#peers.keys()]);
+    return owner === this.#id ? undefined : owner;
+  }
+
+  /**
+   * Has `owner` commit the job. Answers what it stored or changed, rejects with its
+   * refusal, or answers undefined when no answer came in time (commit it here then).
+   */
+  forward(owner: string, roomId: string, job: RoomJob): Promise<Done | undefined> {
+    const id = this.#nextId++;
+    if (job.kind === "send") metrics.messages.forwarded = (metrics.messages.forwarded ?? 0) + 1;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        resolve(undefined);
+      }, ANSWER_MS);
+      this.#waiting.set(id, { resolve, reject, timer });
+      this.#post({ t: "job", from: this.#id, to: owner, id, roomId, job });
+    });
+  }
+
+  /** Leaves the channel; sends still waiting for an answer are committed here. */
+  close(): void {
+    clearInterval(this.#hello);
+    this.#post({ t: "bye", from: this.#id });
+    this.#channel?.close();
+    this.#channel = undefined;
+    for (const waiting of this.#waiting.values()) {
+      clearTimeout(waiting.timer);
+      waiting.resolve(undefined);
+    }
+    this.#waiting.clear();
+  }
+
+  #post(wire: Wire): void {
+    this.#channel?.post(wire);
+  }
+
+  #heard(wire: Wire): void {
+    switch (wire.t) {
+      case "hello":
+        if (wire.from !== this.#id) {
+          // A newcomer learns of us at once, not a second later.
+          if (!this.#peers.has(wire.from)) this.#post({ t: "hello", from: this.#id });
+          this.#peers.set(wire.from, Date.now());
+        }
+        return;
+      case "bye":
+        this.#peers.delete(wire.from);
+        return;
+      case "job":
+        if (wire.to === this.#id) void this.#commitFor(wire);
+        return;
+      case "done":
+      case "failed": {
+        if (wire.to !== this.#id) return;
+        const waiting = this.#waiting.get(wire.id);
+        if (!waiting) return;
+        this.#waiting.delete(wire.id);
+        clearTimeout(waiting.timer);
+        if (wire.t === "done") waiting.resolve(wire.done);
+        else waiting.reject(new ChatError(wire.code, wire.message));
+      }
+    }
+  }
+
+  async #commitFor(wire: Extract<Wire, { t: "job" }>): Promise<void> {
+    try {
+      const done = await this.#commitHere!(wire.roomId, wire.job);
+      this.#post({ t: "done", to: wire.from, id: wire.id, done });
+    } catch (err) {
+      const chat = err instanceof ChatError ? err : undefined;
+      this.#post({
+        t: "failed",
+        to: wire.from,
+        id: wire.id,
+        code: chat?.code ?? "internal",
+        message: chat?.message ?? "Message could not be stored",
+      });
+    }
+  }
+}
