@@ -37,6 +37,16 @@ const HELLO_MS = 5000;
 const PEER_TTL_MS = 30_000;
 /** How long a forwarded job waits for its answer before it is done here. */
 const ANSWER_MS = 10_000;
+/**
+ * Deno's BroadcastChannel drops messages for a receiver that falls behind (posting
+ * 20,000 in bursts of 100 to a busy worker, ~800 never arrived): a job not answered
+ * within this is posted again. The owner does each job once and answers a repeat
+ * from what it remembers (ANSWERS_KEPT), or not at all while the job is under way.
+ * Not sooner: under load an answer can take a second or two, and resending all of
+ * those only adds to the load.
+ */
+const RESEND_MS = 3000;
+const ANSWERS_KEPT = 5000;
 
 /** What one isolate asks another to commit: a checked send, or a change. */
 export type RoomJob = { kind: "send"; item: NewMessage } | { kind: "change"; op: ChangeOp };
@@ -55,6 +65,7 @@ interface Waiting {
   resolve(done: Done | undefined): void;
   reject(err: unknown): void;
   timer: ReturnType<typeof setTimeout>;
+  resend: ReturnType<typeof setInterval>;
 }
 
 export class RoomRouter {
@@ -65,6 +76,8 @@ export class RoomRouter {
   #hello: ReturnType<typeof setInterval> | undefined;
   #nextId = 1;
   #waiting = new Map<number, Waiting>();
+  /** Jobs done for others (by requester and id), with their answers; null: under way. */
+  #answers = new Map<string, Wire | null>();
   #commitHere: CommitHere | undefined;
 
   constructor(isolateId: string, storePath: string) {
@@ -97,14 +110,26 @@ export class RoomRouter {
   forward(owner: string, roomId: string, job: RoomJob): Promise<Done | undefined> {
     const id = this.#nextId++;
     if (job.kind === "send") metrics.messages.forwarded = (metrics.messages.forwarded ?? 0) + 1;
+    const wire: Wire = { t: "job", from: this.#id, to: owner, id, roomId, job };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.#waiting.delete(id);
+        this.#settle(id);
         resolve(undefined);
       }, ANSWER_MS);
-      this.#waiting.set(id, { resolve, reject, timer });
-      this.#post({ t: "job", from: this.#id, to: owner, id, roomId, job });
+      const resend = setInterval(() => this.#post(wire), RESEND_MS);
+      this.#waiting.set(id, { resolve, reject, timer, resend });
+      this.#post(wire);
     });
+  }
+
+  /** Stops waiting for job `id`; answers what was waiting, if anything. */
+  #settle(id: number): Waiting | undefined {
+    const waiting = this.#waiting.get(id);
+    if (!waiting) return undefined;
+    this.#waiting.delete(id);
+    clearTimeout(waiting.timer);
+    clearInterval(waiting.resend);
+    return waiting;
   }
 
   /** Leaves the channel; sends still waiting for an answer are committed here. */
@@ -113,11 +138,7 @@ export class RoomRouter {
     this.#post({ t: "bye", from: this.#id });
     this.#channel?.close();
     this.#channel = undefined;
-    for (const waiting of this.#waiting.values()) {
-      clearTimeout(waiting.timer);
-      waiting.resolve(undefined);
-    }
-    this.#waiting.clear();
+    for (const id of [...this.#waiting.keys()]) this.#settle(id)!.resolve(undefined);
   }
 
   #post(wire: Wire): void {
@@ -142,10 +163,8 @@ export class RoomRouter {
       case "done":
       case "failed": {
         if (wire.to !== this.#id) return;
-        const waiting = this.#waiting.get(wire.id);
-        if (!waiting) return;
-        this.#waiting.delete(wire.id);
-        clearTimeout(waiting.timer);
+        const waiting = this.#settle(wire.id);
+        if (!waiting) return; // a repeated answer, or one that came too late
         if (wire.t === "done") waiting.resolve(wire.done);
         else waiting.reject(new ChatError(wire.code, wire.message));
       }
@@ -153,18 +172,30 @@ export class RoomRouter {
   }
 
   async #commitFor(wire: Extract<Wire, { t: "job" }>): Promise<void> {
+    const key = `${wire.from}\u0000${wire.id}`;
+    if (this.#answers.has(key)) {
+      // Posted again: its answer was lost (or is slow); under way, it will come.
+      const answer = this.#answers.get(key);
+      if (answer) this.#post(answer);
+      return;
+    }
+    this.#answers.set(key, null);
+    let answer: Wire;
     try {
       const done = await this.#commitHere!(wire.roomId, wire.job);
-      this.#post({ t: "done", to: wire.from, id: wire.id, done });
+      answer = { t: "done", to: wire.from, id: wire.id, done };
     } catch (err) {
       const chat = err instanceof ChatError ? err : undefined;
-      this.#post({
+      answer = {
         t: "failed",
         to: wire.from,
         id: wire.id,
         code: chat?.code ?? "internal",
         message: chat?.message ?? "Message could not be stored",
-      });
+      };
     }
+    this.#answers.set(key, answer);
+    if (this.#answers.size > ANSWERS_KEPT) this.#answers.delete(this.#answers.keys().next().value!);
+    this.#post(answer);
   }
 }
