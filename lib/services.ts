@@ -5,7 +5,7 @@
 
 import type { Config } from "./config.ts";
 import { type Clock, SYSTEM_CLOCK } from "./clock.ts";
-import { newId, openKv } from "./store/kv.ts";
+import { isLocalPath, newId, openKv } from "./store/kv.ts";
 import { withLatency } from "./store/kv_latency.ts";
 import { batchReads } from "./store/read_batch.ts";
 import { UserStore } from "./store/users.ts";
@@ -345,9 +345,4 @@ export async function createServices(
     profiles,
     sessionCheckMs: options.sessionCheckMs,
   };
-}
-
-/** Whether a KV path names a file on this machine (not memory, a URL or the platform's). */
-function isLocalPath(path: string): boolean {
-  return path !== "" && path !== ":memory:" && !/^https?:\/\//.test(path);
 }

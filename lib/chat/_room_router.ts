@@ -72,7 +72,9 @@ export class RoomRouter {
   #id: string;
   #name: string;
   #channel: BatchedChannel<Wire> | undefined;
+  /** Other isolates heard, with when last; and every isolate the rooms are spread over. */
   #peers = new Map<string, number>();
+  #members: string[];
   #hello: ReturnType<typeof setInterval> | undefined;
   #nextId = 1;
   #waiting = new Map<number, Waiting>();
@@ -83,6 +85,7 @@ export class RoomRouter {
   constructor(isolateId: string, storePath: string) {
     this.#id = isolateId;
     this.#name = `chat-room-writes:${storePath}`;
+    this.#members = [isolateId];
   }
 
   /** Joins the channel; `commitHere` commits what other isolates forward. */
@@ -90,17 +93,23 @@ export class RoomRouter {
     this.#commitHere = commitHere;
     this.#channel = new BatchedChannel(this.#name, (wire) => this.#heard(wire));
     this.#post({ t: "hello", from: this.#id });
-    this.#hello = setInterval(() => this.#post({ t: "hello", from: this.#id }), HELLO_MS);
+    this.#hello = setInterval(() => {
+      this.#post({ t: "hello", from: this.#id });
+      const now = Date.now();
+      for (const [id, seen] of this.#peers) if (now - seen > PEER_TTL_MS) this.#forget(id);
+    }, HELLO_MS);
     Deno.unrefTimer(this.#hello);
   }
 
   /** The isolate that commits for the room, or undefined when it is this one. */
   ownerOf(roomId: string): string | undefined {
     if (!this.#peers.size) return undefined;
-    const now = Date.now();
-    for (const [id, seen] of this.#peers) if (now - seen > PEER_TTL_MS) this.#peers.delete(id);
-    const owner = rendezvous(roomId, [this.#id, ...this.#peers.keys()]);
+    const owner = rendezvous(roomId, this.#members);
     return owner === this.#id ? undefined : owner;
+  }
+
+  #forget(id: string): void {
+    if (this.#peers.delete(id)) this.#members = [this.#id, ...this.#peers.keys()];
   }
 
   /**
@@ -150,12 +159,16 @@ export class RoomRouter {
       case "hello":
         if (wire.from !== this.#id) {
           // A newcomer learns of us at once, not a second later.
-          if (!this.#peers.has(wire.from)) this.#post({ t: "hello", from: this.#id });
+          const known = this.#peers.has(wire.from);
           this.#peers.set(wire.from, Date.now());
+          if (!known) {
+            this.#members = [this.#id, ...this.#peers.keys()];
+            this.#post({ t: "hello", from: this.#id });
+          }
         }
         return;
       case "bye":
-        this.#peers.delete(wire.from);
+        this.#forget(wire.from);
         return;
       case "job":
         if (wire.to === this.#id) void this.#commitFor(wire);

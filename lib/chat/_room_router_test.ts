@@ -80,12 +80,24 @@ Deno.test("isolates of one store agree on each room's owner and split the rooms"
   }
 });
 
-Deno.test("a forwarded send is committed by the owner and answered; a refusal comes back as one", async () => {
+/** Two routers on one store, once each has heard the other, then closed after `fn`. */
+async function withPair(
+  fn: (a: ReturnType<typeof router>, b: ReturnType<typeof router>) => Promise<void>,
+): Promise<void> {
   const path = `/tmp/router-test-${crypto.randomUUID()}.db`;
   const a = router("isolate-a", path);
   const b = router("isolate-b", path);
   try {
     await until("they hear each other", () => ROOMS.some((r) => a.it.ownerOf(r) !== undefined));
+    await fn(a, b);
+  } finally {
+    a.it.close();
+    b.it.close();
+  }
+}
+
+Deno.test("a forwarded send is committed by the owner and answered; a refusal comes back as one", async () => {
+  await withPair(async (a, b) => {
     const roomId = ROOMS.find((r) => a.it.ownerOf(r) === "isolate-b")!;
     const sends = ["one", "two", "three"].map((text) => send(text));
     const stored = await Promise.all(sends.map((s) => a.it.forward("isolate-b", roomId, s)));
@@ -105,18 +117,11 @@ Deno.test("a forwarded send is committed by the owner and answered; a refusal co
       (err: unknown) =>
         err instanceof ChatError && err.code === "bad_request" && /Refused/.test(err.message),
     );
-  } finally {
-    a.it.close();
-    b.it.close();
-  }
+  });
 });
 
 Deno.test("an isolate that leaves gives its rooms back; a send waiting on it is committed here", async () => {
-  const path = `/tmp/router-test-${crypto.randomUUID()}.db`;
-  const a = router("isolate-a", path);
-  const b = router("isolate-b", path);
-  try {
-    await until("they hear each other", () => ROOMS.some((r) => a.it.ownerOf(r) !== undefined));
+  await withPair(async (a, b) => {
     b.it.close();
     await until("b's bye is heard", () => ROOMS.every((r) => a.it.ownerOf(r) === undefined));
     // A send to an isolate that is gone gets no answer: undefined (commit it here) once
@@ -125,10 +130,7 @@ Deno.test("an isolate that leaves gives its rooms back; a send waiting on it is 
     a.it.close();
     assert.equal(await waiting, undefined);
     assert.equal(b.committed.length, 0);
-  } finally {
-    a.it.close();
-    b.it.close();
-  }
+  });
 });
 
 /** A peer that speaks the router's wire by hand on the store's channel. */

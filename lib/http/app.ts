@@ -40,8 +40,14 @@ let pages: Promise<Pages> | undefined;
  * the islands first (lib/http/pages.ts).
  */
 async function loadPages(assets: IslandAssets): Promise<Pages> {
-  pages ??= import("./pages.ts").then((mod) => ({ app: mod.pageApp(), errorPage: mod.errorPage }));
-  pages.catch(() => pages = undefined);
+  // A failed import is tried again by the next page request.
+  pages ??= import("./pages.ts").then(
+    (mod) => ({ app: mod.pageApp(), errorPage: mod.errorPage }),
+    (err) => {
+      pages = undefined;
+      throw err;
+    },
+  );
   const [loaded] = await Promise.all([pages, assets.register()]);
   return loaded;
 }

@@ -51,13 +51,18 @@
 import { InternalError } from "../errors.ts";
 import { metrics } from "../metrics.ts";
 
+/** Whether a KV path names a file on this machine (not memory, a URL or the platform's). */
+export function isLocalPath(path: string): boolean {
+  return path !== "" && path !== ":memory:" && !/^https?:\/\//.test(path);
+}
+
 /**
  * Opens KV at a file path (its folder is created), `:memory:`, or a KV Connect URL
  * (set `DENO_KV_ACCESS_TOKEN` for those).
  */
 export async function openKv(path: string): Promise<Deno.Kv> {
   if (path === "") return retryWhenLocked(await Deno.openKv());
-  if (path !== ":memory:" && !/^https?:\/\//.test(path)) {
+  if (isLocalPath(path)) {
     const slash = path.lastIndexOf("/");
     if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
   }
