@@ -83,7 +83,7 @@ export function useMessageOps(options: MessageOpsOptions) {
       void loadToolbar().then((module) =>
         // deno-lint-ignore no-explicit-any
         (module.messageTools(state, options).handlers[name] as any)(...args)
-      );
+      ).catch(() => {});
   const handlers: MessageHandlers = tools?.handlers ?? {
     react: later("react"),
     jump: later("jump"),

@@ -523,7 +523,7 @@ export default function ChatRoom(props: ChatRoomProps) {
     }, () => {});
     markSeen();
     // Nobody needs the actions toolbar before a message is hovered or focused.
-    const idle = setTimeout(loadToolbar, 300);
+    const idle = setTimeout(() => loadToolbar().catch(() => {}), 300);
     return () => {
       clearTimeout(idle);
       offs.splice(0).forEach((off) => off());

@@ -330,10 +330,10 @@ export default function RoomList(props: RoomListProps) {
       const text = "selectionStart" in (target as object);
       if (event.altKey && (key === "ArrowUp" || key === "ArrowDown") || key === "?" && !text) {
         event.preventDefault();
-        void import("./_keys.ts").then((m) => m.onKey(event));
+        void import("./_keys.ts").then((m) => m.onKey(event), () => {});
       } else if (switcher || target === box) {
         if (switcher) event.preventDefault();
-        void import("./_search_ui.ts").then((m) => m.start(finder, box, switcher));
+        void import("./_search_ui.ts").then((m) => m.start(finder, box, switcher), () => {});
       } else if ((key === "/" ? !mod : mod && key === "f") && box?.offsetParent && !text) {
         event.preventDefault();
         box.focus();

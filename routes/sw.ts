@@ -4,11 +4,19 @@
  * URL must stay the same for the browser to find its updates, and `no-cache` makes
  * each update check revalidate it (ETag, so an unchanged one costs a 304). The
  * source is lib/push/sw_source.js, plain JavaScript, read once.
+ *
+ * The script starts with the names of the island bundle's files (`BUNDLE`), which
+ * the worker fetches when it installs: offline, a page's lazily loaded parts are
+ * there even if the page never loaded them online. A new build is new bytes, so
+ * the browser installs the worker again, which fetches the new files and drops
+ * the old.
  */
 
 import { Hono } from "hono";
 import type { AppEnv } from "../lib/http/env.ts";
 import { etagMatches } from "../lib/http/compress.ts";
+import type { IslandAssets } from "../lib/islands/assets.ts";
+import { ASSET_PREFIX, sha256 } from "../lib/islands/manifest.ts";
 
 const SOURCE_URL = new URL("../lib/push/sw_source.js", import.meta.url);
 
@@ -17,27 +25,29 @@ interface Script {
   etag: string;
 }
 
-let script: Promise<Script> | undefined;
+let source: Promise<string> | undefined;
+/** One script per bundle (a server has one; tests start several). */
+const scripts = new WeakMap<IslandAssets, Promise<Script>>();
 
-function loadScript(): Promise<Script> {
-  script ??= (async () => {
-    const body = await Deno.readTextFile(SOURCE_URL);
-    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
-    const hex = Array.from(
-      new Uint8Array(digest).slice(0, 12),
-      (b) => b.toString(16).padStart(2, "0"),
-    )
-      .join("");
-    return { body, etag: `"${hex}"` };
-  })();
-  script.catch(() => script = undefined);
+function loadScript(assets: IslandAssets): Promise<Script> {
+  let script = scripts.get(assets);
+  if (script) return script;
+  source ??= Deno.readTextFile(SOURCE_URL);
+  source.catch(() => source = undefined);
+  script = source.then(async (text) => {
+    const files = [...assets.files.keys()].sort().map((name) => ASSET_PREFIX + name);
+    const body = `const BUNDLE = ${JSON.stringify(files)};\n${text}`;
+    return { body, etag: `"${(await sha256(body)).slice(0, 24)}"` };
+  });
+  scripts.set(assets, script);
+  script.catch(() => scripts.delete(assets));
   return script;
 }
 
 export const swRoutes = new Hono<AppEnv>();
 
 swRoutes.get("/sw.js", async (c) => {
-  const { body, etag } = await loadScript();
+  const { body, etag } = await loadScript(c.get("assets"));
   c.header("content-type", "text/javascript; charset=utf-8");
   c.header("service-worker-allowed", "/");
   c.header("cache-control", "no-cache");

@@ -146,8 +146,32 @@ const STATIC_FILES = new Set([
 /** Requests after which the pages cache belongs to someone else, or to nobody. */
 const SIGN_IN_OR_OUT = /^\/(?:login|logout|register|api\/auth\/(?:login|logout|register))$/;
 
+/**
+ * The bundle's files, named at the top of the script by the server (routes/sw.ts):
+ * fetched at install, so that offline a page's lazily loaded parts (the actions
+ * toolbar, the thread panel…) are there even if it never loaded them online. A
+ * file that fails stays out and is fetched when first used: push must not wait
+ * for it. Against a worker served without the list (an older server), nothing.
+ */
+const BUNDLE_FILES = typeof BUNDLE === "undefined" ? [] : BUNDLE;
+
+lifecycle.install.push(async () => {
+  const cache = await caches.open(STATIC_CACHE);
+  await Promise.all(BUNDLE_FILES.map(async (path) => {
+    if (!(await cache.match(path))) await cache.add(path).catch(() => {});
+  }));
+});
+
 lifecycle.activate.push(async () => {
   for (const name of await caches.keys()) if (!CACHES.has(name)) await caches.delete(name);
+  // The files of older builds: this build names every file its pages load.
+  if (!BUNDLE_FILES.length) return;
+  const current = new Set(BUNDLE_FILES);
+  const cache = await caches.open(STATIC_CACHE);
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/_islands/") && !current.has(path)) await cache.delete(request);
+  }
 });
 
 self.addEventListener("fetch", (event) => {

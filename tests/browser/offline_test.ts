@@ -43,6 +43,16 @@ Deno.test({
       await logIn(page, server.url, me.username, PASSWORD, `/rooms/${room.id}`);
       await live(page);
       await controlled(page);
+      // Installed, the worker holds every file of the bundle, the lazily loaded ones
+      // too: offline, a page may need one it never loaded online.
+      const script = await (await fetch(`${server.url}/sw.js`)).text();
+      const bundle: string[] = JSON.parse(/^const BUNDLE = (\[.*\]);$/m.exec(script)![1]);
+      assert.ok(bundle.length > 3 && bundle.every((path) => path.startsWith("/_islands/")));
+      const cached = await page.evaluate(async () => {
+        const keys = await (await caches.open("static-v1")).keys();
+        return keys.map((request) => new URL(request.url).pathname);
+      });
+      assert.deepEqual(bundle.filter((path) => !cached.includes(path)), [], "bundle files cached");
       // The worker keeps the copy from the next load (it controls the page now).
       await page.reload();
       await live(page);
