@@ -7,6 +7,15 @@ import { loadConfig } from "./lib/config.ts";
 import { createChatServer } from "./lib/server.ts";
 import { errorFields, log } from "./lib/log.ts";
 
+/**
+ * Connections the kernel holds for us before we accept them. Deno's default (511)
+ * overflows when every client reconnects at once, after a restart or a network
+ * blip: a connection that finds the queue full has its SYN dropped and retried a
+ * second later (then 3 s, 7 s…). Linux caps it at `net.core.somaxconn` (4,096 by
+ * default since 5.4).
+ */
+const TCP_BACKLOG = 4096;
+
 const config = loadConfig();
 const server = await createChatServer(config);
 const controller = new AbortController();
@@ -25,6 +34,7 @@ function listen(port: number, restart = false): Deno.HttpServer<Deno.NetAddr> {
   const http = Deno.serve({
     port,
     hostname: config.hostname,
+    tcpBacklog: TCP_BACKLOG,
     signal: controller.signal,
     onListen({ hostname, port }) {
       if (restart) return log.warn("listener_restarted", { port });
