@@ -148,3 +148,39 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "the service worker script names every file of the island bundle, each one served",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = await startServer();
+    try {
+      const res = await fetch(`${server.url}/sw.js`);
+      assert.equal(res.headers.get("cache-control"), "no-cache");
+      const script = await res.text();
+      const bundle: string[] = JSON.parse(/^const BUNDLE = (\[.*\]);$/m.exec(script)![1]);
+      assert.deepEqual(
+        bundle,
+        [...bundle].sort(),
+        "in a stable order: the same build, the same bytes",
+      );
+      // The boot script, the islands and their chunks.
+      assert.ok(bundle.some((path) => /^\/_islands\/boot-[\w]+\.js$/.test(path)), "boot");
+      assert.ok(bundle.some((path) => /^\/_islands\/island_chat_room-[\w]+\.js$/.test(path)));
+      assert.ok(bundle.some((path) => /^\/_islands\/chunk-[\w]+\.js$/.test(path)), "chunks");
+      for (const path of bundle) {
+        const file = await fetch(new URL(path, server.url));
+        assert.equal(file.status, 200, path);
+        await file.body?.cancel();
+      }
+      // Unchanged, it revalidates to a 304.
+      const again = await fetch(`${server.url}/sw.js`, {
+        headers: { "if-none-match": res.headers.get("etag")! },
+      });
+      assert.equal(again.status, 304);
+    } finally {
+      await server.stop();
+    }
+  },
+});
