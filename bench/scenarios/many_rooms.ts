@@ -51,7 +51,7 @@ export async function manyRooms(kind: ServerKind, params: Params): Promise<ManyR
   const seeded = await seedFor(kind, { users: p.rooms * p.roomSize, roomSize: p.roomSize });
   return await withServer(kind, seeded, async (server, track) => {
     const members = membersOf(seeded);
-    const clients = track(await connectAll(kind, server.url, members));
+    const clients = track(await connectAll(kind, server.url, members, { lean: true }));
     const ledger = new Ledger("m");
     const senders = sendersByRoom(ledger, seeded, clients, p.roomSize);
     let counters = null as ServerWindow | null;
