@@ -8,8 +8,7 @@
  * The script starts with the names of the island bundle's files (`BUNDLE`), which
  * the worker fetches when it installs: offline, a page's lazily loaded parts are
  * there even if the page never loaded them online. A new build is new bytes, so
- * the browser installs the worker again, which fetches the new files and drops
- * the old.
+ * the browser installs the worker again, which fetches the new files.
  */
 
 import { Hono } from "hono";

@@ -162,16 +162,10 @@ lifecycle.install.push(async () => {
   }));
 });
 
+// Older builds' files stay until STATIC_KEPT pushes them out (oldest first): a tab
+// opened before a deploy still loads its own chunks, which the server no longer has.
 lifecycle.activate.push(async () => {
   for (const name of await caches.keys()) if (!CACHES.has(name)) await caches.delete(name);
-  // The files of older builds: this build names every file its pages load.
-  if (!BUNDLE_FILES.length) return;
-  const current = new Set(BUNDLE_FILES);
-  const cache = await caches.open(STATIC_CACHE);
-  for (const request of await cache.keys()) {
-    const path = new URL(request.url).pathname;
-    if (path.startsWith("/_islands/") && !current.has(path)) await cache.delete(request);
-  }
 });
 
 self.addEventListener("fetch", (event) => {
