@@ -47,6 +47,11 @@ const ANSWER_MS = 10_000;
  */
 const RESEND_MS = 3000;
 const ANSWERS_KEPT = 5000;
+/**
+ * How often one timer says hello, prunes silent peers, and looks over the jobs
+ * waiting for an answer (posted again, or given up): not two timers per job.
+ */
+const TICK_MS = 1000;
 
 /** What one isolate asks another to commit: a checked send, or a change. */
 export type RoomJob = { kind: "send"; item: NewMessage } | { kind: "change"; op: ChangeOp };
@@ -64,8 +69,9 @@ export type CommitHere = (roomId: string, job: RoomJob) => Promise<Done>;
 interface Waiting {
   resolve(done: Done | undefined): void;
   reject(err: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
-  resend: ReturnType<typeof setInterval>;
+  wire: Wire;
+  askedAt: number;
+  postedAt: number;
 }
 
 export class RoomRouter {
@@ -75,7 +81,8 @@ export class RoomRouter {
   /** Other isolates heard, with when last; and every isolate the rooms are spread over. */
   #peers = new Map<string, number>();
   #members: string[];
-  #hello: ReturnType<typeof setInterval> | undefined;
+  #tick: ReturnType<typeof setInterval> | undefined;
+  #helloAt = 0;
   #nextId = 1;
   #waiting = new Map<number, Waiting>();
   /** Jobs done for others (by requester and id), with their answers; null: under way. */
@@ -92,13 +99,31 @@ export class RoomRouter {
   start(commitHere: CommitHere): void {
     this.#commitHere = commitHere;
     this.#channel = new BatchedChannel(this.#name, (wire) => this.#heard(wire));
+    this.#hello();
+    // Unref'd while nothing waits for an answer: it never keeps the process alive.
+    this.#tick = setInterval(() => this.#onTick(Date.now()), TICK_MS);
+    Deno.unrefTimer(this.#tick);
+  }
+
+  #hello(): void {
+    this.#helloAt = Date.now();
     this.#post({ t: "hello", from: this.#id });
-    this.#hello = setInterval(() => {
-      this.#post({ t: "hello", from: this.#id });
-      const now = Date.now();
+  }
+
+  #onTick(now: number): void {
+    if (now - this.#helloAt >= HELLO_MS) {
+      this.#hello();
       for (const [id, seen] of this.#peers) if (now - seen > PEER_TTL_MS) this.#forget(id);
-    }, HELLO_MS);
-    Deno.unrefTimer(this.#hello);
+    }
+    for (const [id, waiting] of this.#waiting) {
+      if (now - waiting.askedAt >= ANSWER_MS) {
+        this.#settle(id);
+        waiting.resolve(undefined);
+      } else if (now - waiting.postedAt >= RESEND_MS) {
+        waiting.postedAt = now;
+        this.#post(waiting.wire);
+      }
+    }
   }
 
   /** The isolate that commits for the room, or undefined when it is this one. */
@@ -109,7 +134,12 @@ export class RoomRouter {
   }
 
   #forget(id: string): void {
-    if (this.#peers.delete(id)) this.#members = [this.#id, ...this.#peers.keys()];
+    if (this.#peers.delete(id)) this.#spread();
+  }
+
+  /** The isolates the rooms are spread over: this one and the peers heard. */
+  #spread(): void {
+    this.#members = [this.#id, ...this.#peers.keys()];
   }
 
   /**
@@ -121,12 +151,9 @@ export class RoomRouter {
     if (job.kind === "send") metrics.messages.forwarded = (metrics.messages.forwarded ?? 0) + 1;
     const wire: Wire = { t: "job", from: this.#id, to: owner, id, roomId, job };
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#settle(id);
-        resolve(undefined);
-      }, ANSWER_MS);
-      const resend = setInterval(() => this.#post(wire), RESEND_MS);
-      this.#waiting.set(id, { resolve, reject, timer, resend });
+      const now = Date.now();
+      this.#waiting.set(id, { resolve, reject, wire, askedAt: now, postedAt: now });
+      if (this.#waiting.size === 1 && this.#tick !== undefined) Deno.refTimer(this.#tick);
       this.#post(wire);
     });
   }
@@ -136,14 +163,14 @@ export class RoomRouter {
     const waiting = this.#waiting.get(id);
     if (!waiting) return undefined;
     this.#waiting.delete(id);
-    clearTimeout(waiting.timer);
-    clearInterval(waiting.resend);
+    if (this.#waiting.size === 0 && this.#tick !== undefined) Deno.unrefTimer(this.#tick);
     return waiting;
   }
 
   /** Leaves the channel; sends still waiting for an answer are committed here. */
   close(): void {
-    clearInterval(this.#hello);
+    clearInterval(this.#tick);
+    this.#tick = undefined;
     this.#post({ t: "bye", from: this.#id });
     this.#channel?.close();
     this.#channel = undefined;
@@ -162,8 +189,8 @@ export class RoomRouter {
           const known = this.#peers.has(wire.from);
           this.#peers.set(wire.from, Date.now());
           if (!known) {
-            this.#members = [this.#id, ...this.#peers.keys()];
-            this.#post({ t: "hello", from: this.#id });
+            this.#spread();
+            this.#hello();
           }
         }
         return;
